@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages modelc needs (only those missing), then
+# configures and builds it with Ninja into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # compiler
+  cmake ninja-build g++ libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
+  libhalide14-0-dev libtomlplusplus-dev
+  # tests: the PyTorch oracle, GoogleTest
+  python3-torch python3-numpy python3-pytest libopenblas0-pthread libgtest-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release \
+  -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir >/dev/null
+ninja -C build

@@ -1,0 +1,311 @@
+//===- CompileCommand.cpp - `modelc compile` ------------------------------===//
+//
+// Spec (or nn IR) -> nn IR -> optimized -> kernel regions -> Halide -> .so.
+// Every stage can be printed with --emit and every MLIR pass-manager flag
+// (--mlir-print-ir-after-all, --mlir-timing, ...) applies.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/CompileCommand.h"
+
+#include "codegen/Codegen.h"
+#include "dialect/NNOps.h"
+#include "frontend/MLIRGen.h"
+#include "frontend/Safetensors.h"
+#include "frontend/Spec.h"
+#include "frontend/WeightStore.h"
+#include "passes/Pipeline.h"
+#include "passes/Registration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Stage { Nn, Optimized, Kernels, Halide, Asm, Ptx, Library };
+
+cl::OptionCategory compileCategory("modelc compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                               cl::desc("<spec.toml | nn-ir.mlir>"),
+                               cl::cat(compileCategory));
+cl::opt<std::string>
+    weightsPath("weights", cl::value_desc("file.safetensors"),
+                cl::desc("checkpoint to compile in (default: random weights "
+                         "from --seed)"),
+                cl::cat(compileCategory));
+cl::opt<uint64_t> seed("seed", cl::init(0),
+                       cl::desc("seed of the random weights used when no "
+                                "--weights is given"),
+                       cl::cat(compileCategory));
+cl::opt<std::string> outDir("o", cl::value_desc("dir"),
+                            cl::desc("output directory (default: out/<name>)"),
+                            cl::cat(compileCategory));
+cl::opt<std::string> target("target", cl::init("cpu"),
+                            cl::desc("cpu (host x86: AVX-512 or AVX2) | cuda"),
+                            cl::cat(compileCategory));
+cl::opt<char> optLevel("O", cl::Prefix, cl::init('3'),
+                       cl::desc("optimization level: -O0 (no fusion) .. -O3"),
+                       cl::cat(compileCategory));
+cl::opt<Stage> emit(
+    "emit", cl::init(Stage::Library),
+    cl::desc("stop after a stage and print it to stdout"),
+    cl::values(
+        clEnumValN(Stage::Nn, "nn", "the nn IR as parsed"),
+        clEnumValN(Stage::Optimized, "optimized", "after the pass pipeline"),
+        clEnumValN(Stage::Kernels, "kernels",
+                   "the fused kernel regions, deduplicated and placed"),
+        clEnumValN(Stage::Halide, "halide", "each kernel's lowered Halide stmt"),
+        clEnumValN(Stage::Asm, "asm", "each kernel's assembly"),
+        clEnumValN(Stage::Ptx, "ptx", "each kernel's PTX (--target cuda)"),
+        clEnumValN(Stage::Library, "lib",
+                   "the library, header, weights and signature (default)")),
+    cl::cat(compileCategory));
+cl::opt<bool> quiet("q", cl::desc("no progress output"),
+                    cl::cat(compileCategory));
+
+/// Progress lines on stderr, each with the time the stage took.
+class Progress {
+public:
+  explicit Progress(bool enabled) : enabled(enabled) {}
+  void stage(const llvm::Twine &what) {
+    if (!enabled)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    llvm::errs() << llvm::format("modelc: %-58s %8.0f ms\n",
+                                 what.str().c_str(), ms);
+  }
+  double totalSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+  llvm::raw_ostream *stream() { return enabled ? &llvm::errs() : nullptr; }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last = start;
+};
+
+OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, llvm::SourceMgr &sourceMgr) {
+  if (llvm::StringRef(inputPath).ends_with(".mlir")) {
+    std::string err;
+    auto file = openInputFile(inputPath, &err);
+    if (!file) {
+      llvm::errs() << "modelc: error: " << err << "\n";
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    return parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+  }
+  auto spec = modelc::frontend::parseSpec(inputPath, ctx);
+  if (failed(spec))
+    return nullptr;
+  return modelc::frontend::buildModule(*spec, ctx);
+}
+
+std::string modelName(ModuleOp module) {
+  if (auto name = module->getAttrOfType<StringAttr>("nn.model_name"))
+    return name.str();
+  return llvm::sys::path::stem(inputPath).str();
+}
+
+LogicalResult runPipeline(ModuleOp module,
+                          void (*build)(OpPassManager &,
+                                        const modelc::PipelineOptions &),
+                          const modelc::PipelineOptions &options) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  build(pm, options);
+  return pm.run(module);
+}
+
+void printModule(ModuleOp module) {
+  module.print(llvm::outs(), OpPrintingFlags().elideLargeElementsAttrs(16));
+  llvm::outs() << "\n";
+}
+
+/// Materializes every tensor the kernels need, in their layout, and writes
+/// them as one safetensors file the runtime maps.
+LogicalResult
+writeWeights(modelc::frontend::WeightStore &store,
+             const std::vector<modelc::codegen::WeightPlanEntry> &plan,
+             const std::string &path, size_t &bytes) {
+  std::vector<std::vector<float>> storage;
+  std::vector<modelc::frontend::NamedTensor> tensors;
+  storage.reserve(plan.size());
+  bytes = 0;
+  for (const auto &entry : plan) {
+    std::vector<float> logical =
+        store.materialize(entry.source, entry.transposed, entry.shape);
+    std::vector<float> packed(modelc::codegen::fileElements(entry));
+    modelc::codegen::packWeight(entry, logical.data(), packed.data());
+    bytes += packed.size() * sizeof(float);
+    storage.push_back(std::move(packed));
+    tensors.push_back({entry.fileName, modelc::codegen::fileShape(entry),
+                       storage.back().data()});
+  }
+  std::string err;
+  if (failed(modelc::frontend::writeSafetensors(path, tensors, err))) {
+    llvm::errs() << "modelc: error: cannot write " << path << ": " << err
+                 << "\n";
+    return failure();
+  }
+  return success();
+}
+
+int compile() {
+  DialectRegistry registry;
+  modelc::registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
+  // Progress goes to stderr; it would interleave with a stage printed to
+  // stdout only when both are a terminal, which is fine.
+  Progress progress(!quiet);
+
+  if (optLevel < '0' || optLevel > '3') {
+    llvm::errs() << "modelc: error: -O" << optLevel
+                 << " is not a level; use -O0, -O1, -O2 or -O3\n";
+    return 1;
+  }
+  if (target != "cpu" && target != "cuda") {
+    llvm::errs() << "modelc: error: unknown --target '" << target
+                 << "'; use cpu or cuda\n";
+    return 1;
+  }
+  if (emit == Stage::Ptx && target != "cuda") {
+    llvm::errs() << "modelc: error: --emit=ptx needs --target cuda\n";
+    return 1;
+  }
+  modelc::PipelineOptions pipeline;
+  pipeline.optLevel = optLevel - '0';
+  modelc::codegen::TargetOptions targetOptions;
+  targetOptions.cuda = target == "cuda";
+
+  OwningOpRef<ModuleOp> module = loadInput(ctx, sourceMgr);
+  if (!module || failed(verify(*module)))
+    return 1;
+  progress.stage("parse " + inputPath);
+  if (emit == Stage::Nn) {
+    printModule(*module);
+    return 0;
+  }
+
+  std::unique_ptr<modelc::frontend::WeightStore> store;
+  if (weightsPath.empty()) {
+    store = modelc::frontend::WeightStore::synthetic(seed);
+  } else {
+    auto opened = modelc::frontend::WeightStore::open(weightsPath, ctx);
+    if (failed(opened))
+      return 1;
+    store = std::move(*opened);
+  }
+  if (failed(store->check(*module)))
+    return 1;
+  progress.stage(weightsPath.empty()
+                     ? "weights: random (seed " + llvm::Twine(seed) + ")"
+                     : "weights: checked " + weightsPath);
+
+  if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
+    return 1;
+  progress.stage("optimize -O" + llvm::Twine(optLevel.getValue()));
+  if (emit == Stage::Optimized) {
+    printModule(*module);
+    return 0;
+  }
+
+  if (failed(runPipeline(*module, modelc::buildKernelPipeline, pipeline)))
+    return 1;
+  unsigned launches = 0;
+  llvm::StringSet<> unique;
+  module->walk([&](modelc::nn::KernelOp kernel) {
+    ++launches;
+    unique.insert(kernel.getName());
+  });
+  progress.stage("form kernels: " + llvm::Twine(launches) + " launches of " +
+                 llvm::Twine(unique.size()) + " unique kernels");
+  if (emit == Stage::Kernels) {
+    printModule(*module);
+    return 0;
+  }
+
+  targetOptions.progress = progress.stream();
+  switch (emit) {
+  case Stage::Halide:
+    return failed(modelc::codegen::emitHalideStmt(*module, targetOptions,
+                                                  llvm::outs()));
+  case Stage::Asm:
+    return failed(
+        modelc::codegen::emitAssembly(*module, targetOptions, llvm::outs()));
+  case Stage::Ptx:
+    return failed(
+        modelc::codegen::emitPtx(*module, targetOptions, llvm::outs()));
+  default:
+    break;
+  }
+
+  std::string name = modelName(*module);
+  std::string dir = outDir.empty() ? ("out/" + name) : outDir.getValue();
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    llvm::errs() << "modelc: error: cannot create " << dir << ": "
+                 << ec.message() << "\n";
+    return 1;
+  }
+  auto library =
+      modelc::codegen::buildLibrary(*module, name, targetOptions, dir);
+  if (failed(library))
+    return 1;
+  progress.stage("codegen: " + llvm::Twine(library->uniqueKernels) +
+                 " kernels compiled and linked");
+
+  std::string weightsOut = dir + "/" + name + ".weights";
+  size_t bytes = 0;
+  if (failed(writeWeights(*store, library->weights, weightsOut, bytes)))
+    return 1;
+  progress.stage("weights: " + llvm::Twine(library->weights.size()) +
+                 " tensors, " + llvm::Twine(bytes >> 20) + " MiB");
+
+  if (!quiet)
+    llvm::errs() << llvm::format(
+        "modelc: compiled %s in %.1f s: %u kernel launches (%u unique) -> "
+        "%s/lib%s.so\n",
+        name.c_str(), progress.totalSeconds(), launches,
+        (unsigned)unique.size(), dir.c_str(), name.c_str());
+  return 0;
+}
+} // namespace
+
+int modelc::compileCommand(int argc, char **argv) {
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions(compileCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "modelc compile: a model spec (or nn IR) -> lib<name>.so, <name>.h, "
+      "<name>.weights, <name>.json\n");
+  return compile();
+}
