@@ -187,10 +187,12 @@ void SliceOp::build(OpBuilder &b, OperationState &state, Value input,
 }
 
 LogicalResult SliceOp::verify() {
+  // I64Attr's accessor is unsigned: read the offset back as signed.
+  int64_t offset = static_cast<int64_t>(getOffset());
   int64_t size = getType().getDimSize(2), in = channels(getInput());
-  if (getOffset() < 0 || size <= 0 || getOffset() + size > in)
+  if (offset < 0 || size <= 0 || offset + size > in)
     return emitOpError("channels [")
-           << getOffset() << ", " << getOffset() + size
+           << offset << ", " << offset + size
            << ") are outside the input's " << in;
   return verifySameTokens(*this, getInput(), getResult());
 }
@@ -317,7 +319,11 @@ LogicalResult AttentionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult KernelOp::verify() {
+  if (getName().empty())
+    return emitOpError("needs a non-empty kernel name");
   Block &block = getBlock();
+  if (block.empty() || !isa<YieldOp>(block.back()))
+    return emitOpError("body must end in nn.yield");
   if (block.getNumArguments() != getInputs().size())
     return emitOpError("body takes ")
            << block.getNumArguments() << " arguments for "
@@ -326,14 +332,19 @@ LogicalResult KernelOp::verify() {
     if (arg.getType() != in.getType())
       return emitOpError("body argument type ")
              << arg.getType() << " differs from input type " << in.getType();
-  auto yield = cast<YieldOp>(block.getTerminator());
+  auto yield = cast<YieldOp>(block.back());
   if (yield.getValues().getTypes() != getResultTypes())
     return emitOpError("yields ") << yield.getValues().getTypes()
                                   << " but returns " << getResultTypes();
-  if (auto offsets = getArenaOffsets())
+  if (auto offsets = getArenaOffsets()) {
     if (offsets->size() != getNumResults())
       return emitOpError("has ") << offsets->size() << " arena offsets for "
                                  << getNumResults() << " results";
+    for (int64_t offset : *offsets)
+      if (offset < -1)
+        return emitOpError("arena offset ")
+               << offset << " is negative (only -1, the caller's buffer, is)";
+  }
   return success();
 }
 

@@ -9,10 +9,19 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 // Activations are f32 tensors [batch, seq, channels] (batch and seq dynamic);
 // token ids are i32 [batch, seq]; weights are static-shaped f32 tensors.
-def NN_Activations : 3DTensorOf<[F32]>;
+// Only batch and seq may be dynamic: the channel count of an activation and
+// every dimension of a weight are static (memory planning and codegen size
+// buffers from them).
+def NN_StaticChannelsPred : CPred<
+    "!::mlir::ShapedType::isDynamic(::llvm::cast<::mlir::ShapedType>($_self).getShape().back())">;
+def NN_Activations : Type<And<[3DTensorOf<[F32]>.predicate, NN_StaticChannelsPred]>,
+    "f32 tensor [batch, seq, channels] with static channels",
+    "::mlir::TensorType">;
 def NN_TokenIds : 2DTensorOf<[I32]>;
-def NN_Matrix : 2DTensorOf<[F32]>;
-def NN_Vector : 1DTensorOf<[F32]>;
+def NN_Matrix : Type<And<[2DTensorOf<[F32]>.predicate, HasStaticShapePred]>,
+    "statically shaped 2D f32 tensor", "::mlir::TensorType">;
+def NN_Vector : Type<And<[1DTensorOf<[F32]>.predicate, HasStaticShapePred]>,
+    "statically shaped 1D f32 tensor", "::mlir::TensorType">;
 
 class NN_ComputeOp<string mnemonic, list<Trait> traits = []>
     : NN_Op<mnemonic, !listconcat(traits, [Pure,
@@ -25,7 +34,7 @@ class NN_ComputeOp<string mnemonic, list<Trait> traits = []>
 // Weights
 //===----------------------------------------------------------------------===//
 
-def NN_WeightOp : NN_Op<"weight", [Pure, ConstantLike]> {
+def NN_WeightOp : NN_Op<"weight", [Pure]> {
   let summary = "a named tensor of the weight store";
   let description = [{
     Refers to the checkpoint tensor `name`. With `transposed`, the stored
@@ -242,6 +251,11 @@ def NN_KernelOp : NN_Op<"kernel", [IsolatedFromAbove, SingleBlock]> {
     `nn-plan-memory`, places each result in the activation arena, in floats
     per token (`-1`: the result is a model output, written to the caller's
     buffer).
+
+    As formed by `nn-form-kernels`, the inputs are the values the region
+    uses from outside, deduplicated, in order of first use; the results are
+    the region values used outside, in the order of the ops producing them
+    (a residual + norm kernel yields `(sum, normed)`).
 
     ```mlir
     %y = nn.kernel "gemm0" gemm (%x, %w, %b) : (tensor<?x?x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>) -> tensor<?x?x3072xf32> {
