@@ -30,13 +30,15 @@ llvm_config.add_tool_substitutions(["FileCheck", "not", "count", "split-file"],
 llvm_config.add_tool_substitutions(["modelc", "modelc-opt"],
                                    [config.modelc_tools_dir])
 
-config.substitutions.append(("%python", config.python_executable))
+# Debian's python (torch, numpy), ahead of lit's own %python which is
+# whatever interpreter runs lit.
+config.substitutions.insert(0, ("%python", config.modelc_python))
 config.substitutions.append(("%modelc_src", config.modelc_src_root))
 config.substitutions.append(("%modelc_build", config.modelc_obj_root))
 
 
 def python_has(module):
-    return subprocess.run([config.python_executable, "-c", "import " + module],
+    return subprocess.run([config.modelc_python, "-c", "import " + module],
                           capture_output=True).returncode == 0
 
 

@@ -5,13 +5,13 @@
 // RUN: modelc compile %s --emit=halide | FileCheck %s --check-prefix=STMT
 // RUN: modelc compile %s --emit=asm | FileCheck %s --check-prefix=ASM
 
-// STMT-LABEL: // kernel k0_mlp_up (gemm)
+// STMT-LABEL: // kernel k0_gemm (gemm)
 // STMT: external func {{.*}}par_for
 // STMT: produce v{{[0-9]+}}_acc
 // STMT: for (v{{[0-9]+}}_acc.s1.v{{[0-9]+}}_k$x, 0, 64)
 // STMT-NEXT: v{{[0-9]+}}_acc[ramp({{.*}}, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp({{.*}}, 1, {{16|8}})] + (in1[ramp(
 // STMT: halide_do_par_for(
-// ASM-LABEL: // kernel k0_mlp_up (gemm)
+// ASM-LABEL: // kernel k0_gemm (gemm)
 // ASM: vfmadd{{[0-9]+}}ps {{.*}}%{{[zy]}}mm
 
 module attributes {nn.arena_floats_per_token = 0 : i64} {

@@ -4,13 +4,13 @@
 // scores / max / exp / sum / P.V per query tile (no [S, S] buffer).
 // RUN: modelc compile %s --emit=halide | FileCheck %s
 
-// CHECK-LABEL: // kernel k0_addnorm (norm)
+// CHECK-LABEL: // kernel k0_norm (norm)
 // CHECK: external func {{.*}}par_for_out1_s0_m
 // CHECK: produce v{{[0-9]+}}_sum_lanes
 // CHECK: ramp({{.*}}, 1, {{16|8}})
 // CHECK: produce v{{[0-9]+}}_rstd
 // CHECK: halide_do_par_for(
-// CHECK-LABEL: // kernel k1_attn (attention)
+// CHECK-LABEL: // kernel k1_attention (attention)
 // CHECK: external func {{.*}}par_for_{{.*}}bh
 // CHECK: produce v{{[0-9]+}}_kT
 // CHECK: for (out0{{.*}}.s0.s.so

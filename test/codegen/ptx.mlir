@@ -7,17 +7,17 @@
 // RUN: awk '/^\/\/ kernel /{n++} {print > ("%t.d/k" n ".ptx")}' %t.ptx
 // RUN: %if ptxas %{ for f in %t.d/k*.ptx; do %ptxas --gpu-name sm_75 $f -o /dev/null || exit 1; done %}
 
-// CHECK-LABEL: // kernel k0_embed (embedding)
+// CHECK-LABEL: // kernel k0_embedding (embedding)
 // CHECK: .target sm_61
 // CHECK: .entry
-// CHECK-LABEL: // kernel k1_addnorm (norm)
+// CHECK-LABEL: // kernel k1_norm (norm)
 // CHECK: .entry
-// CHECK-LABEL: // kernel k2_qkv (gemm)
+// CHECK-LABEL: // kernel k2_gemm (gemm)
 // CHECK: .entry
 // CHECK: fma.rn.f32
-// CHECK-LABEL: // kernel k3_attn (attention)
+// CHECK-LABEL: // kernel k3_attention (attention)
 // CHECK: .entry
-// CHECK-LABEL: // kernel k4_act (elementwise)
+// CHECK-LABEL: // kernel k4_elementwise (elementwise)
 // CHECK: .entry
 
 module attributes {nn.arena_floats_per_token = 448 : i64, nn.max_seq = 64 : i64} {
