@@ -6,6 +6,7 @@
 #include "runtime/modelrt.h"
 #include "runtime/npy.h"
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -62,6 +63,23 @@ std::string namesOf(const std::vector<mrt_tensor_info> &list) {
 }
 
 } // namespace
+
+/// " checksum sum=S mean|x|=A": lets a user compare two runs at a glance.
+static std::string checksum(const mrt_tensor &t) {
+  if (t.dtype != MRT_F32)
+    return "";
+  const float *data = static_cast<const float *>(t.data);
+  double sum = 0, abs = 0;
+  int64_t n = mrt_tensor_elements(&t);
+  for (int64_t i = 0; i < n; ++i) {
+    sum += data[i];
+    abs += std::fabs(data[i]);
+  }
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " checksum sum=%.6g mean|x|=%.6g", sum,
+                n ? abs / n : 0.0);
+  return buf;
+}
 
 int runCommand(int argc, char **argv) {
   const char *cmd = "run";
@@ -247,9 +265,10 @@ int runCommand(int argc, char **argv) {
                  mrt_model_name(model.get()), (long long)batch, (long long)seq,
                  ms);
     for (size_t j = 0; j < outInfo.size(); ++j)
-      std::fprintf(stderr, "  %s: %s%s%s%s\n", outInfo[j].name,
+      std::fprintf(stderr, "  %s: %s%s%s%s%s\n", outInfo[j].name,
                    dtype(out.tensors[j].dtype),
                    dims(out.tensors[j].dims, out.tensors[j].rank).c_str(),
+                   checksum(out.tensors[j]).c_str(),
                    outPath[j].empty() ? "" : " -> ", outPath[j].c_str());
   }
   return 0;
