@@ -301,6 +301,8 @@ int compile() {
 } // namespace
 
 int modelc::compileCommand(int argc, char **argv) {
+  // Pass names must be known before --mlir-print-ir-after=PASS is parsed.
+  modelc::registerAllPasses();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerAsmPrinterCLOptions();
