@@ -187,6 +187,32 @@ template <typename F> LogicalResult guarded(Operation *op, F &&f) {
   return failure();
 }
 
+// Translation may throw from inside Halide; report it at the module.
+FailureOr<std::vector<UniqueKernel>>
+collectKernelsGuarded(ModuleOp module, const Target &target) {
+  FailureOr<std::vector<UniqueKernel>> result = failure();
+  if (failed(guarded(module, [&] { result = collectKernels(module, target); })))
+    return failure();
+  return result;
+}
+
+/// Prints `// kernel NAME (CLASS)` and `dump(kernel)` for each unique kernel.
+LogicalResult
+dumpEachKernel(ModuleOp module, const Target &target, llvm::raw_ostream &os,
+               llvm::function_ref<std::string(UniqueKernel &)> dump) {
+  auto collected = collectKernelsGuarded(module, target);
+  if (failed(collected))
+    return failure();
+  for (UniqueKernel &u : *collected) {
+    std::string text;
+    if (failed(guarded(u.op, [&] { text = dump(u); })))
+      return failure();
+    os << "// kernel " << u.tk.name << " (" << u.tk.kind << ")\n"
+       << text << "\n";
+  }
+  return success();
+}
+
 std::string cacheDirFor(const TargetOptions &o) {
   if (!o.useCache)
     return "";
@@ -216,8 +242,7 @@ LogicalResult runTool(llvm::ArrayRef<std::string> argv, Operation *op) {
     std::string cmd;
     for (auto &a : argv)
       cmd += a + " ";
-    op->emitError() << "codegen: `" << cmd << "` failed (" << rc << ") "
-                    << err;
+    op->emitError() << "codegen: `" << cmd << "` failed (" << rc << ") " << err;
     return failure();
   }
   return success();
@@ -246,49 +271,23 @@ std::string halideTargetString(const TargetOptions &o) {
 LogicalResult emitHalideStmt(ModuleOp module, const TargetOptions &o,
                              llvm::raw_ostream &os) {
   Target target = makeTarget(o);
-  std::vector<UniqueKernel> ks;
-  if (failed(guarded(module, [&] {
-        auto r = collectKernels(module, target);
-        if (failed(r))
-          throw std::runtime_error("translation failed");
-        ks = std::move(*r);
-      })))
-    return failure();
   os << "// Halide target " << target.to_string() << "\n";
-  for (UniqueKernel &u : ks) {
-    std::string stmt;
-    if (failed(guarded(u.op, [&] { stmt = lowerToStmt(u, target); })))
-      return failure();
-    os << "// kernel " << u.tk.name << " (" << u.tk.kind << ")\n" << stmt
-       << "\n";
-  }
-  return success();
+  return dumpEachKernel(module, target, os, [&](UniqueKernel &u) {
+    return lowerToStmt(u, target);
+  });
 }
 
 LogicalResult emitAssembly(ModuleOp module, const TargetOptions &o,
                            llvm::raw_ostream &os) {
   Target target = makeTarget(o);
-  std::vector<UniqueKernel> ks;
-  if (failed(guarded(module, [&] {
-        auto r = collectKernels(module, target);
-        if (failed(r))
-          throw std::runtime_error("translation failed");
-        ks = std::move(*r);
-      })))
-    return failure();
-  for (UniqueKernel &u : ks) {
+  return dumpEachKernel(module, target, os, [&](UniqueKernel &u) {
     std::string path = tempPath("s");
-    if (failed(guarded(u.op, [&] {
-          u.tk.pipeline.compile_to_assembly(path, u.tk.args,
-                                            "modelc_" + cSymbol(u.tk.name),
-                                            target);
-        })))
-      return failure();
-    os << "// kernel " << u.tk.name << " (" << u.tk.kind << ")\n"
-       << readFile(path) << "\n";
+    u.tk.pipeline.compile_to_assembly(path, u.tk.args,
+                                      "modelc_" + cSymbol(u.tk.name), target);
+    std::string text = readFile(path);
     llvm::sys::fs::remove(path);
-  }
-  return success();
+    return text;
+  });
 }
 
 LogicalResult emitPtx(ModuleOp module, const TargetOptions &o,
@@ -296,32 +295,17 @@ LogicalResult emitPtx(ModuleOp module, const TargetOptions &o,
   TargetOptions co = o;
   co.cuda = true;
   Target target = makeTarget(co);
-  std::vector<UniqueKernel> ks;
-  if (failed(guarded(module, [&] {
-        auto r = collectKernels(module, target);
-        if (failed(r))
-          throw std::runtime_error("translation failed");
-        ks = std::move(*r);
-      })))
-    return failure();
-  for (UniqueKernel &u : ks) {
-    std::string ptx;
-    if (failed(guarded(u.op, [&] {
-          Module m = u.tk.pipeline.compile_to_module(
-              u.tk.args, "modelc_" + cSymbol(u.tk.name), target);
-          for (const Buffer<void> &b : m.buffers())
-            if (llvm::StringRef(b.name()).contains("gpu_source_kernels")) {
-              const char *p = (const char *)b.data();
-              ptx.assign(p, strnlen(p, b.size_in_bytes()));
-            }
-          if (ptx.empty())
-            throw std::runtime_error("no PTX in the Halide module");
-        })))
-      return failure();
-    os << "// kernel " << u.tk.name << " (" << u.tk.kind << ")\n" << ptx
-       << "\n";
-  }
-  return success();
+  // Halide embeds each pipeline's PTX as a C string in the host module.
+  return dumpEachKernel(module, target, os, [&](UniqueKernel &u) {
+    Module m = u.tk.pipeline.compile_to_module(
+        u.tk.args, "modelc_" + cSymbol(u.tk.name), target);
+    for (const Buffer<void> &b : m.buffers())
+      if (llvm::StringRef(b.name()).contains("gpu_source_kernels")) {
+        const char *p = (const char *)b.data();
+        return std::string(p, strnlen(p, b.size_in_bytes()));
+      }
+    throw std::runtime_error("no PTX in the Halide module");
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -363,14 +347,10 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
                        << ec.message();
     return failure();
   }
-  std::vector<UniqueKernel> ks;
-  if (failed(guarded(module, [&] {
-        auto r = collectKernels(module, target);
-        if (failed(r))
-          throw std::runtime_error("translation failed");
-        ks = std::move(*r);
-      })))
+  auto collected = collectKernelsGuarded(module, target);
+  if (failed(collected))
     return failure();
+  std::vector<UniqueKernel> &ks = *collected;
 
   LibraryResult result;
   std::string cacheDir = cacheDirFor(o);
@@ -386,13 +366,13 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
     // Key: the region (no locations/names), the target, the sources of the
     // translation and schedules, and Halide's version.
     std::string key = regionText(u.op) + "\n" + target.to_string() + "\n" +
-                      kScheduleVersion + "\n" + kSourceHash + "\n" +
-                      "halide14";
+                      kScheduleVersion + "\n" + kSourceHash + "\n" + "halide14";
     uint64_t h = llvm::xxh3_64bits(llvm::StringRef(key));
     std::string hex = llvm::utohexstr(h, /*LowerCase=*/true, 16);
     u.fnName = "modelc_k_" + hex;
     u.objPath = objDir + "/" + u.fnName + ".o";
-    std::string cached = cacheDir.empty() ? "" : cacheDir + "/" + u.fnName + ".o";
+    std::string cached =
+        cacheDir.empty() ? "" : cacheDir + "/" + u.fnName + ".o";
     if (!cached.empty() && llvm::sys::fs::exists(cached) &&
         !llvm::sys::fs::copy_file(cached, u.objPath)) {
       u.cacheHit = true;
@@ -410,9 +390,9 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
           llvm::sys::fs::rename(tmp, cached);
       }
     }
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (o.progress) {
       *o.progress << (u.cacheHit ? " cached" : "") << " "
                   << llvm::format("%.2f", secs) << " s\n";
@@ -435,9 +415,8 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
                   ".o";
     if (rtCached.empty() || !llvm::sys::fs::exists(rtCached) ||
         llvm::sys::fs::copy_file(rtCached, rtPath)) {
-      if (failed(guarded(module, [&] {
-            compile_standalone_runtime(rtPath, target);
-          })))
+      if (failed(guarded(module,
+                         [&] { compile_standalone_runtime(rtPath, target); })))
         return failure();
       if (!rtCached.empty()) {
         std::string tmp = rtCached + ".tmp" + std::to_string(::getpid());
@@ -463,8 +442,9 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
     if (auto n = fwd.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name"))
       d.name = n.str();
     else if (d.ids)
-      d.name = idsSeen == 0 ? "tokens" : idsSeen == 1 ? "token_types"
-                                                      : "ids" + std::to_string(idsSeen);
+      d.name = idsSeen == 0   ? "tokens"
+               : idsSeen == 1 ? "token_types"
+                              : "ids" + std::to_string(idsSeen);
     else
       d.name = "input" + std::to_string(a.getArgNumber());
     idsSeen += d.ids;
@@ -532,7 +512,8 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
           k.emitError("codegen: weight bound to a non-weight argument");
           return failure();
         }
-        auto key = std::make_tuple(w.getName().str(), w.getTransposed(), ka.gemm);
+        auto key =
+            std::make_tuple(w.getName().str(), w.getTransposed(), ka.gemm);
         auto it = weightIndex.find(key);
         if (it == weightIndex.end()) {
           WeightPlanEntry e;
@@ -566,14 +547,16 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
               break;
           ptr = "outputs[" + std::to_string(oi) + "]";
         } else {
-          ptr = "(void *)(arena + (int64_t)" + std::to_string(off) + " * B * S)";
+          ptr =
+              "(void *)(arena + (int64_t)" + std::to_string(off) + " * B * S)";
         }
       }
       if (ka.kind == KernelArg::Activation)
         addBuf(ptr, 2, actExts(ka.channels));
       else if (ka.kind == KernelArg::TokenIds)
-        addBuf(ptr, 0, tk.flat ? std::vector<std::string>{"(int32_t)(B * S)"}
-                               : std::vector<std::string>{"(int32_t)S", "(int32_t)B"});
+        addBuf(ptr, 0,
+               tk.flat ? std::vector<std::string>{"(int32_t)(B * S)"}
+                       : std::vector<std::string>{"(int32_t)S", "(int32_t)B"});
       else {
         std::vector<std::string> exts;
         for (auto it = ka.fileShape.rbegin(); it != ka.fileShape.rend(); ++it)
@@ -608,8 +591,8 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
     }
     launches << "  /* launch " << launch << ": " << inst << " = kernel "
              << tk.name << " (" << tk.kind << ") */\n  {\n"
-             << call.str() << "    double t0 = now_s();\n    int rc = "
-             << u.fnName << "(";
+             << call.str()
+             << "    double t0 = now_s();\n    int rc = " << u.fnName << "(";
     for (size_t i = 0; i < bufs.size(); ++i)
       launches << (i ? ", " : "") << "&" << bufs[i];
     launches << ");\n";
@@ -626,10 +609,10 @@ FailureOr<LibraryResult> buildLibrary(ModuleOp module, llvm::StringRef name,
     kernelDescs << "  {" << jsonStr(inst) << ", " << jsonStr(tk.kind) << ", "
                 << tk.flopsPerToken << ", " << tk.flopsPerTokenSeq << "},\n";
     kernelJson << (launch ? ",\n" : "") << "    {\"name\": " << jsonStr(inst)
-               << ", \"kernel\": " << jsonStr(tk.name) << ", \"kind\": "
-               << jsonStr(tk.kind) << ", \"flops_per_token\": "
-               << tk.flopsPerToken << ", \"flops_per_token_seq\": "
-               << tk.flopsPerTokenSeq << "}";
+               << ", \"kernel\": " << jsonStr(tk.name)
+               << ", \"kind\": " << jsonStr(tk.kind)
+               << ", \"flops_per_token\": " << tk.flopsPerToken
+               << ", \"flops_per_token_seq\": " << tk.flopsPerTokenSeq << "}";
     ++launch;
   }
   result.uniqueKernels = (int)ks.size();
@@ -708,10 +691,9 @@ static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
     << kernelDescs.str() << "};\n\n";
   c << "static const modelc_model_info model_info = {\n  MODELC_ABI_VERSION, "
     << jsonStr(name) << ", " << (cuda ? "\"cuda\"" : "\"cpu\"") << ", "
-    << maxSeq << ",\n  " << inputs.size() << ", inputs_desc, "
-    << outputs.size() << ", outputs_desc,\n  " << result.weights.size()
-    << ", weights_desc,\n  " << arenaPerToken * 4 << ", " << launch
-    << ", kernels_desc};\n\n"
+    << maxSeq << ",\n  " << inputs.size() << ", inputs_desc, " << outputs.size()
+    << ", outputs_desc,\n  " << result.weights.size() << ", weights_desc,\n  "
+    << arenaPerToken * 4 << ", " << launch << ", kernels_desc};\n\n"
     << "const modelc_model_info *modelc_get_model_info(void) { return "
        "&model_info; }\n\n"
     << "void modelc_set_num_threads(int32_t threads) { "
@@ -783,8 +765,8 @@ static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
                                 std::to_string(inputs[i].channels) + "]")
         << "\n";
     for (size_t i = 0; i < outputs.size(); ++i)
-      h << " *   outputs[" << i << "] " << outputs[i].name << ": float [batch, seq, "
-        << outputs[i].channels << "]\n";
+      h << " *   outputs[" << i << "] " << outputs[i].name
+        << ": float [batch, seq, " << outputs[i].channels << "]\n";
     h << " *   weights: " << result.weights.size() << " tensors of " << name
       << ".weights, in modelc_get_model_info()->weights order\n"
       << " *   arena: " << arenaPerToken * 4
@@ -800,8 +782,9 @@ static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
     auto io = [&](const std::vector<IODesc> &ds) {
       std::string s = "[";
       for (size_t i = 0; i < ds.size(); ++i) {
-        s += (i ? ", " : "") + std::string("{\"name\": ") + jsonStr(ds[i].name) +
-             ", \"dtype\": \"" + (ds[i].ids ? "int32" : "float32") +
+        s += (i ? ", " : "") + std::string("{\"name\": ") +
+             jsonStr(ds[i].name) + ", \"dtype\": \"" +
+             (ds[i].ids ? "int32" : "float32") +
              "\", \"shape\": [\"batch\", \"seq\"" +
              (ds[i].ids ? "" : ", " + std::to_string(ds[i].channels)) + "]}";
       }
@@ -832,7 +815,8 @@ static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
         << "\"}";
     }
     j << "\n  ],\n  \"arena_bytes_per_token\": " << arenaPerToken * 4
-      << ",\n  \"kernels\": [\n" << kernelJson.str() << "\n  ]\n}\n";
+      << ",\n  \"kernels\": [\n"
+      << kernelJson.str() << "\n  ]\n}\n";
   }
   return result;
 }
