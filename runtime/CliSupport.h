@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,35 @@ inline bool parseInt(const std::string &s, long long lo, long long hi,
     return false;
   out = v;
   return true;
+}
+
+struct ModelDeleter {
+  void operator()(mrt_model *m) const { mrt_free(m); }
+};
+using ModelPtr = std::unique_ptr<mrt_model, ModelDeleter>;
+
+// Takes an argument that is no known option as the command's one model
+// library. Returns an error message, or "" when taken.
+inline std::string takeLibrary(const char *a, std::string &lib,
+                               const char *cmd) {
+  if (a[0] == '-' && a[1] != '\0')
+    return std::string("unknown option '") + a + "' (see modelc " + cmd +
+           " --help)";
+  if (!lib.empty())
+    return std::string("unexpected argument '") + a +
+           "': only one model library";
+  lib = a;
+  return "";
+}
+
+// Loads a model library and its weights (default: beside it); null with the
+// reason in mrt_last_error() on failure.
+inline ModelPtr loadModel(const std::string &lib, const std::string &weights) {
+  mrt_model *raw = nullptr;
+  if (mrt_load(lib.c_str(), weights.empty() ? nullptr : weights.c_str(),
+               &raw) != MRT_OK)
+    return nullptr;
+  return ModelPtr(raw);
 }
 
 } // namespace mrt::cli

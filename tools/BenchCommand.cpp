@@ -1,4 +1,5 @@
-//===- BenchCommand.cpp - `modelc bench`: time a compiled model ------------===//
+//===- BenchCommand.cpp - `modelc bench`: time a compiled model
+//------------===//
 //
 // Random token ids, warm-up runs, N timed runs (each profiled per kernel
 // launch by the library itself), then median/min time, tokens/s and a
@@ -41,13 +42,10 @@ const char *kBenchUsage =
     "  --weights FILE   the weights (default: <name>.weights beside LIB)\n"
     "  --by-instance    one profile row per kernel launch name, unfolded\n"
     "  --json           print {\"median_ms\",\"min_ms\",\"batch\",\"seq\",\n"
-    "                   \"threads\",\"kernels\":[{\"name\",\"class\",\"calls\",\n"
+    "                   "
+    "\"threads\",\"kernels\":[{\"name\",\"class\",\"calls\",\n"
     "                   \"ms\",\"gflop\",\"gflops\"}]} on stdout (per-run ms)\n"
     "  --help           this text\n";
-
-struct ModelDeleter {
-  void operator()(mrt_model *m) const { mrt_free(m); }
-};
 
 // Folds layer indices: a dot-separated component that is all digits, or a
 // known layer prefix followed by digits, becomes "*".
@@ -160,12 +158,10 @@ int benchCommand(int argc, char **argv) {
     struct IntOpt {
       const char *name;
       long long *dst, lo, hi;
-    } intOpts[] = {{"--batch", &batch, 1, 1 << 20},
-                   {"--seq", &seq, 1, 1 << 24},
-                   {"--threads", &threads, 0, 4096},
-                   {"--iters", &iters, 1, 1000000},
-                   {"--warmup", &warmup, 0, 1000000},
-                   {"--seed", &seed, 0, LLONG_MAX}};
+    } intOpts[] = {
+        {"--batch", &batch, 1, 1 << 20},   {"--seq", &seq, 1, 1 << 24},
+        {"--threads", &threads, 0, 4096},  {"--iters", &iters, 1, 1000000},
+        {"--warmup", &warmup, 0, 1000000}, {"--seed", &seed, 0, LLONG_MAX}};
     bool matched = false;
     for (auto &o : intOpts) {
       if ((r = args.option(o.name, value))) {
@@ -185,23 +181,16 @@ int benchCommand(int argc, char **argv) {
       weights = value;
       continue;
     }
-    const char *a = args.next();
-    if (a[0] == '-' && a[1] != '\0')
-      return error(cmd, std::string("unknown option '") + a +
-                            "' (see modelc bench --help)");
-    if (!lib.empty())
-      return error(cmd, std::string("unexpected argument '") + a +
-                            "': only one model library");
-    lib = a;
+    std::string problem = takeLibrary(args.next(), lib, cmd);
+    if (!problem.empty())
+      return error(cmd, problem);
   }
   if (lib.empty())
     return error(cmd, "no model library given (see modelc bench --help)");
 
-  mrt_model *raw = nullptr;
-  if (mrt_load(lib.c_str(), weights.empty() ? nullptr : weights.c_str(),
-               &raw) != MRT_OK)
+  ModelPtr model = loadModel(lib, weights);
+  if (!model)
     return error(cmd, mrt_last_error());
-  std::unique_ptr<mrt_model, ModelDeleter> model(raw);
   mrt_model *m = model.get();
   if (mrt_set_num_threads(m, (int32_t)threads) != MRT_OK)
     return error(cmd, mrt_last_error());
@@ -284,8 +273,8 @@ int benchCommand(int argc, char **argv) {
   std::vector<double> sorted = times;
   std::sort(sorted.begin(), sorted.end());
   size_t nt = sorted.size();
-  double median = nt % 2 ? sorted[nt / 2]
-                         : 0.5 * (sorted[nt / 2 - 1] + sorted[nt / 2]);
+  double median =
+      nt % 2 ? sorted[nt / 2] : 0.5 * (sorted[nt / 2 - 1] + sorted[nt / 2]);
   double minT = sorted.front();
 
   // Aggregate the launches by (folded) name, in first-launch order.

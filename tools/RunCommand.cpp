@@ -1,4 +1,5 @@
-//===- RunCommand.cpp - `modelc run`: run a compiled model on .npy files ---===//
+//===- RunCommand.cpp - `modelc run`: run a compiled model on .npy files
+//---===//
 
 #include "tools/RuntimeCommands.h"
 
@@ -19,15 +20,20 @@ namespace {
 const char *kRunUsage =
     "usage: modelc run LIB [options]\n"
     "\n"
-    "Runs a compiled model (OUTDIR/lib<name>.so) on .npy inputs and writes its\n"
+    "Runs a compiled model (OUTDIR/lib<name>.so) on .npy inputs and writes "
+    "its\n"
     "outputs as .npy (float32).\n"
     "\n"
     "options:\n"
     "  --input NAME=FILE.npy   an input (int32, or int64 converted; C order);\n"
-    "                          NAME= may be left out when the model has one input\n"
-    "  --output NAME=FILE.npy  where to write an output; NAME must be one of the\n"
-    "                          model's outputs (NAME= optional with one output)\n"
-    "  --weights FILE          the weights (default: <name>.weights beside LIB)\n"
+    "                          NAME= may be left out when the model has one "
+    "input\n"
+    "  --output NAME=FILE.npy  where to write an output; NAME must be one of "
+    "the\n"
+    "                          model's outputs (NAME= optional with one "
+    "output)\n"
+    "  --weights FILE          the weights (default: <name>.weights beside "
+    "LIB)\n"
     "  --threads N             kernel threads (default: the runtime's)\n"
     "  --quiet                 print nothing on success\n"
     "  --help                  this text\n";
@@ -44,9 +50,6 @@ Binding splitBinding(const std::string &s) {
   return {s.substr(0, eq), s.substr(eq + 1)};
 }
 
-struct ModelDeleter {
-  void operator()(mrt_model *m) const { mrt_free(m); }
-};
 struct TensorList {
   std::vector<mrt_tensor> tensors;
   ~TensorList() {
@@ -121,25 +124,18 @@ int runCommand(int argc, char **argv) {
         return error(cmd, "--threads needs an integer in [0, 4096]");
       continue;
     }
-    const char *a = args.next();
-    if (a[0] == '-' && a[1] != '\0')
-      return error(cmd, std::string("unknown option '") + a +
-                            "' (see modelc run --help)");
-    if (!lib.empty())
-      return error(cmd, std::string("unexpected argument '") + a +
-                            "': only one model library");
-    lib = a;
+    std::string problem = takeLibrary(args.next(), lib, cmd);
+    if (!problem.empty())
+      return error(cmd, problem);
   }
   if (lib.empty())
     return error(cmd, "no model library given (see modelc run --help)");
   if (inputs.empty())
     return error(cmd, "no --input given (see modelc run --help)");
 
-  mrt_model *raw = nullptr;
-  if (mrt_load(lib.c_str(), weights.empty() ? nullptr : weights.c_str(),
-               &raw) != MRT_OK)
+  ModelPtr model = loadModel(lib, weights);
+  if (!model)
     return error(cmd, mrt_last_error());
-  std::unique_ptr<mrt_model, ModelDeleter> model(raw);
   if (threads >= 0 && mrt_set_num_threads(model.get(), (int32_t)threads))
     return error(cmd, mrt_last_error());
 
@@ -160,7 +156,8 @@ int runCommand(int argc, char **argv) {
       if (inInfo.size() != 1)
         return error(cmd, "input '" + b.path +
                               "' needs a name (NAME=FILE.npy): the model has "
-                              "inputs " + namesOf(inInfo));
+                              "inputs " +
+                              namesOf(inInfo));
       b.name = inInfo[0].name;
     }
     for (size_t j = 0; j < inInfo.size(); ++j)
@@ -168,8 +165,8 @@ int runCommand(int argc, char **argv) {
         inSlot[i] = (int)j;
     if (inSlot[i] < 0)
       return error(cmd, "unknown input '" + b.name + "'; model '" +
-                            mrt_model_name(model.get()) + "' has inputs: " +
-                            namesOf(inInfo));
+                            mrt_model_name(model.get()) +
+                            "' has inputs: " + namesOf(inInfo));
     for (size_t k = 0; k < i; ++k)
       if (inputs[k].name == b.name)
         return error(cmd, "input '" + b.name + "' given twice");
@@ -215,13 +212,15 @@ int runCommand(int argc, char **argv) {
   for (auto &b : outputs) {
     for (auto &info : outInfo)
       if (b.name.empty() && b.path == info.name)
-        return error(cmd, "--output " + b.path + " names no file: use --output " +
-                              b.path + "=FILE.npy");
+        return error(cmd, "--output " + b.path +
+                              " names no file: use --output " + b.path +
+                              "=FILE.npy");
     if (b.name.empty()) {
       if (outInfo.size() != 1)
         return error(cmd, "output '" + b.path +
                               "' needs a name (NAME=FILE.npy): the model has "
-                              "outputs " + namesOf(outInfo));
+                              "outputs " +
+                              namesOf(outInfo));
       b.name = outInfo[0].name;
     }
     int slot = -1;
@@ -230,8 +229,8 @@ int runCommand(int argc, char **argv) {
         slot = (int)j;
     if (slot < 0)
       return error(cmd, "unknown output '" + b.name + "'; model '" +
-                            mrt_model_name(model.get()) + "' has outputs: " +
-                            namesOf(outInfo));
+                            mrt_model_name(model.get()) +
+                            "' has outputs: " + namesOf(outInfo));
     if (!outPath[slot].empty())
       return error(cmd, "output '" + b.name + "' given twice");
     outPath[slot] = b.path;
