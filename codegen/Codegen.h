@@ -1,4 +1,5 @@
-//===- Codegen.h - nn kernel regions -> Halide -> shared library -*- C++ -*-===//
+//===- Codegen.h - nn kernel regions -> Halide -> shared library -*- C++
+//-*-===//
 //
 // The codegen API of docs/architecture.md ("Codegen"). Input: a module at the
 // "kernels" stage (@forward holds only nn.weight, nn.kernel, func.return).
@@ -48,12 +49,12 @@ mlir::LogicalResult emitPtx(mlir::ModuleOp, const TargetOptions &,
 // One materialized tensor of <name>.weights: `source` (checkpoint name, maybe
 // transposed) packed into the layout the kernel wants.
 struct WeightPlanEntry {
-  std::string fileName;        // tensor name in <name>.weights
-  std::string source;          // checkpoint name (nn.weight "name")
-  bool transposed = false;     // nn.weight ... transposed
-  std::vector<int64_t> shape;  // logical shape (the nn.weight result type)
-  GemmWeightLayout layout;     // panelWidth 0 for non-GEMM weights too
-  bool isGemmWeight = false;   // layout applies (a [K, N] nn.linear weight)
+  std::string fileName;           // tensor name in <name>.weights
+  std::string source;             // checkpoint name (nn.weight "name")
+  bool transposed = false;        // nn.weight ... transposed
+  std::vector<int64_t> shape;     // logical shape (the nn.weight result type)
+  GemmWeightLayout layout;        // panelWidth 0 for non-GEMM weights too
+  bool isGemmWeight = false;      // layout applies (a [K, N] nn.linear weight)
   std::vector<int64_t> fileShape; // shape of the tensor in <name>.weights
 };
 
@@ -76,8 +77,12 @@ void packWeight(const WeightPlanEntry &, const float *logical, float *out);
 
 // Number of floats of `fileShape`, and the shape itself (the driver's names).
 size_t weightFileElems(const WeightPlanEntry &);
-inline size_t fileElements(const WeightPlanEntry &e) { return weightFileElems(e); }
-inline std::vector<int64_t> fileShape(const WeightPlanEntry &e) { return e.fileShape; }
+inline size_t fileElements(const WeightPlanEntry &e) {
+  return weightFileElems(e);
+}
+inline std::vector<int64_t> fileShape(const WeightPlanEntry &e) {
+  return e.fileShape;
+}
 
 } // namespace modelc::codegen
 

@@ -46,8 +46,9 @@ namespace {
 Expr expf32(Expr x) {
   x = clamp(x, -87.3f, 88.3f);
   Expr k = floor(x * 1.44269504088896341f + 0.5f);
-  Expr r = x - k * 0.693359375f;
-  r = r + k * 2.12194440e-4f;
+  // strict_float: the simplifier would otherwise fold the two parts of ln 2
+  // into one constant and lose the reduction's extra precision.
+  Expr r = strict_float(x - k * 0.693359375f + k * 2.12194440e-4f);
   Expr r2 = r * r;
   Expr p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -73,18 +74,6 @@ Expr erff32(Expr x) {
   return select(x < 0.0f, -y, y);
 }
 
-// tanh(y) = sign(y) (1 - 2 / (exp(2|y|) + 1)); small |y| by its series to
-// keep the relative accuracy where the subtraction cancels.
-Expr tanhf32(Expr y) {
-  Expr ay = abs(y);
-  Expr e = expf32(2.0f * min(ay, 20.0f));
-  Expr big = 1.0f - 2.0f / (e + 1.0f);
-  Expr y2 = ay * ay;
-  Expr small = ay * (1.0f + y2 * (-1.0f / 3 + y2 * (2.0f / 15 - y2 * 17.0f / 315)));
-  Expr t = select(ay < 0.04f, small, big);
-  return select(y < 0.0f, -t, t);
-}
-
 Expr activation(nn::Activation kind, Expr x) {
   switch (kind) {
   case nn::Activation::relu:
@@ -92,8 +81,9 @@ Expr activation(nn::Activation kind, Expr x) {
   case nn::Activation::gelu:
     return 0.5f * x * (1.0f + erff32(x * 0.70710678118654752f));
   case nn::Activation::gelu_tanh: {
-    Expr inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
-    return 0.5f * x * (1.0f + tanhf32(inner));
+    // 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for x << 0.
+    Expr u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + expf32(-2.0f * u));
   }
   case nn::Activation::silu:
     return x / (1.0f + expf32(-x));
@@ -178,7 +168,8 @@ private:
     a.insert(a.end(), t.begin(), t.end());
     return Func(f)(a);
   }
-  Func def(const std::string &name, const std::function<Expr(Expr, std::vector<Expr>)> &body) {
+  Func def(const std::string &name,
+           const std::function<Expr(Expr, std::vector<Expr>)> &body) {
     Func f(name);
     std::vector<Expr> t = tokenArgs();
     std::vector<Var> vars = actVars();
@@ -323,9 +314,10 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
   if (auto e = mlir::dyn_cast<nn::EmbeddingOp>(o)) {
     Func table = F(e.getTable()), ids = F(e.getIds());
     int rows = (int)dimOf(e.getTable(), 0);
-    funcs[e.getResult()] = def(nm + "_embed", [&](Expr cc, std::vector<Expr> t) {
-      return table(cc, clamp(ids(t), 0, rows - 1));
-    });
+    funcs[e.getResult()] =
+        def(nm + "_embed", [&](Expr cc, std::vector<Expr> t) {
+          return table(cc, clamp(ids(t), 0, rows - 1));
+        });
     tk.flopsPerToken += 0;
     return mlir::success();
   }
@@ -358,7 +350,7 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
     std::vector<Expr> t = tokenArgs();
     if (l.getBias()) {
       Func bias = F(l.getBias());
-      g.acc(actVars()) = bias(c);
+      g.acc(actVars()) = gemmBiasAt(bias, c, N);
     } else {
       g.acc(actVars()) = 0.0f;
     }
@@ -366,9 +358,9 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
     lhs.insert(lhs.end(), t.begin(), t.end());
     g.acc(lhs) += at(x, g.rk.x, t) * gemmWeightAt(w, c, g.rk.x, layout);
     Func acc = g.acc;
-    funcs[l.getResult()] = def(nm + "_linear", [&](Expr cc, std::vector<Expr> tt) {
-      return at(acc, cc, tt);
-    });
+    funcs[l.getResult()] =
+        def(nm + "_linear",
+            [&](Expr cc, std::vector<Expr> tt) { return at(acc, cc, tt); });
     internals.push_back(in);
     tk.flopsPerToken += 2.0 * K * N;
     return mlir::success();
@@ -402,9 +394,9 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
   if (auto sl = mlir::dyn_cast<nn::SliceOp>(o)) {
     Func x = F(sl.getInput());
     int off = (int)sl.getOffset();
-    funcs[sl.getResult()] = def(nm + "_slice", [&](Expr cc, std::vector<Expr> t) {
-      return at(x, cc + off, t);
-    });
+    funcs[sl.getResult()] =
+        def(nm + "_slice",
+            [&](Expr cc, std::vector<Expr> t) { return at(x, cc + off, t); });
     return mlir::success();
   }
   if (auto ln = mlir::dyn_cast<nn::LayerNormOp>(o)) {
@@ -414,24 +406,27 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
     Internal in;
     in.kind = Internal::Norm;
     in.value = ln.getResult();
-    Func sum = rowSum(nm + "_sum", C,
-                      [&](Expr cc, const std::vector<Expr> &t) { return at(x, cc, t); },
-                      in.norm);
+    Func sum = rowSum(
+        nm + "_sum", C,
+        [&](Expr cc, const std::vector<Expr> &t) { return at(x, cc, t); },
+        in.norm);
     Func mean(nm + "_mean");
     mean(tokenVars()) = sum(tokenArgs()) * (1.0f / (float)C);
-    Func sq = rowSum(nm + "_var", C,
-                     [&](Expr cc, const std::vector<Expr> &t) {
-                       Expr dlt = at(x, cc, t) - mean(t);
-                       return dlt * dlt;
-                     },
-                     in.norm);
+    Func sq = rowSum(
+        nm + "_var", C,
+        [&](Expr cc, const std::vector<Expr> &t) {
+          Expr dlt = at(x, cc, t) - mean(t);
+          return dlt * dlt;
+        },
+        in.norm);
     Func rstd(nm + "_rstd");
     rstd(tokenVars()) = 1.0f / sqrt(sq(tokenArgs()) * (1.0f / (float)C) + eps);
     in.norm.totals.push_back(mean);
     in.norm.totals.push_back(rstd);
-    funcs[ln.getResult()] = def(nm + "_layernorm", [&](Expr cc, std::vector<Expr> t) {
-      return (at(x, cc, t) - mean(t)) * rstd(t) * g(cc) + be(cc);
-    });
+    funcs[ln.getResult()] =
+        def(nm + "_layernorm", [&](Expr cc, std::vector<Expr> t) {
+          return (at(x, cc, t) - mean(t)) * rstd(t) * g(cc) + be(cc);
+        });
     internals.push_back(in);
     tk.flopsPerToken += 8.0 * C;
     return mlir::success();
@@ -443,18 +438,20 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
     Internal in;
     in.kind = Internal::Norm;
     in.value = rn.getResult();
-    Func sq = rowSum(nm + "_sumsq", C,
-                     [&](Expr cc, const std::vector<Expr> &t) {
-                       Expr v = at(x, cc, t);
-                       return v * v;
-                     },
-                     in.norm);
+    Func sq = rowSum(
+        nm + "_sumsq", C,
+        [&](Expr cc, const std::vector<Expr> &t) {
+          Expr v = at(x, cc, t);
+          return v * v;
+        },
+        in.norm);
     Func rstd(nm + "_rstd");
     rstd(tokenVars()) = 1.0f / sqrt(sq(tokenArgs()) * (1.0f / (float)C) + eps);
     in.norm.totals.push_back(rstd);
-    funcs[rn.getResult()] = def(nm + "_rmsnorm", [&](Expr cc, std::vector<Expr> t) {
-      return at(x, cc, t) * rstd(t) * g(cc);
-    });
+    funcs[rn.getResult()] =
+        def(nm + "_rmsnorm", [&](Expr cc, std::vector<Expr> t) {
+          return at(x, cc, t) * rstd(t) * g(cc);
+        });
     internals.push_back(in);
     tk.flopsPerToken += 4.0 * C;
     return mlir::success();
@@ -561,10 +558,11 @@ mlir::LogicalResult Translator::translateOp(mlir::Operation &o) {
     A.o(j, qi, h, bb) = 0.0f;
     A.o(j, qi, h, bb) += A.e(A.krO.x, qi, h, bb) * Vf(kvh * d + j, A.krO.x, bb);
     Func ofn = A.o, dfn = A.den;
-    funcs[at_.getResult()] = def(nm + "_attention", [&](Expr cc, std::vector<Expr> t) {
-      Expr hh = cc / d;
-      return ofn(cc % d, t[0], hh, t[1]) / dfn(t[0], hh, t[1]);
-    });
+    funcs[at_.getResult()] =
+        def(nm + "_attention", [&](Expr cc, std::vector<Expr> t) {
+          Expr hh = cc / d;
+          return ofn(cc % d, t[0], hh, t[1]) / dfn(t[0], hh, t[1]);
+        });
     internals.push_back(in);
     tk.flopsPerTokenSeq += 4.0 * heads * d;
     return mlir::success();
@@ -585,8 +583,8 @@ void Translator::scheduleElementwise(Func host, int64_t C) {
     return;
   }
   if (C >= V)
-    host.vectorize(c, V, C % V ? TailStrategy::GuardWithIf
-                               : TailStrategy::Auto);
+    host.vectorize(c, V,
+                   C % V ? TailStrategy::GuardWithIf : TailStrategy::Auto);
   if (tk.flat) {
     Var mo("mo"), mi("mi");
     host.split(m, mo, mi, 4, TailStrategy::GuardWithIf).parallel(mo);
@@ -612,8 +610,8 @@ void Translator::scheduleNormStages(Func host, const NormInfo &n, int64_t C) {
   }
   Var row = tk.flat ? m : s;
   if (C >= V)
-    host.vectorize(c, V, C % V ? TailStrategy::GuardWithIf
-                               : TailStrategy::Auto);
+    host.vectorize(c, V,
+                   C % V ? TailStrategy::GuardWithIf : TailStrategy::Auto);
   host.parallel(row);
   for (Func f : n.partials) {
     f.compute_at(host, row).vectorize(f.args()[0]);
@@ -692,9 +690,8 @@ void Translator::schedule(std::vector<Func> &outs) {
       continue;
     for (Value r : o.getResults()) {
       std::set<int> &hs = reach[r];
-      bool heavy = llvm::any_of(internals, [&](const Internal &in) {
-        return in.value == r;
-      });
+      bool heavy = llvm::any_of(
+          internals, [&](const Internal &in) { return in.value == r; });
       if (hs.size() != 1 && heavy) {
         // Used by several outputs (or none): computed at root.
         Func f = funcs[r];
@@ -717,7 +714,7 @@ void Translator::schedule(std::vector<Func> &outs) {
   // Attention first, then GEMM, then norms; the rest elementwise.
   for (int pass = 0; pass < 3; ++pass)
     for (Internal &in : internals) {
-      int want = pass == 0 ? Internal::Attention
+      int want = pass == 0   ? Internal::Attention
                  : pass == 1 ? Internal::Gemm
                              : Internal::Norm;
       if (in.kind != want)
@@ -742,8 +739,8 @@ void Translator::schedule(std::vector<Func> &outs) {
             scheduleGemmCuda(hosts[hid], in.gemm.acc, c, m, in.gemm.rk.x,
                              in.gemm.K, in.gemm.N, target);
           else
-            scheduleGemm(hosts[hid], in.gemm.acc, c, m, in.gemm.rk.x,
-                         in.gemm.K, in.gemm.N, target);
+            scheduleGemm(hosts[hid], in.gemm.acc, c, m, in.gemm.rk.x, in.gemm.K,
+                         in.gemm.N, target);
           scheduled.insert(hid);
         } else {
           in.gemm.acc.compute_root();

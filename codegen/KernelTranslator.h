@@ -21,17 +21,17 @@ namespace modelc::codegen {
 // halide_buffer_t from this).
 struct KernelArg {
   enum Kind { Activation, TokenIds, Weight } kind;
-  int64_t channels = 0;          // Activation: C
-  std::vector<int64_t> shape;    // Weight: logical (MLIR) shape
-  bool gemm = false;             // Weight: an nn.linear [K, N] weight
-  GemmWeightLayout layout;       // gemm weights only
+  int64_t channels = 0;           // Activation: C
+  std::vector<int64_t> shape;     // Weight: logical (MLIR) shape
+  bool gemm = false;              // Weight: an nn.linear [K, N] weight
+  GemmWeightLayout layout;        // gemm weights only
   std::vector<int64_t> fileShape; // Weight: row-major shape of the buffer
 };
 
 struct TranslatedKernel {
   std::string name, kind;
   bool flat = true; // activations as (c, m = b*S + s); else (c, s, b)
-  std::vector<KernelArg> inputs;   // one per nn.kernel operand
+  std::vector<KernelArg> inputs;       // one per nn.kernel operand
   std::vector<int64_t> outputChannels; // one per result
   Halide::Pipeline pipeline;
   std::vector<Halide::Argument> args; // inputs, then outputs
