@@ -75,10 +75,11 @@ LogicalResult WeightOp::verify() {
 // EmbeddingOp / AddPositionsOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult EmbeddingOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr,
+                                            OpaqueProperties, RegionRange,
+                                            SmallVectorImpl<Type> &results) {
   return inferredAs(results,
                     activationsLike(operands[1], channels(operands[0])));
 }
@@ -86,9 +87,8 @@ LogicalResult EmbeddingOp::inferReturnTypes(
 LogicalResult EmbeddingOp::verify() { return success(); }
 
 LogicalResult AddPositionsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
   return inferredAs(results, operands[0].getType());
 }
 
@@ -109,10 +109,10 @@ LogicalResult AddPositionsOp::verify() {
 // LinearOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         ValueRange operands, DictionaryAttr,
+                                         OpaqueProperties, RegionRange,
+                                         SmallVectorImpl<Type> &results) {
   int64_t n = rankedType(operands[1]).getDimSize(1);
   return inferredAs(results, activationsLike(operands[0], n));
 }
@@ -157,7 +157,9 @@ LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                       SmallVectorImpl<Type> &results) {
   return inferBinary(operands, results);
 }
-LogicalResult AddOp::verify() { return verifyBinary(*this, getLhs(), getRhs()); }
+LogicalResult AddOp::verify() {
+  return verifyBinary(*this, getLhs(), getRhs());
+}
 
 LogicalResult MulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                       ValueRange operands, DictionaryAttr,
@@ -165,12 +167,13 @@ LogicalResult MulOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                       SmallVectorImpl<Type> &results) {
   return inferBinary(operands, results);
 }
-LogicalResult MulOp::verify() { return verifyBinary(*this, getLhs(), getRhs()); }
+LogicalResult MulOp::verify() {
+  return verifyBinary(*this, getLhs(), getRhs());
+}
 
 LogicalResult ActivationOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
   return inferredAs(results, operands[0].getType());
 }
 LogicalResult ActivationOp::verify() { return success(); }
@@ -182,7 +185,8 @@ LogicalResult ActivationOp::verify() { return success(); }
 void SliceOp::build(OpBuilder &b, OperationState &state, Value input,
                     int64_t offset, int64_t size) {
   state.addOperands(input);
-  state.addAttribute(getOffsetAttrName(state.name), b.getI64IntegerAttr(offset));
+  state.addAttribute(getOffsetAttrName(state.name),
+                     b.getI64IntegerAttr(offset));
   state.addTypes(activationsLike(input, size));
 }
 
@@ -191,9 +195,8 @@ LogicalResult SliceOp::verify() {
   int64_t offset = static_cast<int64_t>(getOffset());
   int64_t size = getType().getDimSize(2), in = channels(getInput());
   if (offset < 0 || size <= 0 || offset + size > in)
-    return emitOpError("channels [")
-           << offset << ", " << offset + size
-           << ") are outside the input's " << in;
+    return emitOpError("channels [") << offset << ", " << offset + size
+                                     << ") are outside the input's " << in;
   return verifySameTokens(*this, getInput(), getResult());
 }
 
@@ -234,10 +237,11 @@ static LogicalResult verifyEpsilon(Operation *op, APFloat eps) {
   return success();
 }
 
-LogicalResult LayerNormOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr,
+                                            OpaqueProperties, RegionRange,
+                                            SmallVectorImpl<Type> &results) {
   return inferredAs(results, operands[0].getType());
 }
 
@@ -249,10 +253,11 @@ LogicalResult LayerNormOp::verify() {
   return verifyEpsilon(*this, getEpsilon());
 }
 
-LogicalResult RMSNormOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location>,
+                                          ValueRange operands, DictionaryAttr,
+                                          OpaqueProperties, RegionRange,
+                                          SmallVectorImpl<Type> &results) {
   return inferredAs(results, operands[0].getType());
 }
 
@@ -287,10 +292,11 @@ LogicalResult RopeOp::verify() {
 
 int64_t AttentionOp::getHeadDim() { return channels(getQuery()) / getHeads(); }
 
-LogicalResult AttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr,
+                                            OpaqueProperties, RegionRange,
+                                            SmallVectorImpl<Type> &results) {
   return inferredAs(results, operands[0].getType());
 }
 
@@ -301,13 +307,12 @@ LogicalResult AttentionOp::verify() {
            << kvHeads << " must divide heads " << heads;
   int64_t q = channels(getQuery());
   if (q % heads != 0)
-    return emitOpError("query channels ") << q << " are not " << heads
-                                          << " heads";
+    return emitOpError("query channels ")
+           << q << " are not " << heads << " heads";
   int64_t kvWidth = kvHeads * (q / heads);
   if (channels(getKey()) != kvWidth || channels(getValue()) != kvWidth)
-    return emitOpError("key/value need ")
-           << kvWidth << " channels (" << kvHeads << " heads of "
-           << q / heads << ")";
+    return emitOpError("key/value need ") << kvWidth << " channels (" << kvHeads
+                                          << " heads of " << q / heads << ")";
   if (failed(verifySameTokens(*this, getQuery(), getKey())) ||
       failed(verifySameTokens(*this, getQuery(), getValue())))
     return failure();
@@ -326,8 +331,8 @@ LogicalResult KernelOp::verify() {
     return emitOpError("body must end in nn.yield");
   if (block.getNumArguments() != getInputs().size())
     return emitOpError("body takes ")
-           << block.getNumArguments() << " arguments for "
-           << getInputs().size() << " inputs";
+           << block.getNumArguments() << " arguments for " << getInputs().size()
+           << " inputs";
   for (auto [arg, in] : llvm::zip(block.getArguments(), getInputs()))
     if (arg.getType() != in.getType())
       return emitOpError("body argument type ")

@@ -26,19 +26,18 @@ using namespace modelc::nn;
 namespace {
 
 llvm::hash_code hashKernel(KernelOp kernel) {
-  llvm::hash_code h = llvm::hash_combine(
-      kernel.getKind(), kernel.getBlock().getNumArguments(),
-      kernel->getNumResults());
+  llvm::hash_code h =
+      llvm::hash_combine(kernel.getKind(), kernel.getBlock().getNumArguments(),
+                         kernel->getNumResults());
   for (Type t : kernel.getBlock().getArgumentTypes())
     h = llvm::hash_combine(h, t);
   for (Type t : kernel->getResultTypes())
     h = llvm::hash_combine(h, t);
   for (Operation &op : kernel.getBlock())
-    h = llvm::hash_combine(
-        h, OperationEquivalence::computeHash(
-               &op, OperationEquivalence::ignoreHashValue,
-               OperationEquivalence::ignoreHashValue,
-               OperationEquivalence::IgnoreLocations));
+    h = llvm::hash_combine(h, OperationEquivalence::computeHash(
+                                  &op, OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::ignoreHashValue,
+                                  OperationEquivalence::IgnoreLocations));
   return h;
 }
 

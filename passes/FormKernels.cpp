@@ -251,8 +251,7 @@ private:
 
 /// Step 2: replaces the ops of `group` with one nn.kernel after its last op.
 KernelOp outline(RewriterBase &rewriter, Group &group) {
-  llvm::SmallPtrSet<Operation *, 8> inGroup(group.ops.begin(),
-                                             group.ops.end());
+  llvm::SmallPtrSet<Operation *, 8> inGroup(group.ops.begin(), group.ops.end());
   llvm::SetVector<Value> inputs;
   SmallVector<Value> results;
   for (Operation *op : group.ops) {
@@ -299,8 +298,7 @@ KernelOp outline(RewriterBase &rewriter, Group &group) {
   return kernel;
 }
 
-struct FormKernelsPass
-    : public modelc::impl::FormKernelsBase<FormKernelsPass> {
+struct FormKernelsPass : public modelc::impl::FormKernelsBase<FormKernelsPass> {
   using FormKernelsBase::FormKernelsBase;
 
   void runOnOperation() override {
@@ -344,15 +342,15 @@ struct FormKernelsPass
     // Instance-unique names in block order; dedup makes them canonical.
     unsigned index = 0;
     for (auto kernel : block.getOps<KernelOp>()) {
-      std::string name = (Twine(stringifyKernelClass(kernel.getKind())) + "_" +
-                          Twine(index++))
-                             .str();
+      std::string name =
+          (Twine(stringifyKernelClass(kernel.getKind())) + "_" + Twine(index++))
+              .str();
       if (!formed.contains(kernel))
         continue;
       kernel.setName(name);
       if (!findNameLoc(kernel.getLoc()))
-        kernel->setLoc(
-            NameLoc::get(StringAttr::get(&getContext(), name), kernel.getLoc()));
+        kernel->setLoc(NameLoc::get(StringAttr::get(&getContext(), name),
+                                    kernel.getLoc()));
       ++numKernels;
     }
   }

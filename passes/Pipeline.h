@@ -1,6 +1,7 @@
 //===- Pipeline.h - the -O pipelines of modelc ------------------*- C++ -*-===//
 //
-// buildPipeline = buildOptimizePipeline (nn -> optimized nn, `--emit=optimized`)
+// buildPipeline = buildOptimizePipeline (nn -> optimized nn,
+// `--emit=optimized`)
 //               + buildKernelPipeline  (-> nn.kernel regions, dedup'd names,
 //                                       arena offsets, `--emit=kernels`).
 // All three expect a pass manager anchored on builtin.module.

@@ -177,14 +177,14 @@ struct PlanMemoryPass : public modelc::impl::PlanMemoryBase<PlanMemoryPass> {
       naiveFloats += plan->naive;
       lowerBoundFloats += plan->peakLive;
       if (report && plan->buffers)
-        mlir::emitRemark(func.getLoc()) << "arena " << plan->arena
-                          << " floats/token for " << plan->buffers
-                          << " buffers (naive " << plan->naive
-                          << ", peak live " << plan->peakLive << ")";
+        mlir::emitRemark(func.getLoc())
+            << "arena " << plan->arena << " floats/token for " << plan->buffers
+            << " buffers (naive " << plan->naive << ", peak live "
+            << plan->peakLive << ")";
     }
-    module->setAttr(kArenaFloatsPerTokenAttr,
-                    IntegerAttr::get(IntegerType::get(&getContext(), 64),
-                                     arena));
+    module->setAttr(
+        kArenaFloatsPerTokenAttr,
+        IntegerAttr::get(IntegerType::get(&getContext(), 64), arena));
   }
 };
 

@@ -1,4 +1,5 @@
-//===- Registration.h - every dialect and pass modelc knows ------*- C++ -*-===//
+//===- Registration.h - every dialect and pass modelc knows ------*- C++
+//-*-===//
 #ifndef MODELC_PASSES_REGISTRATION_H
 #define MODELC_PASSES_REGISTRATION_H
 

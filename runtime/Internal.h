@@ -30,7 +30,8 @@ const char *dtypeName(int32_t dtype);
 // "[batch, seq, 4]" or "[1, 8, 4]".
 std::string dimsString(const int64_t *dims, int32_t rank);
 
-//===-- a minimal JSON reader (objects keep key order) ---------------------===//
+//===-- a minimal JSON reader (objects keep key order)
+//---------------------===//
 struct Json {
   enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
   bool boolean = false;

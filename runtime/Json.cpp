@@ -19,7 +19,8 @@ const Json *Json::get(const std::string &key) const {
 namespace {
 class Parser {
 public:
-  Parser(const char *text, size_t size) : p(text), begin(text), end(text + size) {}
+  Parser(const char *text, size_t size)
+      : p(text), begin(text), end(text + size) {}
 
   bool parse(Json &out, std::string &error) {
     if (!value(out, 0)) {
@@ -209,14 +210,30 @@ private:
         return fail("unterminated string");
       char e = *p++;
       switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         uint32_t cp;
         if (!hex4(cp))

@@ -31,8 +31,8 @@ typedef struct modelc_tensor_desc {
 } modelc_tensor_desc;
 
 typedef struct modelc_kernel_desc {
-  const char *name;  /* the kernel's instance name, e.g. "layer3.mlp_up" */
-  const char *kind;  /* gemm | norm | attention | embedding | elementwise */
+  const char *name; /* the kernel's instance name, e.g. "layer3.mlp_up" */
+  const char *kind; /* gemm | norm | attention | embedding | elementwise */
   double flops_per_token; /* for GFLOP/s reports; attention adds per-seq work */
   double flops_per_token_seq; /* times seq (attention's q k^T and p v) */
 } modelc_kernel_desc;

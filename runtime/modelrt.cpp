@@ -1,4 +1,5 @@
-//===- modelrt.cpp - load and run a modelc-compiled library ----------------===//
+//===- modelrt.cpp - load and run a modelc-compiled library
+//----------------===//
 //
 // dlopen the lib<name>.so, check its ABI, mmap + validate <name>.weights
 // (safetensors), validate caller buffers and run with a reused arena.
@@ -22,7 +23,8 @@
 #include <mutex>
 #include <unordered_map>
 
-static_assert((int)MRT_F32 == (int)MODELC_F32 && (int)MRT_I32 == (int)MODELC_I32,
+static_assert((int)MRT_F32 == (int)MODELC_F32 &&
+                  (int)MRT_I32 == (int)MODELC_I32,
               "mrt_dtype mirrors modelc_dtype");
 static_assert(MRT_DIM_BATCH == MODELC_DIM_BATCH &&
                   MRT_DIM_SEQ == MODELC_DIM_SEQ,
@@ -253,8 +255,8 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
       }
       for (int32_t k = 0; k < d.rank; ++k) {
         int64_t v = d.dims[k];
-        bool ok = v >= 0 || (dynamicOk && (v == MODELC_DIM_BATCH ||
-                                           v == MODELC_DIM_SEQ));
+        bool ok = v >= 0 ||
+                  (dynamicOk && (v == MODELC_DIM_BATCH || v == MODELC_DIM_SEQ));
         if (!ok) {
           bad(where + " '" + d.name + "' has bad dimension code " +
               std::to_string(v));
@@ -284,7 +286,8 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
   return MRT_OK;
 }
 
-//===-- safetensors --------------------------------------------------------===//
+//===-- safetensors
+//--------------------------------------------------------===//
 
 struct StEntry {
   std::string dtype;
@@ -294,8 +297,8 @@ struct StEntry {
 
 int64_t stElementSize(const std::string &dtype) {
   static const std::unordered_map<std::string, int64_t> sizes = {
-      {"F64", 8}, {"F32", 4}, {"F16", 2},  {"BF16", 2}, {"I64", 8},
-      {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},  {"U32", 4},
+      {"F64", 8}, {"F32", 4}, {"F16", 2},  {"BF16", 2},    {"I64", 8},
+      {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},     {"U32", 4},
       {"U16", 2}, {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
   auto it = sizes.find(dtype);
   return it == sizes.end() ? -1 : it->second;
@@ -389,7 +392,8 @@ std::string stShapeString(const std::vector<int64_t> &shape) {
   return mrt::dimsString(shape.data(), static_cast<int32_t>(shape.size()));
 }
 
-mrt_status mapWeights(mrt_model &m, const std::string &path, bool explicitPath) {
+mrt_status mapWeights(mrt_model &m, const std::string &path,
+                      bool explicitPath) {
   const modelc_model_info *info = m.info;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -414,8 +418,8 @@ mrt_status mapWeights(mrt_model &m, const std::string &path, bool explicitPath) 
     if (map == MAP_FAILED) {
       int err = errno;
       ::close(fd);
-      return fail(MRT_IO_ERROR,
-                  "cannot map weights file '" + path + "': " + errnoString(err));
+      return fail(MRT_IO_ERROR, "cannot map weights file '" + path +
+                                    "': " + errnoString(err));
     }
   }
   ::close(fd);
@@ -451,18 +455,18 @@ mrt_status mapWeights(mrt_model &m, const std::string &path, bool explicitPath) 
     const StEntry &e = it->second;
     if (e.dtype != stDtypeFor(d.dtype)) {
       problem(MRT_DTYPE_MISMATCH, "tensor '" + std::string(d.name) +
-                                      "' has dtype " + e.dtype +
-                                      ", expected " + stDtypeFor(d.dtype));
+                                      "' has dtype " + e.dtype + ", expected " +
+                                      stDtypeFor(d.dtype));
       continue;
     }
     bool same = e.shape.size() == static_cast<size_t>(d.rank);
     for (int32_t k = 0; same && k < d.rank; ++k)
       same = e.shape[k] == d.dims[k];
     if (!same) {
-      problem(MRT_SHAPE_MISMATCH,
-              "tensor '" + std::string(d.name) + "' has shape " +
-                  stShapeString(e.shape) + ", expected " +
-                  mrt::dimsString(d.dims, d.rank));
+      problem(MRT_SHAPE_MISMATCH, "tensor '" + std::string(d.name) +
+                                      "' has shape " + stShapeString(e.shape) +
+                                      ", expected " +
+                                      mrt::dimsString(d.dims, d.rank));
       continue;
     }
     const uint8_t *p = static_cast<const uint8_t *>(map) + dataStart + e.begin;
@@ -492,7 +496,8 @@ std::string buildSignature(const modelc_model_info *info) {
   for (int32_t i = 0; i < info->num_inputs; ++i) {
     if (i)
       s += ", ";
-    s += std::string(info->inputs[i].name) + ": " + tensorString(info->inputs[i]);
+    s += std::string(info->inputs[i].name) + ": " +
+         tensorString(info->inputs[i]);
   }
   s += " -> ";
   for (int32_t i = 0; i < info->num_outputs; ++i) {
@@ -544,8 +549,9 @@ extern "C" mrt_status mrt_load(const char *lib_path, const char *weights_path,
       dlsym(m->handle, "modelc_get_model_info"));
   if (!getInfo)
     return fail(MRT_ABI_MISMATCH,
-                "'" + lib + "' is not a modelc model library: it does not "
-                            "export modelc_get_model_info");
+                "'" + lib +
+                    "' is not a modelc model library: it does not "
+                    "export modelc_get_model_info");
   const modelc_model_info *info = getInfo();
   if (!info)
     return fail(MRT_BAD_FORMAT,
@@ -557,25 +563,26 @@ extern "C" mrt_status mrt_load(const char *lib_path, const char *weights_path,
                     ", but this runtime supports version " +
                     std::to_string(MODELC_ABI_VERSION) +
                     " (recompile the model with a matching modelc)");
-  m->runFn = reinterpret_cast<decltype(&modelc_run)>(
-      dlsym(m->handle, "modelc_run"));
+  m->runFn =
+      reinterpret_cast<decltype(&modelc_run)>(dlsym(m->handle, "modelc_run"));
   m->setThreadsFn = reinterpret_cast<decltype(&modelc_set_num_threads)>(
       dlsym(m->handle, "modelc_set_num_threads"));
   auto setHandler = reinterpret_cast<decltype(&modelc_set_error_handler)>(
       dlsym(m->handle, "modelc_set_error_handler"));
   if (!m->runFn || !m->setThreadsFn || !setHandler)
     return fail(MRT_ABI_MISMATCH,
-                "'" + lib + "' exports modelc_get_model_info but not all of "
-                            "modelc_run, modelc_set_num_threads and "
-                            "modelc_set_error_handler");
+                "'" + lib +
+                    "' exports modelc_get_model_info but not all of "
+                    "modelc_run, modelc_set_num_threads and "
+                    "modelc_set_error_handler");
   if (mrt_status s = checkInfo(lib, info))
     return s;
   m->info = info;
   setHandler(&kernelErrorHandler);
 
   bool explicitWeights = weights_path && *weights_path;
-  std::string wpath = explicitWeights ? std::string(weights_path)
-                                      : defaultWeightsPath(lib);
+  std::string wpath =
+      explicitWeights ? std::string(weights_path) : defaultWeightsPath(lib);
   if (info->num_weights > 0 || explicitWeights || fileExists(wpath)) {
     if (mrt_status s = mapWeights(*m, wpath, explicitWeights))
       return s;
@@ -630,9 +637,9 @@ static mrt_status tensorInfo(const char *fn, const mrt_model *m, int32_t i,
   if (!m || !out)
     return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": NULL argument");
   if (i < 0 || i >= n)
-    return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": index " +
-                                          std::to_string(i) + " out of range [0, " +
-                                          std::to_string(n) + ")");
+    return fail(MRT_INVALID_ARGUMENT,
+                std::string(fn) + ": index " + std::to_string(i) +
+                    " out of range [0, " + std::to_string(n) + ")");
   const modelc_tensor_desc &d = list[i];
   std::memset(out, 0, sizeof(*out));
   out->name = d.name;
@@ -795,14 +802,13 @@ mrt_status matchTensors(const char *what, const modelc_model_info *info,
       if (std::strcmp(given[i].name, list[j].name) == 0)
         slot = j;
     if (slot < 0)
-      return fail(MRT_INVALID_ARGUMENT,
-                  std::string("unknown ") + what + " '" + given[i].name +
-                      "'; model '" + info->name + "' has " + what + "s: " +
-                      names());
+      return fail(MRT_INVALID_ARGUMENT, std::string("unknown ") + what + " '" +
+                                            given[i].name + "'; model '" +
+                                            info->name + "' has " + what +
+                                            "s: " + names());
     if (taken[slot])
-      return fail(MRT_INVALID_ARGUMENT, std::string(what) + " '" +
-                                            given[i].name +
-                                            "' given twice");
+      return fail(MRT_INVALID_ARGUMENT,
+                  std::string(what) + " '" + given[i].name + "' given twice");
     taken[slot] = true;
     slotOf[i] = slot;
   }
@@ -846,8 +852,8 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
     return fail(MRT_INVALID_ARGUMENT, "mrt_run: model is NULL");
   const modelc_model_info *info = m->info;
   std::vector<int32_t> inSlot, outSlot;
-  if (mrt_status s = matchTensors("input", info, info->num_inputs,
-                                  info->inputs, inputs, numInputs, inSlot))
+  if (mrt_status s = matchTensors("input", info, info->num_inputs, info->inputs,
+                                  inputs, numInputs, inSlot))
     return s;
   if (mrt_status s = matchTensors("output", info, info->num_outputs,
                                   info->outputs, outputs, numOutputs, outSlot))
@@ -894,9 +900,9 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
     return fail(MRT_INVALID_ARGUMENT,
                 "seq must be >= 1, got " + std::to_string(seq));
   if (seq > info->max_seq)
-    return fail(MRT_SHAPE_MISMATCH,
-                "seq " + std::to_string(seq) + " exceeds the model's max_seq " +
-                    std::to_string(info->max_seq));
+    return fail(MRT_SHAPE_MISMATCH, "seq " + std::to_string(seq) +
+                                        " exceeds the model's max_seq " +
+                                        std::to_string(info->max_seq));
   if (batch > (int64_t(1) << 31))
     return fail(MRT_INVALID_ARGUMENT,
                 "batch " + std::to_string(batch) + " is too large");
@@ -927,9 +933,9 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
 
   takeKernelErrors(); // drop stale messages
   tlsInRun = true;
-  int32_t rc = m->runFn(m->weightPtrs.data(), m->inputPtrs.data(),
-                        m->outputPtrs.data(), batch, seq, m->arena,
-                        kernelSeconds);
+  int32_t rc =
+      m->runFn(m->weightPtrs.data(), m->inputPtrs.data(), m->outputPtrs.data(),
+               batch, seq, m->arena, kernelSeconds);
   tlsInRun = false;
   if (rc != 0) {
     std::string msgs = takeKernelErrors();
@@ -959,7 +965,8 @@ extern "C" mrt_status mrt_run_profiled(mrt_model *m, const mrt_tensor *inputs,
                                        int32_t num_outputs,
                                        double *kernel_seconds) {
   if (!kernel_seconds && m && m->info->num_kernels > 0)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_run_profiled: kernel_seconds is NULL");
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_run_profiled: kernel_seconds is NULL");
   return runImpl(m, inputs, num_inputs, outputs, num_outputs, kernel_seconds);
 }
 

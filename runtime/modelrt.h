@@ -81,7 +81,8 @@ MRT_API const char *mrt_status_string(mrt_status status);
 /* The ABI version (MODELC_ABI_VERSION) this runtime accepts. */
 MRT_API int32_t mrt_abi_version(void);
 
-/* --- loading --------------------------------------------------------------- */
+/* --- loading ---------------------------------------------------------------
+ */
 
 /* Loads lib_path (dlopen, RTLD_LOCAL) and maps its weights: weights_path, or
  * when NULL the file beside the library with the same stem
@@ -92,7 +93,8 @@ MRT_API mrt_status mrt_load(const char *lib_path, const char *weights_path,
 /* Unmaps, frees the arena, dlcloses. NULL is allowed. */
 MRT_API void mrt_free(mrt_model *model);
 
-/* --- signature ------------------------------------------------------------- */
+/* --- signature -------------------------------------------------------------
+ */
 
 MRT_API const char *mrt_model_name(const mrt_model *model);
 MRT_API const char *mrt_model_target(const mrt_model *model); /* cpu | cuda */
@@ -122,7 +124,8 @@ MRT_API mrt_status mrt_output_shape(const mrt_model *model, int32_t i,
 MRT_API double mrt_kernel_flops(const mrt_model *model, int32_t i,
                                 int64_t batch, int64_t seq);
 
-/* --- running --------------------------------------------------------------- */
+/* --- running ---------------------------------------------------------------
+ */
 
 /* Threads of the model's Halide runtime (0 = the runtime's default). */
 MRT_API mrt_status mrt_set_num_threads(mrt_model *model, int32_t threads);
@@ -148,7 +151,8 @@ MRT_API mrt_status mrt_reserve(mrt_model *model, int64_t batch, int64_t seq);
 MRT_API int64_t mrt_arena_bytes(const mrt_model *model);
 MRT_API int64_t mrt_arena_allocations(const mrt_model *model);
 
-/* --- tensor helpers -------------------------------------------------------- */
+/* --- tensor helpers --------------------------------------------------------
+ */
 
 /* Frees data allocated by mrt_npy_load / mrt_tensor_alloc; sets it NULL. */
 MRT_API void mrt_tensor_release(mrt_tensor *t);

@@ -1,4 +1,5 @@
-//===- npy.cpp - read and write .npy files ---------------------------------===//
+//===- npy.cpp - read and write .npy files
+//---------------------------------===//
 //
 // NumPy's format: "\x93NUMPY", version (1.0: u16 header length; 2.0/3.0: u32),
 // then a Python dict literal {'descr': '<f4', 'fortran_order': False,
@@ -63,8 +64,7 @@ extern "C" mrt_status mrt_npy_load(const char *path, mrt_tensor *out) {
   file.f = std::fopen(path, "rb");
   if (!file.f) {
     int err = errno;
-    return fail(MRT_IO_ERROR,
-                "cannot open '" + p + "': " + std::strerror(err));
+    return fail(MRT_IO_ERROR, "cannot open '" + p + "': " + std::strerror(err));
   }
   unsigned char pre[10];
   size_t got = std::fread(pre, 1, 8, file.f);
@@ -238,7 +238,14 @@ extern "C" mrt_status mrt_npy_save(const char *path, const mrt_tensor *t) {
     return fail(MRT_IO_ERROR, std::string("cannot write '") + path +
                                   "': " + std::strerror(err));
   }
-  unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char pre[10] = {0x93,
+                           'N',
+                           'U',
+                           'M',
+                           'P',
+                           'Y',
+                           1,
+                           0,
                            static_cast<unsigned char>(h.size() & 0xFF),
                            static_cast<unsigned char>(h.size() >> 8)};
   size_t bytes = static_cast<size_t>(mrt_tensor_elements(t)) * 4;

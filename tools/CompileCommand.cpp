@@ -20,11 +20,11 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/Timing.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -72,7 +72,8 @@ cl::opt<Stage> emit(
         clEnumValN(Stage::Optimized, "optimized", "after the pass pipeline"),
         clEnumValN(Stage::Kernels, "kernels",
                    "the fused kernel regions, deduplicated and placed"),
-        clEnumValN(Stage::Halide, "halide", "each kernel's lowered Halide stmt"),
+        clEnumValN(Stage::Halide, "halide",
+                   "each kernel's lowered Halide stmt"),
         clEnumValN(Stage::Asm, "asm", "each kernel's assembly"),
         clEnumValN(Stage::Ptx, "ptx", "each kernel's PTX (--target cuda)"),
         clEnumValN(Stage::Library, "lib",
@@ -91,8 +92,8 @@ public:
     auto now = std::chrono::steady_clock::now();
     double ms = std::chrono::duration<double, std::milli>(now - last).count();
     last = now;
-    llvm::errs() << llvm::format("modelc: %-58s %8.0f ms\n",
-                                 what.str().c_str(), ms);
+    llvm::errs() << llvm::format("modelc: %-58s %8.0f ms\n", what.str().c_str(),
+                                 ms);
   }
   double totalSeconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -257,8 +258,8 @@ int compile() {
   targetOptions.progress = progress.stream();
   switch (emit) {
   case Stage::Halide:
-    return failed(modelc::codegen::emitHalideStmt(*module, targetOptions,
-                                                  llvm::outs()));
+    return failed(
+        modelc::codegen::emitHalideStmt(*module, targetOptions, llvm::outs()));
   case Stage::Asm:
     return failed(
         modelc::codegen::emitAssembly(*module, targetOptions, llvm::outs()));

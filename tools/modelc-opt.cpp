@@ -1,4 +1,5 @@
-//===- modelc-opt.cpp - the nn dialect's mlir-opt ---------------------------===//
+//===- modelc-opt.cpp - the nn dialect's mlir-opt
+//---------------------------===//
 //
 // Parses, verifies and prints nn IR and runs any registered pass on it, with
 // MLIR's own flags (--pass-pipeline, --mlir-print-ir-after-all, ...).

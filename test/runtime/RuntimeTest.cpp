@@ -277,8 +277,7 @@ TEST(Runtime, KernelFailureCarriesHandlerMessage) {
 
 TEST(Runtime, LoadErrors) {
   mrt_model *m = nullptr;
-  EXPECT_EQ(mrt_load((dir + "/libnope.so").c_str(), nullptr, &m),
-            MRT_IO_ERROR);
+  EXPECT_EQ(mrt_load((dir + "/libnope.so").c_str(), nullptr, &m), MRT_IO_ERROR);
   EXPECT_NE(std::string(mrt_last_error()).find("No such file"),
             std::string::npos);
   EXPECT_EQ(mrt_load((dir + "/libnotamodel.so").c_str(), nullptr, &m),

@@ -1,7 +1,8 @@
 /* fake_model.c - a hand-written test double of a modelc-compiled library.
  *
  * Implements runtime/modelc_abi.h without the compiler:
- *   tokens: i32[batch, seq] (and, with FAKE_TWO_INPUTS, token_types: i32[batch, seq])
+ *   tokens: i32[batch, seq] (and, with FAKE_TWO_INPUTS, token_types: i32[batch,
+ * seq])
  *   -> logits: f32[batch, seq, 4]
  *   weights: embed f32[16, 4], bias f32[4]
  * Kernel 0 "embed" (embedding): arena[t, j] = embed[tokens[t] % 16, j]

@@ -34,7 +34,7 @@ namespace {
 
 struct Config {
   std::string name;
-  std::string act;  // relu | gelu | gelu_tanh | silu
+  std::string act; // relu | gelu | gelu_tanh | silu
   bool glu;
   std::string rope; // half | interleaved | none
   bool causal;
@@ -43,8 +43,10 @@ struct Config {
 
 constexpr int D = 64, HD = 256, VOCAB = 50, MAXSEQ = 32;
 
-std::string replaceAll(std::string s, const std::string &a, const std::string &b) {
-  for (size_t p = s.find(a); p != std::string::npos; p = s.find(a, p + b.size()))
+std::string replaceAll(std::string s, const std::string &a,
+                       const std::string &b) {
+  for (size_t p = s.find(a); p != std::string::npos;
+       p = s.find(a, p + b.size()))
     s.replace(p, a.size(), b);
   return s;
 }
@@ -120,18 +122,23 @@ MLP
 )";
   std::string rope;
   if (c.rope == "none") {
-    rope = "    %q = nn.slice %q0 [0] : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>\n"
-           "    %k = nn.slice %k0 [0] : (tensor<?x?xKVWxf32>) -> tensor<?x?xKVWxf32>\n";
+    rope = "    %q = nn.slice %q0 [0] : (tensor<?x?x64xf32>) -> "
+           "tensor<?x?x64xf32>\n"
+           "    %k = nn.slice %k0 [0] : (tensor<?x?xKVWxf32>) -> "
+           "tensor<?x?xKVWxf32>\n";
   } else {
-    rope = "    %q = nn.rope STYLE %q0 {heads = HEADS : i64, theta = 1.0e+04 : f32} : "
+    rope = "    %q = nn.rope STYLE %q0 {heads = HEADS : i64, theta = 1.0e+04 : "
+           "f32} : "
            "(tensor<?x?x64xf32>) -> tensor<?x?x64xf32>\n"
-           "    %k = nn.rope STYLE %k0 {heads = KVHEADS : i64, theta = 1.0e+04 : f32} : "
+           "    %k = nn.rope STYLE %k0 {heads = KVHEADS : i64, theta = 1.0e+04 "
+           ": f32} : "
            "(tensor<?x?xKVWxf32>) -> tensor<?x?xKVWxf32>\n";
     rope = replaceAll(rope, "STYLE", c.rope);
   }
   std::string mlp;
   if (c.glu) {
-    mlp = R"(  %up = nn.kernel "k6_glu" gemm (%n2, %wgate, %wup, %bup) {arena_offsets = array<i64: 512>} : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32> {
+    mlp =
+        R"(  %up = nn.kernel "k6_glu" gemm (%n2, %wgate, %wup, %bup) {arena_offsets = array<i64: 512>} : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32> {
   ^bb0(%x: tensor<?x?x64xf32>, %wg: tensor<64x256xf32>, %wu: tensor<64x256xf32>, %bu: tensor<256xf32>):
     %u = nn.linear %x, %wu, %bu : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
     %0 = nn.linear %x, %wg : (tensor<?x?x64xf32>, tensor<64x256xf32>) -> tensor<?x?x256xf32>
@@ -141,7 +148,8 @@ MLP
   }
 )";
   } else {
-    mlp = R"(  %up = nn.kernel "k6_up" gemm (%n2, %wup, %bup) {arena_offsets = array<i64: 512>} : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32> {
+    mlp =
+        R"(  %up = nn.kernel "k6_up" gemm (%n2, %wup, %bup) {arena_offsets = array<i64: 512>} : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32> {
   ^bb0(%x: tensor<?x?x64xf32>, %w: tensor<64x256xf32>, %b: tensor<256xf32>):
     %0 = nn.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
     %1 = nn.activation ACT %0 : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
@@ -187,7 +195,8 @@ struct Ref {
     if (a == "gelu")
       return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
     if (a == "gelu_tanh")
-      return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+      return 0.5 * x *
+             (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
     return x / (1 + std::exp(-x));
   }
   Vec rope(const Vec &x, int C, int heads, const std::string &style) {
@@ -230,7 +239,8 @@ void check(const char *what, const float *got, const Vec &want, double tol) {
     ++failures;
 }
 
-int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx) {
+int runConfig(const Config &cfg, const std::string &dir,
+              mlir::MLIRContext &ctx) {
   printf("config %s: act=%s glu=%d rope=%s causal=%d heads=%d/%d\n",
          cfg.name.c_str(), cfg.act.c_str(), cfg.glu, cfg.rope.c_str(),
          cfg.causal, cfg.heads, cfg.kvHeads);
@@ -248,7 +258,8 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
   if (mlir::failed(lib))
     return 1;
   printf("  built in %.1f s: %d unique kernels, %d launches, %d cache hits\n",
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+             .count(),
          lib->uniqueKernels, lib->launches, lib->cacheHits);
 
   // Random logical weights, packed as the plan says.
@@ -263,7 +274,10 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
     std::vector<float> w(n);
     float sc = e.shape.size() == 2 ? 1.0f / std::sqrt((float)e.shape[0]) : 0.5f;
     for (auto &v : w)
-      v = nd(rng) * sc + (e.shape.size() == 1 && e.source.find(".g") != std::string::npos ? 1.0f : 0.0f);
+      v = nd(rng) * sc +
+          (e.shape.size() == 1 && e.source.find(".g") != std::string::npos
+               ? 1.0f
+               : 0.0f);
     std::vector<float> f(codegen::weightFileElems(e));
     codegen::packWeight(e, w.data(), f.data());
     logical[e.source] = w;
@@ -276,9 +290,11 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
     fprintf(stderr, "dlopen: %s\n", dlerror());
     return 1;
   }
-  auto info = ((const modelc_model_info *(*)())dlsym(h, "modelc_get_model_info"))();
+  auto info =
+      ((const modelc_model_info *(*)())dlsym(h, "modelc_get_model_info"))();
   auto run = (decltype(&modelc_run))dlsym(h, "modelc_run");
-  auto threads = (decltype(&modelc_set_num_threads))dlsym(h, "modelc_set_num_threads");
+  auto threads =
+      (decltype(&modelc_set_num_threads))dlsym(h, "modelc_set_num_threads");
   threads(2);
   if (info->num_weights != (int)files.size() || info->num_kernels != 9 ||
       info->abi_version != MODELC_ABI_VERSION) {
@@ -286,7 +302,8 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
     return 1;
   }
 
-  for (auto [B, S] : std::vector<std::pair<int, int>>{{2, 7}, {1, 19}, {1, 1}}) {
+  for (auto [B, S] :
+       std::vector<std::pair<int, int>>{{2, 7}, {1, 19}, {1, 1}}) {
     printf(" B=%d S=%d\n", B, S);
     std::vector<int32_t> tokens((size_t)B * S);
     for (auto &t : tokens)
@@ -317,7 +334,8 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
       for (int s = 0; s < S; ++s) {
         int id = std::min(std::max(tokens[b * S + s], 0), VOCAB - 1);
         for (int c = 0; c < D; ++c)
-          h[(b * S + s) * D + c] = logical["wte"][id * D + c] + logical["wpe"][s * D + c];
+          h[(b * S + s) * D + c] =
+              logical["wte"][id * D + c] + logical["wpe"][s * D + c];
       }
     check("embedding+positions", A(0), h, 1e-6);
     // k1: layernorm (on the kernel's own input)
@@ -332,11 +350,13 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
       var /= D;
       for (int c = 0; c < D; ++c)
         ln[m * D + c] = (x[m * D + c] - mean) / std::sqrt(var + 1e-5) *
-                            logical["ln1.g"][c] + logical["ln1.b"][c];
+                            logical["ln1.g"][c] +
+                        logical["ln1.b"][c];
     }
     check("layer_norm", A(64), ln, 1e-5);
     // k2: qkv (weight "transposed": logical [64, qkvw])
-    Vec qkv = R.linear(toVec(A(64), BS * D), D, qkvw, logical["qkv.w"], &logical["qkv.b"]);
+    Vec qkv = R.linear(toVec(A(64), BS * D), D, qkvw, logical["qkv.w"],
+                       &logical["qkv.b"]);
     check("linear+bias (qkv)", A(832), qkv, 1e-5);
     // k3: attention
     Vec qkvIn = toVec(A(832), BS * qkvw), q(BS * D), k(BS * kvw), v(BS * kvw);
@@ -364,7 +384,8 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
           for (int j = 0; j <= last; ++j) {
             double dot = 0;
             for (int r = 0; r < d; ++r)
-              dot += q[(b * S + i) * D + hh * d + r] * k[(b * S + j) * kvw + kvh * d + r];
+              dot += q[(b * S + i) * D + hh * d + r] *
+                     k[(b * S + j) * kvw + kvh * d + r];
             sc[j] = dot / std::sqrt((double)d);
             mx = std::max(mx, sc[j]);
           }
@@ -410,8 +431,10 @@ int runConfig(const Config &cfg, const std::string &dir, mlir::MLIRContext &ctx)
       for (auto &u : up)
         u = Ref::act(cfg.act, u);
     }
-    check(("linear+" + cfg.act + (cfg.glu ? " (glu)" : "")).c_str(), A(512), up, 1e-5);
-    Vec dn = R.linear(toVec(A(512), BS * HD), HD, D, logical["down.w"], &logical["down.b"]);
+    check(("linear+" + cfg.act + (cfg.glu ? " (glu)" : "")).c_str(), A(512), up,
+          1e-5);
+    Vec dn = R.linear(toVec(A(512), BS * HD), HD, D, logical["down.w"],
+                      &logical["down.b"]);
     check("linear (down)", A(768), dn, 1e-5);
     Vec res(BS * D);
     for (size_t i = 0; i < res.size(); ++i)
@@ -446,7 +469,8 @@ func.func @forward(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
     auto lib = codegen::buildLibrary(*module, name, opts, dir + "/" + name);
     if (mlir::failed(lib))
       return 1;
-    void *h = dlopen((dir + "/" + name + "/lib" + name + ".so").c_str(), RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen((dir + "/" + name + "/lib" + name + ".so").c_str(),
+                     RTLD_NOW | RTLD_LOCAL);
     if (!h) {
       fprintf(stderr, "dlopen: %s\n", dlerror());
       return 1;
@@ -463,10 +487,12 @@ func.func @forward(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
     }
     double maxAbs = 0;
     for (size_t i = 0; i < x.size(); ++i)
-      maxAbs = std::max(maxAbs, std::fabs(y[i] - Ref::act(a, x[i])) /
-                                    std::max(1.0, std::fabs(Ref::act(a, x[i]))));
+      maxAbs =
+          std::max(maxAbs, std::fabs(y[i] - Ref::act(a, x[i])) /
+                               std::max(1.0, std::fabs(Ref::act(a, x[i]))));
     bool ok = maxAbs < 2e-6;
-    printf("activation %-10s max err (abs, rel above 1) %.3g %s\n", a, maxAbs, ok ? "ok" : "FAIL");
+    printf("activation %-10s max err (abs, rel above 1) %.3g %s\n", a, maxAbs,
+           ok ? "ok" : "FAIL");
     failures += !ok;
     dlclose(h);
   }
@@ -493,9 +519,11 @@ int main(int argc, char **argv) {
       return mlir::failed(codegen::buildLibrary(*module, "m", o, "lib-out"));
     }
     mlir::LogicalResult r =
-        what.rfind("halide", 0) == 0 ? codegen::emitHalideStmt(*module, o, llvm::outs())
-        : what.rfind("asm", 0) == 0  ? codegen::emitAssembly(*module, o, llvm::outs())
-                                     : codegen::emitPtx(*module, o, llvm::outs());
+        what.rfind("halide", 0) == 0
+            ? codegen::emitHalideStmt(*module, o, llvm::outs())
+        : what.rfind("asm", 0) == 0
+            ? codegen::emitAssembly(*module, o, llvm::outs())
+            : codegen::emitPtx(*module, o, llvm::outs());
     return mlir::failed(r);
   }
   std::vector<Config> cfgs = {
