@@ -75,14 +75,8 @@ mlir::FailureOr<LibraryResult> buildLibrary(mlir::ModuleOp,
 // (`fileShape`, packed for GEMM weights).
 void packWeight(const WeightPlanEntry &, const float *logical, float *out);
 
-// Number of floats of `fileShape`, and the shape itself (the driver's names).
+// Number of floats of `fileShape`.
 size_t weightFileElems(const WeightPlanEntry &);
-inline size_t fileElements(const WeightPlanEntry &e) {
-  return weightFileElems(e);
-}
-inline std::vector<int64_t> fileShape(const WeightPlanEntry &e) {
-  return e.fileShape;
-}
 
 } // namespace modelc::codegen
 

@@ -162,12 +162,11 @@ writeWeights(modelc::frontend::WeightStore &store,
   for (const auto &entry : plan) {
     std::vector<float> logical =
         store.materialize(entry.source, entry.transposed, entry.shape);
-    std::vector<float> packed(modelc::codegen::fileElements(entry));
+    std::vector<float> packed(modelc::codegen::weightFileElems(entry));
     modelc::codegen::packWeight(entry, logical.data(), packed.data());
     bytes += packed.size() * sizeof(float);
     storage.push_back(std::move(packed));
-    tensors.push_back({entry.fileName, modelc::codegen::fileShape(entry),
-                       storage.back().data()});
+    tensors.push_back({entry.fileName, entry.fileShape, storage.back().data()});
   }
   std::string err;
   if (failed(modelc::frontend::writeSafetensors(path, tensors, err))) {
