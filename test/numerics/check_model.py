@@ -102,6 +102,7 @@ def main(argv=None):
     ap.add_argument("--spec", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--opt", default="O3", choices=["O0", "O1", "O2", "O3"])
+    ap.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--batches", default="1,3")
     ap.add_argument("--seqs", default="1,7,64,max")
     ap.add_argument("--tol", type=float, default=1e-4)
@@ -156,7 +157,8 @@ def main(argv=None):
     # 2. compile
     outdir = os.path.join(a.workdir, "out")
     t0 = time.time()
-    ok, err = run_cmd([a.modelc, "compile", a.spec, "--weights", wpath, "-" + a.opt, "-o", outdir],
+    ok, err = run_cmd([a.modelc, "compile", a.spec, "--weights", wpath, "-" + a.opt,
+                       "--target", a.target, "-o", outdir],
                       a.timeout, log)
     lib = None
     if ok:
