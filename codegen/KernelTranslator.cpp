@@ -108,7 +108,9 @@ struct GemmInfo {
   int K = 0, N = 0;
 };
 struct NormInfo {
-  std::vector<Func> partials; // vectorized per-lane partial sums
+  std::vector<Func> partials; // vectorized per-lane partial sums (U*V lanes)
+  std::vector<Func> folds;    // partials folded to V lanes
+  int unroll = 1;
   std::vector<Func> totals;   // per-row results
 };
 struct AttnInfo {
@@ -185,6 +187,8 @@ private:
   void schedule(std::vector<Func> &outs);
   void scheduleElementwise(Func host, int64_t C);
   void scheduleNormStages(Func host, const NormInfo &n, int64_t C);
+  // Rows per parallel task of a norm kernel (and of the outputs fused with it).
+  static int normRowsPerTask() { return 32; }
   void scheduleAttention(Func host, AttnInfo &a, int64_t C);
   mlir::LogicalResult fail(mlir::Operation *o, const llvm::Twine &msg) {
     o->emitError() << "codegen: " << msg;
@@ -283,21 +287,48 @@ Func Translator::rowSum(
   std::vector<Expr> t = tokenArgs();
   Func tot(name);
   if (!gpu && C % V == 0 && C >= 2 * V) {
+    // U independent V-lane accumulators (U*V lanes), folded to V lanes, then
+    // a tree over the V lanes.
+    int U = 1;
+    for (int u : {4, 2})
+      if (C % (u * V) == 0 && C >= 2 * u * V) {
+        U = u;
+        break;
+      }
+    info.unroll = U;
     Var l("l");
-    Func part(name + "_lanes");
-    RDom r(0, (int)(C / V), name + "_r");
+    Func part(name + "_lanes"), fold(name + "_fold");
+    RDom r(0, (int)(C / (U * V)), name + "_r");
     std::vector<Var> pv{l};
     pv.insert(pv.end(), tv.begin(), tv.end());
     std::vector<Expr> pe{l};
     pe.insert(pe.end(), t.begin(), t.end());
     part(pv) = 0.0f;
-    part(pe) += term(r.x * V + l, t);
-    RDom lr(0, V, name + "_lr");
-    std::vector<Expr> pl{lr.x};
-    pl.insert(pl.end(), t.begin(), t.end());
-    tot(tv) = 0.0f;
-    tot(t) += part(pl);
+    part(pe) += term(r.x * (U * V) + l, t);
+    Expr fsum;
+    for (int u = 0; u < U; ++u) {
+      std::vector<Expr> a{l + u * V};
+      a.insert(a.end(), t.begin(), t.end());
+      fsum = u ? fsum + part(a) : part(a);
+    }
+    fold(pv) = fsum;
+    std::vector<Expr> lanes;
+    for (int i = 0; i < V; ++i) {
+      std::vector<Expr> a{i};
+      a.insert(a.end(), t.begin(), t.end());
+      lanes.push_back(fold(a));
+    }
+    while (lanes.size() > 1) {
+      std::vector<Expr> nx;
+      for (size_t i = 0; i + 1 < lanes.size(); i += 2)
+        nx.push_back(lanes[i] + lanes[i + 1]);
+      if (lanes.size() % 2)
+        nx.push_back(lanes.back());
+      lanes = nx;
+    }
+    tot(tv) = lanes[0];
     info.partials.push_back(part);
+    info.folds.push_back(fold);
   } else {
     RDom r(0, (int)C, name + "_r");
     tot(tv) = 0.0f;
@@ -612,13 +643,20 @@ void Translator::scheduleNormStages(Func host, const NormInfo &n, int64_t C) {
   if (C >= V)
     host.vectorize(c, V,
                    C % V ? TailStrategy::GuardWithIf : TailStrategy::Auto);
-  host.parallel(row);
+  // Blocks of rows per parallel task: one row per task made the thread pool
+  // (mutex + yield per task) dominate.
+  Var ro("ro"), ri("ri");
+  host.split(row, ro, ri, normRowsPerTask(), TailStrategy::GuardWithIf)
+      .parallel(ro);
   for (Func f : n.partials) {
-    f.compute_at(host, row).vectorize(f.args()[0]);
-    f.update().vectorize(f.args()[0]);
+    Var l = f.args()[0], lo("lo"), li("li");
+    f.compute_at(host, ri).vectorize(l, V).unroll(l);
+    f.update().split(l, lo, li, V).vectorize(li).unroll(lo);
   }
+  for (Func f : n.folds)
+    f.compute_at(host, ri).vectorize(f.args()[0]);
   for (Func f : n.totals)
-    f.compute_at(host, row);
+    f.compute_at(host, ri);
 }
 
 void Translator::scheduleAttention(Func host, AttnInfo &A, int64_t C) {
@@ -652,10 +690,15 @@ void Translator::scheduleAttention(Func host, AttnInfo &A, int64_t C) {
   // Per query tile: scores [T x keys], row max, exp, row sum, P V.
   A.sc.compute_at(host, so).vectorize(A.kj, V, TailStrategy::GuardWithIf);
   Var kjo("kjo"), kji("kji");
+  // Register tile: the T queries of the tile unrolled inside the head_dim
+  // loop (T independent accumulators sharing each K^T vector).
   A.sc.update()
       .split(A.kj, kjo, kji, V, TailStrategy::GuardWithIf)
-      .reorder(kji, A.rr.x, kjo, A.qi)
-      .vectorize(kji);
+      .reorder(kji, A.qi, A.rr.x, kjo)
+      .vectorize(kji)
+      .unroll(A.qi);
+  // Pre-scaled queries of the tile.
+  A.qh.compute_at(host, so);
   A.mx.compute_at(host, so);
   A.e.compute_at(host, so).vectorize(A.kj, V, TailStrategy::GuardWithIf);
   A.den.compute_at(host, so);
@@ -710,7 +753,7 @@ void Translator::schedule(std::vector<Func> &outs) {
   for (size_t i = outs.size(); i < hosts.size(); ++i)
     hosts[i].compute_root();
 
-  std::set<int> scheduled;
+  std::set<int> scheduled, normHosts;
   // Attention first, then GEMM, then norms; the rest elementwise.
   for (int pass = 0; pass < 3; ++pass)
     for (Internal &in : internals) {
@@ -758,6 +801,7 @@ void Translator::schedule(std::vector<Func> &outs) {
         if (fresh) {
           scheduleNormStages(hosts[hid], in.norm, hostC[hid]);
           scheduled.insert(hid);
+          normHosts.insert(hid);
         } else {
           for (Func f : in.norm.totals)
             f.compute_root();
@@ -766,9 +810,32 @@ void Translator::schedule(std::vector<Func> &outs) {
         }
       }
     }
+  // A norm output host: other element-wise outputs of the kernel (the
+  // residual sum next to the normalized value) share its row blocks and its
+  // parallel loop (compute_with), instead of a second parallel launch.
+  int normHost = -1;
+  if (!gpu)
+    for (int i : scheduled)
+      if (i < (int)outs.size() && normHosts.count(i)) {
+        normHost = i;
+        break;
+      }
   for (size_t i = 0; i < hosts.size(); ++i)
-    if (!scheduled.count((int)i))
+    if (!scheduled.count((int)i)) {
+      if (normHost >= 0 && i < outs.size()) {
+        Var row = tk.flat ? m : s;
+        Var ro("ro"), ri("ri");
+        if (hostC[i] >= V)
+          hosts[i].vectorize(c, V, hostC[i] % V ? TailStrategy::GuardWithIf
+                                                : TailStrategy::Auto);
+        hosts[i]
+            .split(row, ro, ri, normRowsPerTask(), TailStrategy::GuardWithIf)
+            .parallel(ro);
+        hosts[i].compute_with(hosts[normHost], ro);
+        continue;
+      }
       scheduleElementwise(hosts[i], hostC[i]);
+    }
   for (Func f : roots) {
     f.compute_root();
     if (gpu) {
