@@ -111,7 +111,7 @@ struct NormInfo {
   std::vector<Func> partials; // vectorized per-lane partial sums (U*V lanes)
   std::vector<Func> folds;    // partials folded to V lanes
   int unroll = 1;
-  std::vector<Func> totals;   // per-row results
+  std::vector<Func> totals; // per-row results
 };
 struct AttnInfo {
   Func qh, kh, sc, mx, den, e, o; // sc, e: CPU only
@@ -826,8 +826,9 @@ void Translator::schedule(std::vector<Func> &outs) {
         Var row = tk.flat ? m : s;
         Var ro("ro"), ri("ri");
         if (hostC[i] >= V)
-          hosts[i].vectorize(c, V, hostC[i] % V ? TailStrategy::GuardWithIf
-                                                : TailStrategy::Auto);
+          hosts[i].vectorize(c, V,
+                             hostC[i] % V ? TailStrategy::GuardWithIf
+                                          : TailStrategy::Auto);
         hosts[i]
             .split(row, ro, ri, normRowsPerTask(), TailStrategy::GuardWithIf)
             .parallel(ro);
