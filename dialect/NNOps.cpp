@@ -86,12 +86,6 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult EmbeddingOp::verify() { return success(); }
 
-LogicalResult AddPositionsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
-    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
-}
-
 LogicalResult AddPositionsOp::verify() {
   if (channels(getTable()) != channels(getInput()))
     return emitOpError("position table width ")
@@ -171,11 +165,6 @@ LogicalResult MulOp::verify() {
   return verifyBinary(*this, getLhs(), getRhs());
 }
 
-LogicalResult ActivationOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
-    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
-}
 LogicalResult ActivationOp::verify() { return success(); }
 
 //===----------------------------------------------------------------------===//
@@ -237,28 +226,12 @@ static LogicalResult verifyEpsilon(Operation *op, APFloat eps) {
   return success();
 }
 
-LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location>,
-                                            ValueRange operands, DictionaryAttr,
-                                            OpaqueProperties, RegionRange,
-                                            SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
-}
-
 LogicalResult LayerNormOp::verify() {
   int64_t c = channels(getInput());
   if (failed(verifyChannelVector(*this, getGamma(), c, "gamma")) ||
       failed(verifyChannelVector(*this, getBeta(), c, "beta")))
     return failure();
   return verifyEpsilon(*this, getEpsilon());
-}
-
-LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location>,
-                                          ValueRange operands, DictionaryAttr,
-                                          OpaqueProperties, RegionRange,
-                                          SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
 }
 
 LogicalResult RMSNormOp::verify() {
@@ -272,13 +245,6 @@ LogicalResult RMSNormOp::verify() {
 // RopeOp / AttentionOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RopeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       ValueRange operands, DictionaryAttr,
-                                       OpaqueProperties, RegionRange,
-                                       SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
-}
-
 LogicalResult RopeOp::verify() {
   int64_t c = channels(getInput()), heads = getHeads();
   if (heads <= 0 || c % heads != 0)
@@ -291,14 +257,6 @@ LogicalResult RopeOp::verify() {
 }
 
 int64_t AttentionOp::getHeadDim() { return channels(getQuery()) / getHeads(); }
-
-LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location>,
-                                            ValueRange operands, DictionaryAttr,
-                                            OpaqueProperties, RegionRange,
-                                            SmallVectorImpl<Type> &results) {
-  return inferredAs(results, operands[0].getType());
-}
 
 LogicalResult AttentionOp::verify() {
   int64_t heads = getHeads(), kvHeads = getKvHeads();

@@ -30,6 +30,23 @@ class NN_ComputeOp<string mnemonic, list<Trait> traits = []>
   let hasVerifier = 1;
 }
 
+// Ops whose result has the type of their first operand.
+class NN_SameTypeOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpInterface])> {
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  code sameTypeInference = [{
+    static ::mlir::LogicalResult inferReturnTypes(::mlir::MLIRContext *,
+        std::optional<::mlir::Location>, ::mlir::ValueRange operands,
+        ::mlir::DictionaryAttr, ::mlir::OpaqueProperties, ::mlir::RegionRange,
+        ::llvm::SmallVectorImpl<::mlir::Type> &results) {
+      results.push_back(operands[0].getType());
+      return ::mlir::success();
+    }
+  }];
+  let extraClassDeclaration = sameTypeInference;
+}
+
 //===----------------------------------------------------------------------===//
 // Weights
 //===----------------------------------------------------------------------===//
@@ -71,7 +88,7 @@ def NN_EmbeddingOp : NN_ComputeOp<"embedding"> {
   let results = (outs NN_Activations:$result);
 }
 
-def NN_AddPositionsOp : NN_ComputeOp<"add_positions"> {
+def NN_AddPositionsOp : NN_SameTypeOp<"add_positions"> {
   let summary = "adds learned absolute position rows";
   let description = [{
     `result[b, s, c] = input[b, s, c] + table[s, c]`; the table has one row
@@ -128,7 +145,7 @@ def NN_MulOp : NN_BinaryOp<"mul"> {
   }];
 }
 
-def NN_ActivationOp : NN_ComputeOp<"activation"> {
+def NN_ActivationOp : NN_SameTypeOp<"activation"> {
   let summary = "element-wise activation function";
   let description = [{
     ```mlir
@@ -166,7 +183,7 @@ def NN_SliceOp : NN_Op<"slice", [Pure]> {
 // Norms
 //===----------------------------------------------------------------------===//
 
-def NN_LayerNormOp : NN_ComputeOp<"layer_norm"> {
+def NN_LayerNormOp : NN_SameTypeOp<"layer_norm"> {
   let summary = "LayerNorm over the channel axis";
   let description = [{
     `(x - mean) / sqrt(var + epsilon) * gamma + beta` with the biased variance.
@@ -180,7 +197,7 @@ def NN_LayerNormOp : NN_ComputeOp<"layer_norm"> {
   let results = (outs NN_Activations:$result);
 }
 
-def NN_RMSNormOp : NN_ComputeOp<"rms_norm"> {
+def NN_RMSNormOp : NN_SameTypeOp<"rms_norm"> {
   let summary = "RMSNorm over the channel axis";
   let description = [{
     `x / sqrt(mean(x^2) + epsilon) * gamma`.
@@ -198,7 +215,7 @@ def NN_RMSNormOp : NN_ComputeOp<"rms_norm"> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-def NN_RopeOp : NN_ComputeOp<"rope"> {
+def NN_RopeOp : NN_SameTypeOp<"rope"> {
   let summary = "rotary position embedding on every head";
   let description = [{
     The channels are `heads` heads of `head_dim`; each head's channel pairs
@@ -216,7 +233,7 @@ def NN_RopeOp : NN_ComputeOp<"rope"> {
       "$style $input attr-dict `:` functional-type(operands, results)";
 }
 
-def NN_AttentionOp : NN_ComputeOp<"attention"> {
+def NN_AttentionOp : NN_SameTypeOp<"attention"> {
   let summary = "multi-head, grouped-query or multi-query attention";
   let description = [{
     Per head `h` of `heads` (query channels `h*d .. h*d+d`), with kv head
@@ -232,9 +249,9 @@ def NN_AttentionOp : NN_ComputeOp<"attention"> {
                        NN_Activations:$value, I64Attr:$heads,
                        I64Attr:$kv_heads, BoolAttr:$causal, F32Attr:$scale);
   let results = (outs NN_Activations:$result);
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = !strconcat(sameTypeInference, [{
     int64_t getHeadDim();
-  }];
+  }]);
 }
 
 //===----------------------------------------------------------------------===//
