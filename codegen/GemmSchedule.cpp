@@ -22,6 +22,11 @@ constexpr int kTileM = 8;
 // Below this many rows the 8-row tile wastes work; 4-row and 1-row tiles
 // take over (decode-shaped GEMV is bound by streaming the weight anyway).
 constexpr int kSmallM = 16;
+// Above this panel size (K x 48 floats) the row tiles no longer find the
+// panel in L2 next to the activations, and the K loop is blocked.
+constexpr int kPanelBytesInL2 = 256 * 1024;
+// K-chunk of a blocked panel: 256 x 48 floats = 48 KB, about L1.
+constexpr int kKChunk = 256;
 } // namespace
 
 GemmWeightLayout gemmWeightLayout(int K, int N) {
@@ -107,16 +112,43 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   tile(out.specialize(M >= 4), 4); // Stream the panel M/4 times, not M.
   tile(out, 1);                    // M < 4: decode GEMV.
 
-  // acc lives in registers: full-K loop outermost in the update, the rows
-  // and the 3 vectors unrolled inside it. bound_extent makes the last
-  // (partial) column tile compute a whole panel: padded weights, constant
-  // extents for unroll.
-  acc.compute_at(out, mo)
-      .bound_extent(n, kTileN)
-      .vectorize(n, kVec)
-      .unroll(n)
-      .unroll(m);
-  acc.update().reorder(n, m, k).vectorize(n, kVec).unroll(n).unroll(m);
+  if (K * kTileN * (int)sizeof(float) <= kPanelBytesInL2) {
+    // acc lives in registers: full-K loop outermost in the update, the rows
+    // and the 3 vectors unrolled inside it. bound_extent makes the last
+    // (partial) column tile compute a whole panel: padded weights, constant
+    // extents for unroll.
+    acc.compute_at(out, mo)
+        .bound_extent(n, kTileN)
+        .vectorize(n, kVec)
+        .unroll(n)
+        .unroll(m);
+    acc.update().reorder(n, m, k).vectorize(n, kVec).unroll(n).unroll(m);
+    return;
+  }
+
+  // Deep K (the panel outgrows L2 next to the activations): acc holds the
+  // task's whole panel (M x 48), and each K-chunk of the panel is reused from
+  // L1/L2 by every row tile before the next chunk is read.
+  int kc = K;
+  for (int d = kKChunk; d >= 64; --d)
+    if (K % d == 0) {
+      kc = d;
+      break;
+    }
+  acc.compute_at(out, no).bound_extent(n, kTileN).vectorize(n, kVec).unroll(n);
+  Var ma("ma"), mb("mb");
+  RVar ko("ko"), ki("ki");
+  auto update = [&](Stage s, int rows, bool kBlocked) {
+    s.split(m, ma, mb, rows, TailStrategy::GuardWithIf);
+    if (kBlocked && kc < K)
+      s.split(k, ko, ki, kc).reorder(n, mb, ki, ma, ko);
+    else
+      s.reorder(n, mb, k, ma);
+    s.vectorize(n, kVec).unroll(n).unroll(mb);
+  };
+  update(acc.update().specialize(M >= kSmallM), kTileM, true);
+  update(acc.update().specialize(M >= 4), 4, false);
+  update(acc.update(), 1, false);
 }
 
 void scheduleGemmCuda(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
