@@ -690,21 +690,36 @@ static void concreteDims(const modelc_tensor_desc &d, int64_t batch,
                                             : d.dims[k];
 }
 
-extern "C" mrt_status mrt_output_shape(const mrt_model *m, int32_t i,
-                                       int64_t batch, int64_t seq,
-                                       int32_t *rank,
-                                       int64_t dims[MRT_MAX_RANK]) {
+static mrt_status tensorShape(const char *fn, const mrt_model *m, int32_t i,
+                              int32_t count, const modelc_tensor_desc *descs,
+                              int64_t batch, int64_t seq, int32_t *rank,
+                              int64_t dims[MRT_MAX_RANK]) {
   if (!m || !rank || !dims)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_output_shape: NULL argument");
-  if (i < 0 || i >= m->info->num_outputs)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_output_shape: index " +
+    return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": NULL argument");
+  if (i < 0 || i >= count)
+    return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": index " +
                                           std::to_string(i) + " out of range");
-  const modelc_tensor_desc &d = m->info->outputs[i];
+  const modelc_tensor_desc &d = descs[i];
   *rank = d.rank;
   for (int k = 0; k < MRT_MAX_RANK; ++k)
     dims[k] = 0;
   concreteDims(d, batch, seq, dims);
   return MRT_OK;
+}
+
+extern "C" mrt_status mrt_input_shape(const mrt_model *m, int32_t i,
+                                      int64_t batch, int64_t seq, int32_t *rank,
+                                      int64_t dims[MRT_MAX_RANK]) {
+  return tensorShape("mrt_input_shape", m, i, m ? m->info->num_inputs : 0,
+                     m ? m->info->inputs : nullptr, batch, seq, rank, dims);
+}
+
+extern "C" mrt_status mrt_output_shape(const mrt_model *m, int32_t i,
+                                       int64_t batch, int64_t seq,
+                                       int32_t *rank,
+                                       int64_t dims[MRT_MAX_RANK]) {
+  return tensorShape("mrt_output_shape", m, i, m ? m->info->num_outputs : 0,
+                     m ? m->info->outputs : nullptr, batch, seq, rank, dims);
 }
 
 extern "C" double mrt_kernel_flops(const mrt_model *m, int32_t i, int64_t batch,

@@ -115,7 +115,10 @@ MRT_API mrt_status mrt_kernel_info_at(const mrt_model *model, int32_t i,
                                       mrt_kernel_info *out);
 /* E.g. "tokens: i32[batch, seq] -> logits: f32[batch, seq, 50257]". */
 MRT_API const char *mrt_signature(const mrt_model *model);
-/* The concrete dims of output i for a batch and seq (rank in *rank). */
+/* The concrete dims of input / output i for a batch and seq (rank in *rank). */
+MRT_API mrt_status mrt_input_shape(const mrt_model *model, int32_t i,
+                                   int64_t batch, int64_t seq, int32_t *rank,
+                                   int64_t dims[MRT_MAX_RANK]);
 MRT_API mrt_status mrt_output_shape(const mrt_model *model, int32_t i,
                                     int64_t batch, int64_t seq, int32_t *rank,
                                     int64_t dims[MRT_MAX_RANK]);

@@ -223,12 +223,8 @@ int benchCommand(int argc, char **argv) {
     mrt_tensor &t = in[i];
     t.name = info.name;
     t.dtype = info.dtype;
-    t.rank = info.rank;
-    for (int32_t k = 0; k < info.rank; ++k)
-      t.dims[k] = info.dims[k] == MRT_DIM_BATCH ? batch
-                  : info.dims[k] == MRT_DIM_SEQ ? seq
-                                                : info.dims[k];
-    if (mrt_tensor_alloc(&t) != MRT_OK)
+    if (mrt_input_shape(m, i, batch, seq, &t.rank, t.dims) != MRT_OK ||
+        mrt_tensor_alloc(&t) != MRT_OK)
       return error(cmd, mrt_last_error());
     int64_t n = mrt_tensor_elements(&t);
     if (t.dtype == MRT_I32 && !tokensDone) {

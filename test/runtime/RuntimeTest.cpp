@@ -100,6 +100,11 @@ TEST(Runtime, LoadAndSignature) {
   EXPECT_EQ(dims[0], 2);
   EXPECT_EQ(dims[1], 5);
   EXPECT_EQ(dims[2], 4);
+  ASSERT_EQ(mrt_input_shape(m, 0, 2, 5, &rank, dims), MRT_OK);
+  EXPECT_EQ(rank, 2);
+  EXPECT_EQ(dims[0], 2);
+  EXPECT_EQ(dims[1], 5);
+  EXPECT_EQ(mrt_input_shape(m, 7, 2, 5, &rank, dims), MRT_INVALID_ARGUMENT);
 }
 
 TEST(Runtime, RunComputesAndReusesArena) {
