@@ -10,18 +10,25 @@
 #ifndef MODELC_CODEGEN_CODEGEN_H
 #define MODELC_CODEGEN_CODEGEN_H
 
-#include "codegen/GemmSchedule.h"
+#include "codegen/GemmLayout.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace modelc::codegen {
+
+/// Attaches the Halide lowering of every nn op (one external model per op
+/// family, codegen/lowering/) to the nn dialect of `registry`. Call before
+/// creating the context that codegen runs in.
+void registerHalideLowerings(mlir::DialectRegistry &registry);
 
 struct TargetOptions {
   bool cuda = false; // host-cuda-cuda_capability_61 instead of the host CPU
@@ -34,8 +41,11 @@ struct TargetOptions {
   bool useCache = true;
 };
 
-// The Halide target string the options select (e.g. for --emit headers).
-std::string halideTargetString(const TargetOptions &);
+/// The Halide target string the options select: the host CPU (or
+/// $MODELC_HALIDE_TARGET) or CUDA. Fails, with `error` set, on a target
+/// string Halide does not accept.
+mlir::FailureOr<std::string> halideTargetString(const TargetOptions &,
+                                                std::string &error);
 
 // Per unique kernel name: Halide Funcs from the region's ops + the class
 // schedule. Each kernel's dump is headed `// kernel <name> (<kind>)`.
@@ -54,22 +64,45 @@ struct WeightPlanEntry {
   bool transposed = false;        // nn.weight ... transposed
   std::vector<int64_t> shape;     // logical shape (the nn.weight result type)
   GemmWeightLayout layout;        // panelWidth 0 for non-GEMM weights too
-  bool isGemmWeight = false;      // layout applies (a [K, N] nn.linear weight)
+  bool isGemmWeight = false;      // layout applies (a [K, N] GEMM weight)
   std::vector<int64_t> fileShape; // shape of the tensor in <name>.weights
 };
 
-struct LibraryResult {
-  std::vector<WeightPlanEntry> weights; // = modelc_model_info.weights order
-  int uniqueKernels = 0, launches = 0;
-  int cacheHits = 0;
+// What the library records of the <name>.weights file written for it; the
+// runtime refuses a weights file that does not match. {0, 0}: not recorded.
+struct WeightsDigest {
+  int64_t bytes = 0;
+  uint64_t xxh64 = 0;
 };
 
-// Writes lib<name>.so, <name>.h, <name>.json into outDir (objects, the
-// generated entry C file and the Halide runtime in outDir/obj/).
-mlir::FailureOr<LibraryResult> buildLibrary(mlir::ModuleOp,
-                                            llvm::StringRef name,
-                                            const TargetOptions &,
-                                            llvm::StringRef outDir);
+/// A library in the making: kernels compiled, weights planned, not linked.
+/// The driver writes <name>.weights from weights() in between, so the
+/// library can record that file's digest.
+class Library {
+public:
+  /// Translates every unique kernel of @forward and compiles it to an object
+  /// in outDir/obj/ (through the kernel cache); plans the weights.
+  static mlir::FailureOr<std::unique_ptr<Library>>
+  compile(mlir::ModuleOp, llvm::StringRef name, const TargetOptions &,
+          llvm::StringRef outDir);
+  ~Library();
+
+  /// The tensors of <name>.weights, in modelc_model_info.weights order.
+  const std::vector<WeightPlanEntry> &weights() const;
+  int uniqueKernels() const;
+  int launches() const;
+  int cacheHits() const;
+
+  /// Generates the entry point and writes lib<name>.so, <name>.h and
+  /// <name>.json into outDir.
+  mlir::LogicalResult link(const WeightsDigest &digest);
+
+  struct Impl;
+
+private:
+  explicit Library(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
+};
 
 // logical (the nn.weight tensor, row-major `shape`) -> file layout
 // (`fileShape`, packed for GEMM weights).

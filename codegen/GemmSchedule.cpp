@@ -29,52 +29,6 @@ constexpr int kPanelBytesInL2 = 256 * 1024;
 constexpr int kKChunk = 256;
 } // namespace
 
-GemmWeightLayout gemmWeightLayout(int K, int N) {
-  // Panels as wide as the register tile: each k step reads one contiguous
-  // 192-byte row, a panel is one sequential stream (no TLB walk per k, unlike
-  // [K, N] with N = 50257), and the zero padding covers N % 48 != 0.
-  // Measured at M = 128: 768x3072 440 vs 355 GFLOP/s, 3072x768 406 vs 311.
-  (void)K;
-  (void)N;
-  return GemmWeightLayout{kTileN};
-}
-
-size_t packedGemmWeightElems(int K, int N, const GemmWeightLayout &layout) {
-  if (layout.panelWidth == 0)
-    return size_t(K) * N;
-  size_t pw = layout.panelWidth;
-  return (N + pw - 1) / pw * K * pw;
-}
-
-void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
-                    const GemmWeightLayout &layout, float *dst) {
-  int pw = layout.panelWidth == 0 ? N : layout.panelWidth;
-  int panels = (N + pw - 1) / pw;
-  for (int p = 0; p < panels; ++p)
-    for (int k = 0; k < K; ++k)
-      for (int i = 0; i < pw; ++i) {
-        int n = p * pw + i;
-        float v = 0.0f; // Padding columns: finite, never stored.
-        if (n < N)
-          v = srcIsOutIn ? src[size_t(n) * K + k] : src[size_t(k) * N + n];
-        dst[(size_t(p) * K + k) * pw + i] = v;
-      }
-}
-
-void constrainGemmWeight(ImageParam &w, int K, int N,
-                         const GemmWeightLayout &layout) {
-  if (layout.panelWidth == 0) {
-    w.dim(0).set_bounds(0, N).set_stride(1);
-    w.dim(1).set_bounds(0, K).set_stride(N);
-    return;
-  }
-  int pw = layout.panelWidth;
-  int panels = (N + pw - 1) / pw;
-  w.dim(0).set_bounds(0, pw).set_stride(1);
-  w.dim(1).set_bounds(0, K).set_stride(pw);
-  w.dim(2).set_bounds(0, panels).set_stride(pw * K);
-}
-
 Expr gemmWeightAt(const Func &wPacked, Expr n, Expr k,
                   const GemmWeightLayout &layout) {
   if (layout.panelWidth == 0)

@@ -7,37 +7,11 @@
 #ifndef MODELC_CODEGEN_GEMMSCHEDULE_H
 #define MODELC_CODEGEN_GEMMSCHEDULE_H
 
+#include "codegen/GemmLayout.h"
+
 #include "Halide.h"
 
-#include <cstddef>
-
 namespace modelc::codegen {
-
-/// Weight layout the schedule expects; the compiler transforms checkpoint
-/// weights into it at compile time.
-struct GemmWeightLayout {
-  /// 0 = plain [K, N] row-major (w(n, k), n innermost). Otherwise W is packed
-  /// into ceil(N / panelWidth) panels of [K][panelWidth], zero-padded in n, so
-  /// the weights of one register tile stream contiguously: a 3-D buffer
-  /// wPacked(i, k, p) = W[k][p * panelWidth + i].
-  int panelWidth = 0;
-};
-
-GemmWeightLayout gemmWeightLayout(int K, int N);
-
-/// Number of floats of the packed weight (including the zero padding).
-size_t packedGemmWeightElems(int K, int N, const GemmWeightLayout &layout);
-
-/// Packs a float matrix into `layout`. `src` is [K][N] row-major, or [N][K]
-/// (PyTorch nn.Linear's [out, in]) when `srcIsOutIn`. Runs at compile time.
-void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
-                    const GemmWeightLayout &layout, float *dst);
-
-/// Dimensions (min, extent, stride) the weight ImageParam must be declared
-/// with for `layout`: 2-D {N, K} when plain, 3-D {panelWidth, K, panels}
-/// when packed. Constraining them lets the schedule use constant strides.
-void constrainGemmWeight(Halide::ImageParam &w, int K, int N,
-                         const GemmWeightLayout &layout);
 
 /// W[k][n] for the weight `wPacked` stored in `layout`, so that the algorithm
 /// code is layout-agnostic. The plain layout requires N % 48 == 0 (the

@@ -3,6 +3,7 @@
 #define MODELC_DIALECT_NNDIALECT_H
 
 #include "mlir/IR/Dialect.h"
+#include "mlir/IR/Operation.h"
 
 #include "dialect/NNDialect.h.inc"
 

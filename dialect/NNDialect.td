@@ -17,6 +17,27 @@ def NN_Dialect : Dialect {
   }];
   let cppNamespace = "::modelc::nn";
   let useDefaultAttributePrinterParser = 0;
+
+  // The attributes nn IR carries outside its ops, declared once: the
+  // frontend writes them, passes and codegen read them (as
+  // NNDialect::<Name>AttrHelper::getNameStr()), the verifier checks them.
+  let discardableAttrs = (ins
+    // builtin.module: the model's name (it names the output files).
+    "::mlir::StringAttr":$model_name,
+    // builtin.module: the largest sequence length the model accepts.
+    "::mlir::IntegerAttr":$max_seq,
+    // builtin.module, set by nn-plan-memory: the activation arena's size in
+    // floats per token.
+    "::mlir::IntegerAttr":$arena_floats_per_token,
+    // @forward argument or result: its name in the library's signature.
+    "::mlir::StringAttr":$tensor_name,
+    // @forward i32 argument: valid ids are [0, id_limit), the rows of the
+    // table they index (checked at run time).
+    "::mlir::IntegerAttr":$id_limit
+  );
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []>

@@ -185,9 +185,11 @@ OwningOpRef<ModuleOp> Generator::build() {
   ctx.getOrLoadDialect<func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&ctx, spec.sourcePath, 1, 1);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
-  (*module)->setAttr("nn.model_name", b.getStringAttr(spec.name));
-  (*module)->setAttr("nn.max_seq", b.getI64IntegerAttr(spec.maxSeq));
-  (*module)->setAttr("nn.output_name", b.getStringAttr(spec.outputName));
+  using D = nn::NNDialect;
+  (*module)->setAttr(D::ModelNameAttrHelper::getNameStr(),
+                     b.getStringAttr(spec.name));
+  (*module)->setAttr(D::MaxSeqAttrHelper::getNameStr(),
+                     b.getI64IntegerAttr(spec.maxSeq));
 
   int64_t dyn = ShapedType::kDynamic;
   auto ids = RankedTensorType::get({dyn, dyn}, b.getI32Type());
@@ -199,9 +201,17 @@ OwningOpRef<ModuleOp> Generator::build() {
   auto func = func::FuncOp::create(loc("forward", {1, 1}), "forward",
                                    b.getFunctionType(inputs, result));
   module->push_back(func);
-  func.setArgAttr(0, "nn.input_name", b.getStringAttr("tokens"));
+  auto name = [&](unsigned arg, StringRef n, int64_t limit) {
+    func.setArgAttr(arg, D::TensorNameAttrHelper::getNameStr(),
+                    b.getStringAttr(n));
+    func.setArgAttr(arg, D::IdLimitAttrHelper::getNameStr(),
+                    b.getI64IntegerAttr(limit));
+  };
+  name(0, "tokens", spec.vocab);
   if (spec.embed.tokenTypes > 0)
-    func.setArgAttr(1, "nn.input_name", b.getStringAttr("token_types"));
+    name(1, "token_types", spec.embed.tokenTypes);
+  func.setResultAttr(0, D::TensorNameAttrHelper::getNameStr(),
+                     b.getStringAttr(spec.outputName));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToEnd(body);
   wb.setInsertionPointToStart(body);

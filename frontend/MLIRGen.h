@@ -11,9 +11,10 @@ namespace modelc::frontend {
 /// Builds the nn-level module (docs/architecture.md, "IR at each stage" 1):
 /// func.func @forward(%tokens[, %token_types]) -> tensor<?x?xNxf32>, the
 /// nn.weight ops first, every op located at the spec key that caused it
-/// (NameLoc("layer3.attn.q", spec.toml:L:C)). Module attributes:
-/// nn.model_name, nn.max_seq, nn.output_name; argument attribute
-/// nn.input_name. Loads the nn and func dialects into `ctx`.
+/// (NameLoc("layer3.attn.q", spec.toml:L:C)). Module attributes
+/// nn.model_name and nn.max_seq; every argument and the result carry
+/// nn.tensor_name, the id arguments nn.id_limit (NNDialect.td). Loads the
+/// nn and func dialects into `ctx`.
 mlir::OwningOpRef<mlir::ModuleOp> buildModule(const ModelSpec &spec,
                                               mlir::MLIRContext &ctx);
 

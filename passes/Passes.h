@@ -22,10 +22,6 @@ namespace modelc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// The module attribute nn-plan-memory sets: the arena size in floats/token.
-inline constexpr llvm::StringLiteral kArenaFloatsPerTokenAttr =
-    "nn.arena_floats_per_token";
-
 } // namespace modelc
 
 #endif // MODELC_PASSES_PASSES_H

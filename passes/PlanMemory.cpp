@@ -183,7 +183,7 @@ struct PlanMemoryPass : public modelc::impl::PlanMemoryBase<PlanMemoryPass> {
             << plan->peakLive << ")";
     }
     module->setAttr(
-        kArenaFloatsPerTokenAttr,
+        NNDialect::ArenaFloatsPerTokenAttrHelper::getNameStr(),
         IntegerAttr::get(IntegerType::get(&getContext(), 64), arena));
   }
 };

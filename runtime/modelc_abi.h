@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define MODELC_ABI_VERSION 1
+#define MODELC_ABI_VERSION 2
 
 enum modelc_dtype { MODELC_F32 = 0, MODELC_I32 = 1 };
 
@@ -28,11 +28,14 @@ typedef struct modelc_tensor_desc {
   int32_t dtype; /* enum modelc_dtype */
   int32_t rank;
   int64_t dims[4];
+  /* MODELC_I32 inputs: every element must lie in [0, limit) (the rows of the
+   * table it indexes); 0 = unchecked. Unused for other tensors. */
+  int64_t limit;
 } modelc_tensor_desc;
 
 typedef struct modelc_kernel_desc {
   const char *name; /* the kernel's instance name, e.g. "layer3.mlp_up" */
-  const char *kind; /* gemm | norm | attention | embedding | elementwise */
+  const char *kind; /* the kernel class (nn.kernel kind): gemm, norm, ... */
   double flops_per_token; /* for GFLOP/s reports; attention adds per-seq work */
   double flops_per_token_seq; /* times seq (attention's q k^T and p v) */
 } modelc_kernel_desc;
@@ -53,6 +56,11 @@ typedef struct modelc_model_info {
   int64_t arena_bytes_per_token;
   int32_t num_kernels; /* kernel launches per run, in order */
   const modelc_kernel_desc *kernels;
+  /* The <name>.weights file this library was compiled with: its size in
+   * bytes and the XXH64 (seed 0) of its whole contents. A loader refuses a
+   * weights file that does not match. */
+  int64_t weights_bytes;
+  uint64_t weights_xxh64;
 } modelc_model_info;
 
 const modelc_model_info *modelc_get_model_info(void);

@@ -29,9 +29,11 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <chrono>
 
@@ -127,7 +129,8 @@ OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, llvm::SourceMgr &sourceMgr) {
 }
 
 std::string modelName(ModuleOp module) {
-  if (auto name = module->getAttrOfType<StringAttr>("nn.model_name"))
+  if (auto name = module->getAttrOfType<StringAttr>(
+          modelc::nn::NNDialect::ModelNameAttrHelper::getNameStr()))
     return name.str();
   return llvm::sys::path::stem(inputPath).str();
 }
@@ -154,17 +157,15 @@ void printModule(ModuleOp module) {
 LogicalResult
 writeWeights(modelc::frontend::WeightStore &store,
              const std::vector<modelc::codegen::WeightPlanEntry> &plan,
-             const std::string &path, size_t &bytes) {
+             const std::string &path, modelc::codegen::WeightsDigest &digest) {
   std::vector<std::vector<float>> storage;
   std::vector<modelc::frontend::NamedTensor> tensors;
   storage.reserve(plan.size());
-  bytes = 0;
   for (const auto &entry : plan) {
     std::vector<float> logical =
         store.materialize(entry.source, entry.transposed, entry.shape);
     std::vector<float> packed(modelc::codegen::weightFileElems(entry));
     modelc::codegen::packWeight(entry, logical.data(), packed.data());
-    bytes += packed.size() * sizeof(float);
     storage.push_back(std::move(packed));
     tensors.push_back({entry.fileName, entry.fileShape, storage.back().data()});
   }
@@ -174,6 +175,14 @@ writeWeights(modelc::frontend::WeightStore &store,
                  << "\n";
     return failure();
   }
+  auto written = llvm::MemoryBuffer::getFile(path);
+  if (!written) {
+    llvm::errs() << "modelc: error: cannot read back " << path << ": "
+                 << written.getError().message() << "\n";
+    return failure();
+  }
+  digest.bytes = (*written)->getBufferSize();
+  digest.xxh64 = llvm::xxHash64((*written)->getBuffer());
   return success();
 }
 
@@ -277,18 +286,22 @@ int compile() {
     return 1;
   }
   auto library =
-      modelc::codegen::buildLibrary(*module, name, targetOptions, dir);
+      modelc::codegen::Library::compile(*module, name, targetOptions, dir);
   if (failed(library))
     return 1;
-  progress.stage("codegen: " + llvm::Twine(library->uniqueKernels) +
-                 " kernels compiled and linked");
+  progress.stage("codegen: " + llvm::Twine((*library)->uniqueKernels()) +
+                 " kernels compiled");
 
   std::string weightsOut = dir + "/" + name + ".weights";
-  size_t bytes = 0;
-  if (failed(writeWeights(*store, library->weights, weightsOut, bytes)))
+  modelc::codegen::WeightsDigest digest;
+  if (failed(writeWeights(*store, (*library)->weights(), weightsOut, digest)))
     return 1;
-  progress.stage("weights: " + llvm::Twine(library->weights.size()) +
-                 " tensors, " + llvm::Twine(bytes >> 20) + " MiB");
+  progress.stage("weights: " + llvm::Twine((*library)->weights().size()) +
+                 " tensors, " + llvm::Twine(digest.bytes >> 20) + " MiB");
+
+  if (failed((*library)->link(digest)))
+    return 1;
+  progress.stage("link lib" + name + ".so");
 
   if (!quiet)
     llvm::errs() << llvm::format(

@@ -1,5 +1,6 @@
 //===- RuntimeTest.cpp - libmodelrt unit tests against the fake model -----===//
 
+#include "runtime/modelc_abi.h"
 #include "runtime/modelrt.h"
 #include "runtime/npy.h"
 
@@ -430,7 +431,7 @@ TEST(Npy, RoundTripAndErrors) {
 TEST(Errors, StatusStringsAndThreadLocal) {
   EXPECT_STREQ(mrt_status_string(MRT_OK), "ok");
   EXPECT_STREQ(mrt_status_string(MRT_ABI_MISMATCH), "ABI mismatch");
-  EXPECT_EQ(mrt_abi_version(), 1);
+  EXPECT_EQ(mrt_abi_version(), MODELC_ABI_VERSION);
   mrt_model *m = nullptr;
   EXPECT_EQ(mrt_load("/nonexistent/libx.so", nullptr, &m), MRT_IO_ERROR);
   std::string other;

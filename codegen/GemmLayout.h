@@ -1,0 +1,33 @@
+//===- GemmLayout.h - the packed layout of GEMM weights ---------*- C++ -*-===//
+//
+// How the GEMM kernels want their [K, N] weight, and the compile-time packing
+// into it. Halide-free: the driver packs weights with it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_CODEGEN_GEMMLAYOUT_H
+#define MODELC_CODEGEN_GEMMLAYOUT_H
+
+#include <cstddef>
+
+namespace modelc::codegen {
+
+/// Weight layout the schedule expects; the compiler transforms checkpoint
+/// weights into it at compile time.
+struct GemmWeightLayout {
+  /// 0 = plain [K, N] row-major (w(n, k), n innermost). Otherwise W is packed
+  /// into ceil(N / panelWidth) panels of [K][panelWidth], zero-padded in n, so
+  /// the weights of one register tile stream contiguously: a 3-D buffer
+  /// wPacked(i, k, p) = W[k][p * panelWidth + i].
+  int panelWidth = 0;
+};
+
+GemmWeightLayout gemmWeightLayout(int K, int N);
+
+/// Packs a float matrix into `layout`. `src` is [K][N] row-major, or [N][K]
+/// (PyTorch nn.Linear's [out, in]) when `srcIsOutIn`. Runs at compile time.
+void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
+                    const GemmWeightLayout &layout, float *dst);
+
+} // namespace modelc::codegen
+
+#endif // MODELC_CODEGEN_GEMMLAYOUT_H

@@ -1,0 +1,66 @@
+//===- LibraryModel.h - what a generated library contains -------*- C++ -*-===//
+//
+// The plain description of one library that the emitters (entry point,
+// signature JSON, header, link) work from: its inputs and outputs, its
+// weights, and every kernel launch with the buffers it is given. Built by
+// Library::compile from the kernel-stage module; no MLIR or Halide here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_CODEGEN_EMIT_LIBRARYMODEL_H
+#define MODELC_CODEGEN_EMIT_LIBRARYMODEL_H
+
+#include "codegen/Codegen.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modelc::codegen {
+
+/// A model input or output: int32 ids [batch, seq] or f32 [batch, seq, C].
+struct TensorDesc {
+  std::string name;
+  bool ids = false;
+  int64_t channels = 0; // f32 only
+  int64_t limit = 0;    // ids only: valid ids are [0, limit); 0 = unchecked
+};
+
+/// One halide_buffer_t of a launch: a C pointer expression and its extents
+/// (C expressions over B and S), innermost first.
+struct BufferArg {
+  std::string pointer;
+  bool isFloat = true;
+  std::vector<std::string> extents;
+};
+
+struct Launch {
+  std::string instance;           // e.g. layer3.mlp.up
+  std::string kernel;             // the nn.kernel name
+  std::string kind;               // its class
+  std::string symbol;             // the C function of the compiled kernel
+  std::vector<BufferArg> buffers; // inputs, then outputs
+  size_t firstOutput = 0;
+  double flopsPerToken = 0, flopsPerTokenSeq = 0;
+};
+
+/// One compiled kernel object.
+struct KernelObject {
+  std::string kernel, kind, symbol, objectPath;
+  size_t numBuffers = 0;
+};
+
+struct LibraryModel {
+  std::string name;
+  bool cuda = false;
+  std::string halideTarget;
+  int64_t maxSeq = 0;
+  int64_t arenaBytesPerToken = 0;
+  std::vector<TensorDesc> inputs, outputs;
+  std::vector<WeightPlanEntry> weights;
+  std::vector<KernelObject> kernels; // unique, in first-launch order
+  std::vector<Launch> launches;
+};
+
+} // namespace modelc::codegen
+
+#endif // MODELC_CODEGEN_EMIT_LIBRARYMODEL_H
