@@ -38,6 +38,10 @@ Absorb EmbeddingOp::absorbsProducer(OpOperand &, Operation *producer) {
 }
 
 Absorb EmbeddingOp::absorbsConsumer(Value value, Operation *consumer) {
+  // The norm ends the kernel: what follows it is the first block's.
+  if (Operation *def = value.getDefiningOp();
+      def && fusionKindOf(def) == FusionKind::Row)
+    return Absorb::No;
   if (auto pos = dyn_cast<AddPositionsOp>(consumer))
     return pos.getInput() == value ? Absorb::Exclusive : Absorb::No;
   if (isa<AddOp>(consumer))

@@ -31,7 +31,7 @@ FusionKind LayerNormOp::getFusionKind() { return FusionKind::Row; }
 std::optional<KernelClass> LayerNormOp::getSeedClass() {
   return KernelClass::norm;
 }
-int LayerNormOp::getSeedPriority() { return 40; }
+int LayerNormOp::getSeedPriority() { return 15; }
 Absorb LayerNormOp::absorbsProducer(OpOperand &operand, Operation *producer) {
   return operand.getOwner() == getOperation() && operand.getOperandNumber() != 0
              ? Absorb::No
@@ -53,7 +53,7 @@ FusionKind RMSNormOp::getFusionKind() { return FusionKind::Row; }
 std::optional<KernelClass> RMSNormOp::getSeedClass() {
   return KernelClass::norm;
 }
-int RMSNormOp::getSeedPriority() { return 40; }
+int RMSNormOp::getSeedPriority() { return 15; }
 Absorb RMSNormOp::absorbsProducer(OpOperand &operand, Operation *producer) {
   return operand.getOwner() == getOperation() && operand.getOperandNumber() != 0
              ? Absorb::No
