@@ -61,9 +61,8 @@ double MulOp::getFlopsPerToken() { return channels(getResult()); }
 LogicalResult ActivationOp::verify() { return success(); }
 FusionKind ActivationOp::getFusionKind() { return FusionKind::Pointwise; }
 double ActivationOp::getFlopsPerToken() {
-  // Counted as one FLOP per element (an exp or erf costs more, but the
-  // GFLOP/s of the kernel around it is about its GEMM or norm).
-  return channels(getResult());
+  // About 8 per element: the exp / erf polynomials of codegen/Math.cpp.
+  return 8.0 * channels(getResult());
 }
 
 //===----------------------------------------------------------------------===//

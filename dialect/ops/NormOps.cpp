@@ -38,7 +38,7 @@ Absorb LayerNormOp::absorbsProducer(OpOperand &operand, Operation *producer) {
              : normAbsorbsProducer(producer);
 }
 Absorb LayerNormOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
-double LayerNormOp::getFlopsPerToken() { return 5.0 * channels(getInput()); }
+double LayerNormOp::getFlopsPerToken() { return 8.0 * channels(getInput()); }
 WeightRole LayerNormOp::getWeightRole(unsigned index) {
   return index == 1 ? WeightRole::Scale : WeightRole::Shift;
 }
