@@ -88,7 +88,8 @@ class Slot:
     shape:  in [out, in] form for linear weights.
     init:   how random_weights draws it: a name in weights.INITS ("linear", "embed", "norm_weight",
             "bias") or a callable (rng, shape, spec) -> ndarray that draws from rng only.
-    linear: stored [in, out] by an in_out scheme (GPT-2 Conv1D); default: init == "linear".
+    linear: stored [in, out] (the last two axes swapped) by an in_out scheme (GPT-2 Conv1D);
+            default: init == "linear".
     """
 
     def __init__(self, name, shape, init, linear=None):

@@ -16,7 +16,7 @@ from .spec import load_spec
 # Slot.init kinds: (rng, shape, spec) -> ndarray. Each draws one standard normal per element, so the
 # random weights of a spec and seed depend only on the order and shapes of its slots.
 INITS = {
-    "linear": lambda rng, shape, spec: rng.standard_normal(shape) / math.sqrt(np.prod(shape[1:])),  # 1/fan_in
+    "linear": lambda rng, shape, spec: rng.standard_normal(shape) / math.sqrt(shape[-1]),  # 1/fan_in
     "embed": lambda rng, shape, spec: rng.standard_normal(shape) / math.sqrt(spec.dim),
     "norm_weight": lambda rng, shape, spec: 1.0 + 0.1 * rng.standard_normal(shape),
     "bias": lambda rng, shape, spec: 0.1 * rng.standard_normal(shape),
@@ -79,8 +79,13 @@ def tensors(spec):
     return out
 
 
+def _transposed(spec, linear):
+    """An in_out scheme stores linear weights [..., in, out]: the last two axes swapped."""
+    return linear and spec.scheme.layout == "in_out"
+
+
 def _stored_shape(spec, shape, linear):
-    return tuple(reversed(shape)) if linear and spec.scheme.layout == "in_out" else tuple(shape)
+    return tuple(shape[:-2]) + (shape[-1], shape[-2]) if _transposed(spec, linear) else tuple(shape)
 
 
 def slots_to_checkpoint(spec, canon):
@@ -92,8 +97,8 @@ def slots_to_checkpoint(spec, canon):
             name, linear = slot_name(spec, t.name, t.layer), t.linear
         else:
             a, name, linear = canon[t.key], slot_name(spec, t.slot.name, t.layer), t.slot.linear
-        if linear and spec.scheme.layout == "in_out":
-            a = a.T
+        if _transposed(spec, linear):
+            a = np.swapaxes(a, -1, -2)
         ck[name] = np.ascontiguousarray(a)
     return ck
 
@@ -113,7 +118,7 @@ def checkpoint_to_slots(spec, weights):
         if tuple(a.shape) != want:
             errors.append("tensor %r: shape %s, expected %s" % (name, list(a.shape), list(want)))
             return None
-        return a.T if linear and spec.scheme.layout == "in_out" else a
+        return np.swapaxes(a, -1, -2) if _transposed(spec, linear) else a
 
     for t in tensors(spec):
         if isinstance(t, Fused):
