@@ -70,6 +70,8 @@ Value WeightTable::get(const TensorRef &t, bool transposed,
   return op;
 }
 
+Value &BuildContext::carried(StringRef key) { return weights.carried[key.str()]; }
+
 std::string BuildContext::instance(StringRef what) const {
   if (layer)
     return ("layer" + Twine(*layer) + "." + what).str();

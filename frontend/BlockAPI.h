@@ -174,6 +174,11 @@ public:
   const ModelSpec &model;
   std::optional<int64_t> layer;
 
+  /// A value that later layers read (ResFormer's value of layer 0, a
+  /// DenseFormer history): one slot per key for the whole model, empty
+  /// until a layer sets it.
+  mlir::Value &carried(llvm::StringRef key);
+
   /// "layer3.<what>" inside a layer, else `what`.
   std::string instance(llvm::StringRef what) const;
   mlir::Location loc(llvm::StringRef what, SpecLoc at) const;

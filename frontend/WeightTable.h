@@ -13,7 +13,8 @@
 namespace modelc::frontend {
 
 /// Creates each distinct (name, transposed, shape) weight once, at the top
-/// of the function body, in order of first use.
+/// of the function body, in order of first use; holds the other state a
+/// module build shares across layers.
 class WeightTable {
 public:
   explicit WeightTable(mlir::Block *body)
@@ -22,6 +23,8 @@ public:
   }
   mlir::Value get(const TensorRef &t, bool transposed,
                   llvm::ArrayRef<int64_t> shape, mlir::Location loc);
+  /// Model-wide values carried between layers (BuildContext::carried).
+  std::map<std::string, mlir::Value> carried;
 
 private:
   mlir::OpBuilder wb;
