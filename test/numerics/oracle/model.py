@@ -143,7 +143,7 @@ class RefModel(nn.Module):
         tokens = tokens.long()
         env = self.env(tokens.shape[1])
         w = self.weights()
-        x = F.embedding(tokens, w["embed.tokens"])
+        x = F.embedding(tokens, w["embed.tokens"]) * spec.embed_scale
         x = spec.position.embed(x, w, env)
         if spec.token_types > 0:
             if token_types is None:

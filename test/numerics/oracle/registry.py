@@ -195,6 +195,8 @@ class Position(Family):
     embed(x, w, env)       -> the embedding with absolute positions added (default: x).
     rotate(t, pos)         -> q or k [batch, heads, seq, head_dim] as attention-like mixers must
                               see them (default: t).
+    score_bias(heads, pos) -> an additive bias of the attention scores [heads, seq, seq] (query,
+                              key), e.g. ALiBi's; None (the default) for none.
     check_head_dim(hd, where): raise SpecError when the scheme cannot serve head_dim hd.
     """
 
@@ -206,6 +208,9 @@ class Position(Family):
 
     def rotate(self, t, pos):
         return t
+
+    def score_bias(self, heads, pos):
+        return None
 
     def check_head_dim(self, hd, where):
         pass

@@ -18,7 +18,7 @@ from .registry import Key, read_keys
 # Keys of each scope table that belong to no family (families' tables and flat keys may not reuse
 # them). `index` only appears in [[layer]].
 GENERIC_KEYS = {
-    "embed": ("position", "token_types", "norm"),
+    "embed": ("position", "token_types", "norm", "scale"),
     "block": ("norm", "placement", "mixer", "channel", "bias", "index"),
 }
 TOP_KEYS = ("model", "embed", "block", "layer", "head", "weights")
@@ -32,7 +32,7 @@ MODEL_KEYS = (
     Key("output", str, "logits", choices=("logits", "hidden")),
     Key("final_norm", bool, None),  # None: the [block] placement's default
 )
-EMBED_KEYS = (Key("token_types", int, 0, min=0), Key("norm", bool, False))
+EMBED_KEYS = (Key("token_types", int, 0, min=0), Key("norm", bool, False), Key("scale", float, 1.0))
 HEAD_KEYS = (Key("tied", bool, True), Key("bias", bool, False))
 WEIGHTS_KEYS = (Key("scheme", str, "modelc", choices=schemes.names), Key("prefix", str, ""),
                 Key("names", dict, {}))
@@ -44,7 +44,7 @@ class Spec:
     """A resolved spec: model-level fields, the model-wide parts and one Layer per layer.
 
     name vocab dim layers max_seq input output    [model]
-    position token_types embed_norm               [embed] (position: a Position instance)
+    position token_types embed_norm embed_scale   [embed] (position: a Position instance)
     norm                                          the [block] norm, for embed.norm and final_norm
     final_norm tied head_bias                     [model] final_norm, [head]
     scheme prefix names                           [weights] (scheme: a schemes.Scheme)
@@ -222,7 +222,9 @@ def parse_spec(raw):
     e = check_table(raw.get("embed", {}), "[embed]")
     check_scope(e, "embed", "[embed]")
     ep = read_keys(EMBED_KEYS, e, top, "[embed]")
-    s.token_types, s.embed_norm = ep.token_types, ep.norm
+    s.token_types, s.embed_norm, s.embed_scale = ep.token_types, ep.norm, ep.scale
+    if not s.embed_scale > 0:
+        raise SpecError("[embed] scale = %r: must be positive" % s.embed_scale)
     s.position = resolve_part("position", select("position", e, 0, "[embed]"), e, top, "[embed]")
     check_flat_used(e, "embed", "[embed]", _flat_used([s.position]))
 

@@ -20,23 +20,83 @@ def _default_head_dim(p, ctx):
     return ctx.spec.dim // p.heads
 
 
+SOFTMAXES = ("softmax", "clipped", "power")
+FIRST_VALUE = "attention.v1"  # env.state: the value of the model's first attention layer (ResFormer)
+
+
+def visible(p, pos):
+    """[S, S] bool, query i (rows) may see key j (columns): j <= i when causal, |i - j| < window,
+    i and j in the same block of block_size."""
+    i, j = pos[:, None], pos[None, :]
+    m = torch.ones(len(pos), len(pos), dtype=torch.bool)
+    if p.causal:
+        m &= j <= i
+    if p.window:
+        m &= (i - j).abs() < p.window
+    if p.block_size:
+        m &= (i // p.block_size) == (j // p.block_size)
+    return m
+
+
 @mixer("attention", default=True)
 class Attention(Mixer):
-    """softmax(q k^T * head_dim^-0.5 + mask) v per head; query head h uses kv head
-    h // (heads / kv_heads); the causal mask hides j > i."""
+    """Per head h (kv head h // (heads / kv_heads)), over the keys query i may see (visible())
+    and the `memory` persistent slots (always visible, no position):
+      s = q k^T * scale (+ the position's score bias, ALiBi); talking heads mix s across heads;
+      p = softmax(s), clip((eta - gamma) softmax(s) + gamma, 0, 1) or s^power / sum s^power;
+      talking heads mix p across heads; o = p v, where v is lambda1 V_1 + lambda2 v with
+      value_residual (V_1: the value of the model's first attention layer)."""
     keys = (
         Key("heads", int, min=1),
         Key("kv_heads", int, lambda p, ctx: p.heads, min=1),  # < heads: GQA, 1: MQA
         Key("head_dim", int, _default_head_dim, min=1),
         Key("causal", bool, True),
         Key("bias", bool, lambda p, ctx: ctx.bias),  # default: the layer's bias
+        Key("o_bias", bool, lambda p, ctx: p.bias),  # the output projection's, default: bias
+        Key("scale", float, lambda p, ctx: p.head_dim ** -0.5),
+        Key("window", int, None, min=1),
+        Key("block_size", int, None, min=1),
+        Key("memory", int, 0, min=0),
+        Key("talking_heads", bool, False),
+        Key("softmax", str, "softmax", choices=SOFTMAXES),
+        Key("clip_gamma", float, None),
+        Key("clip_eta", float, None),
+        Key("power", int, None, min=1),
+        Key("value_residual", bool, False),
+        Key("value_lambda1", float, 0.5),
+        Key("value_lambda2", float, 0.5),
     )
 
     def check(self, ctx):
-        p = self.p
+        p, at = self.p, self.where + ctx.for_layer()
         if p.heads % p.kv_heads:
             raise SpecError("%s kv_heads %d must divide heads %d%s" % (self.where, p.kv_heads, p.heads, ctx.for_layer()))
-        ctx.spec.position.check_head_dim(p.head_dim, self.where + ctx.for_layer())
+        ctx.spec.position.check_head_dim(p.head_dim, at)
+        if not p.scale > 0:
+            raise SpecError("%s scale = %r: must be positive" % (at, p.scale))
+        clipped = p.softmax == "clipped"
+        for k in ("clip_gamma", "clip_eta"):
+            if getattr(p, k) is not None and not clipped:
+                raise SpecError("%s %s: only with softmax = clipped" % (at, k))
+        if clipped:
+            p.clip_gamma = -0.03 if p.clip_gamma is None else p.clip_gamma
+            p.clip_eta = 1.0 if p.clip_eta is None else p.clip_eta
+            if p.clip_gamma > 0:
+                raise SpecError("%s clip_gamma = %r must be <= 0" % (at, p.clip_gamma))
+            if p.clip_eta < 1:
+                raise SpecError("%s clip_eta = %r must be >= 1" % (at, p.clip_eta))
+        if p.power is not None and p.softmax != "power":
+            raise SpecError("%s power: only with softmax = power" % at)
+        if p.softmax == "power":
+            p.power = 2 if p.power is None else p.power
+            if p.power % 2:
+                raise SpecError("%s power = %d must be even" % (at, p.power))
+            if ctx.spec.position.name == "alibi":
+                raise SpecError("%s softmax = power cannot take position = alibi" % at)
+        first = next((L.mixer for L in ctx.spec.layer if isinstance(L.mixer, Attention)), None)
+        if p.value_residual and first is not None and first.p.kv_heads * first.p.head_dim != p.kv_heads * p.head_dim:
+            raise SpecError("%s value_residual: the first attention layer's value is %d wide, this layer's %d"
+                            % (at, first.p.kv_heads * first.p.head_dim, p.kv_heads * p.head_dim))
 
     def slots(self, spec):
         p = self.p
@@ -46,26 +106,57 @@ class Attention(Mixer):
             if p.bias:
                 out.append(Slot("layer.attn.%s.bias" % nm, (rows,), "bias"))
         out.append(Slot("layer.attn.o.weight", (spec.dim, p.heads * p.head_dim), "linear"))
-        if p.bias:
+        if p.o_bias:
             out.append(Slot("layer.attn.o.bias", (spec.dim,), "bias"))
+        if p.memory:
+            kvw = p.kv_heads * p.head_dim
+            out.append(Slot("layer.attn.memory_k", (p.memory, kvw), "embed", linear=False))
+            out.append(Slot("layer.attn.memory_v", (p.memory, kvw), "embed", linear=False))
+        if p.talking_heads:
+            out.append(Slot("layer.attn.talk_pre", (p.heads, p.heads), "linear", linear=False))
+            out.append(Slot("layer.attn.talk_post", (p.heads, p.heads), "linear", linear=False))
         return out
 
     def forward(self, x, w, env):
         B, S = x.shape[0], x.shape[1]
-        H, KV, hd = self.p.heads, self.p.kv_heads, self.p.head_dim
+        p = self.p
+        H, KV, hd, N = p.heads, p.kv_heads, p.head_dim, p.memory
         pos = env.pos
         q = linear(x, w, "layer.attn.q").reshape(B, S, H, hd).transpose(1, 2)
         k = linear(x, w, "layer.attn.k").reshape(B, S, KV, hd).transpose(1, 2)
-        v = linear(x, w, "layer.attn.v").reshape(B, S, KV, hd).transpose(1, 2)
+        v = linear(x, w, "layer.attn.v")
+        if FIRST_VALUE not in env.state:
+            env.state[FIRST_VALUE] = v
+        elif p.value_residual:
+            v = p.value_lambda1 * env.state[FIRST_VALUE] + p.value_lambda2 * v
+        v = v.reshape(B, S, KV, hd).transpose(1, 2)
         q, k = env.position.rotate(q, pos), env.position.rotate(k, pos)
+        if N:  # persistent slots: [KV, N, hd], before the sequence's keys, no position
+            mk = w["layer.attn.memory_k"].reshape(N, KV, hd).transpose(0, 1)
+            mv = w["layer.attn.memory_v"].reshape(N, KV, hd).transpose(0, 1)
+            k = torch.cat([mk[None].expand(B, KV, N, hd), k], dim=2)
+            v = torch.cat([mv[None].expand(B, KV, N, hd), v], dim=2)
         if KV != H:  # query head h uses kv head h // (H / KV)
             g = H // KV
-            k = k[:, :, None].expand(B, KV, g, S, hd).reshape(B, H, S, hd)
-            v = v[:, :, None].expand(B, KV, g, S, hd).reshape(B, H, S, hd)
-        s = torch.matmul(q, k.transpose(-1, -2)) * (hd ** -0.5)
-        if self.p.causal:
-            s = s.masked_fill(pos[None, :] > pos[:, None], float("-inf"))  # hide j > i
-        o = torch.matmul(torch.softmax(s, dim=-1), v).transpose(1, 2).reshape(B, S, H * hd)
+            k = k[:, :, None].expand(B, KV, g, N + S, hd).reshape(B, H, N + S, hd)
+            v = v[:, :, None].expand(B, KV, g, N + S, hd).reshape(B, H, N + S, hd)
+        s = torch.matmul(q, k.transpose(-1, -2)) * p.scale
+        bias = env.position.score_bias(H, pos)
+        if bias is not None:
+            s[..., N:] = s[..., N:] + bias
+        if p.talking_heads:  # mixed[h] = sum_g W[h, g] s[g]
+            s = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_pre"], s)
+        seen = torch.cat([torch.ones(S, N, dtype=torch.bool), visible(p, pos)], dim=1)
+        if p.softmax == "power":
+            e = torch.where(seen, s ** p.power, torch.zeros_like(s))
+            a = e / e.sum(-1, keepdim=True)
+        else:
+            a = torch.softmax(s.masked_fill(~seen, float("-inf")), dim=-1)
+            if p.softmax == "clipped":
+                a = torch.where(seen, ((p.clip_eta - p.clip_gamma) * a + p.clip_gamma).clamp(0, 1), a)
+        if p.talking_heads:
+            a = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_post"], a)
+        o = torch.matmul(a, v).transpose(1, 2).reshape(B, S, H * hd)
         return linear(o, w, "layer.attn.o")
 
 
@@ -148,3 +239,165 @@ spec_error("attention-heads-type", _BASIC % ("true", 4, "head_dim = 6.0\n"), mat
 def _(case):
     names = {s.name for s in case.block().slots(case.spec)}
     assert "layer.attn.q.weight" in names and not any(n.endswith(".bias") for n in names)
+
+
+def naive_variant(x, w, H, KV, hd, o, v=None):
+    """The variants with per-query, per-key loops. w: a layer's canonical weights by short name
+    ("q.weight", "memory_k", "talk_pre", ...); o: the options (scale, causal, window, block_size,
+    memory, talking_heads, softmax, clip_gamma, clip_eta, power, slopes); v: the value to attend
+    (default: x's own)."""
+    x = x.numpy()
+    B, S, _ = x.shape
+    lin = lambda n: x @ w[n + ".weight"].T + (w[n + ".bias"] if n + ".bias" in w else 0)  # noqa: E731
+    q, k = lin("q"), lin("k")
+    v = lin("v") if v is None else v
+    N, g = o.get("memory", 0), H // KV
+    slopes = o.get("slopes")
+
+    def seen(i, j):
+        return ((not o.get("causal", True) or j <= i) and (not o.get("window") or abs(i - j) < o["window"])
+                and (not o.get("block_size") or i // o["block_size"] == j // o["block_size"]))
+
+    out = np.zeros((B, S, H * hd))
+    for b_ in range(B):
+        for i in range(S):
+            keys = [("m", n) for n in range(N)] + [("s", j) for j in range(S) if seen(i, j)]
+
+            def kv(h, key, which):
+                c = slice((h // g) * hd, (h // g + 1) * hd)
+                if key[0] == "m":
+                    return w["memory_" + which][key[1], c]
+                return (k if which == "k" else v)[b_, key[1], c]
+
+            raw = np.zeros((H, len(keys)))
+            for h in range(H):
+                qh = q[b_, i, h * hd:(h + 1) * hd]
+                for c, key in enumerate(keys):
+                    raw[h, c] = sum(qh[t] * kv(h, key, "k")[t] for t in range(hd)) * o["scale"]
+                    if slopes is not None and key[0] == "s":
+                        raw[h, c] -= slopes[h] * abs(i - key[1])
+            if o.get("talking_heads"):
+                raw = np.array([[sum(w["talk_pre"][h, gg] * raw[gg, c] for gg in range(H)) for c in range(len(keys))]
+                                for h in range(H)])
+            prob = np.zeros_like(raw)
+            for h in range(H):
+                if o.get("softmax") == "power":
+                    e = [r ** o["power"] for r in raw[h]]
+                    prob[h] = [t / sum(e) for t in e]
+                    continue
+                mx = max(raw[h])
+                e = [math.exp(r - mx) for r in raw[h]]
+                prob[h] = [t / sum(e) for t in e]
+                if o.get("softmax") == "clipped":
+                    ga, et = o["clip_gamma"], o["clip_eta"]
+                    prob[h] = [min(max((et - ga) * t + ga, 0.0), 1.0) for t in prob[h]]
+            if o.get("talking_heads"):
+                prob = np.array([[sum(w["talk_post"][h, gg] * prob[gg, c] for gg in range(H))
+                                  for c in range(len(keys))] for h in range(H)])
+            for h in range(H):
+                for c, key in enumerate(keys):
+                    out[b_, i, h * hd:(h + 1) * hd] += prob[h, c] * kv(h, key, "v")
+    return out @ w["o.weight"].T + (w["o.bias"] if "o.bias" in w else 0)
+
+
+_VARIANT = model_toml(vocab=10, dim=24, max_seq=16) + """[embed]
+position = "%s"
+[block.attention]
+heads = 4
+kv_heads = %d
+head_dim = 5
+%s
+"""
+
+# each a different corner: masks (causal/bidirectional), memory, talking heads with GQA, the
+# softmax variants, ALiBi, an explicit scale, separate output bias
+_VARIANTS = [
+    {"pos": "none", "kv": 4, "keys": "window = 3"},
+    {"pos": "none", "kv": 2, "keys": "window = 2\ncausal = false"},
+    {"pos": "none", "kv": 4, "keys": "block_size = 3"},
+    {"pos": "none", "kv": 1, "keys": "block_size = 4\ncausal = false\nwindow = 3"},
+    {"pos": "none", "kv": 2, "keys": "memory = 3\nwindow = 2"},
+    {"pos": "none", "kv": 2, "keys": "talking_heads = true\nmemory = 2"},
+    {"pos": "none", "kv": 4, "keys": 'softmax = "clipped"\nclip_gamma = -0.1\nclip_eta = 1.2\ncausal = false'},
+    {"pos": "none", "kv": 4, "keys": 'softmax = "power"\npower = 4\nscale = 0.7'},
+    {"pos": "alibi", "kv": 4, "keys": "bias = false\no_bias = true"},
+    {"pos": "alibi", "kv": 2, "keys": "causal = false\ntalking_heads = true\nbias = true\no_bias = false"},
+]
+
+
+def _options(p):
+    return {k: getattr(p, k) for k in ("scale", "causal", "window", "block_size", "memory", "talking_heads",
+                                        "softmax", "clip_gamma", "clip_eta", "power")}
+
+
+def _short_weights(case, layer=0):
+    block = case.block(layer=layer)
+    return {s.name[len("layer.attn."):]: case.w(s.name, layer) for s in block.slots(case.spec)}
+
+
+@selftest("attention-variants-vs-naive-loop", spec=lambda pos, kv, keys: _VARIANT % (pos, kv, keys),
+          params=_VARIANTS, seed=2)
+def _(case, pos, kv, keys):
+    x = case.rand(2, 9, 24)
+    got = case.run("mixer", x).numpy()
+    o = _options(case.block().p)
+    if pos == "alibi":
+        from .positions import alibi_slopes
+        o["slopes"] = alibi_slopes(4).numpy()
+    want = naive_variant(x, _short_weights(case), 4, kv, 5, o)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@selftest("attention-value-residual", spec=model_toml(vocab=10, dim=24, layers=3, max_seq=16) + """[embed]
+position = "none"
+[block.attention]
+heads = 4
+kv_heads = 2
+head_dim = 5
+value_residual = true
+value_lambda1 = 0.3
+value_lambda2 = 0.9
+""", seed=3)
+def _(case):
+    # layer 0 attends its own value and hands it on; layers 1, 2 attend 0.3 V_1 + 0.9 V_n
+    env = case.module.env(7)
+    xs = [case.rand(2, 7, 24, seed=s) for s in range(3)]
+    got = []
+    for i, x in enumerate(xs):
+        env.layer = i
+        got.append(case.block(layer=i).forward(x, case.module.weights(i), env).numpy())
+    w0 = _short_weights(case, 0)
+    v1 = xs[0].numpy() @ w0["v.weight"].T + w0["v.bias"]
+    o = _options(case.block().p)
+    np.testing.assert_allclose(got[0], naive_variant(xs[0], w0, 4, 2, 5, o), rtol=1e-10, atol=1e-12)
+    for i in (1, 2):
+        wi = _short_weights(case, i)
+        vi = 0.3 * v1 + 0.9 * (xs[i].numpy() @ wi["v.weight"].T + wi["v.bias"])
+        np.testing.assert_allclose(got[i], naive_variant(xs[i], wi, 4, 2, 5, o, v=vi), rtol=1e-10, atol=1e-12)
+
+
+@selftest("attention-window-covers-all", spec=_VARIANT % ("none", 4, "window = 16\nblock_size = 16\nscale = 0.4472135954999579"))
+def _(case):
+    # a window and a block as long as the sequence hide nothing: plain causal attention
+    x = case.rand(1, 9, 24)
+    g = lambda n: case.w("layer.attn.%s" % n)  # noqa: E731
+    want = naive_attention(x, g("q.weight"), g("q.bias"), g("k.weight"), g("k.bias"), g("v.weight"),
+                           g("v.bias"), g("o.weight"), g("o.bias"), 4, 4, 5, True)
+    np.testing.assert_allclose(case.run("mixer", x).numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+_ERR = _BASIC % ("true", 4, "%s")
+spec_error("attention-window-positive", _ERR % "window = 0\n", match="window = 0: must be >= 1")
+spec_error("attention-block-positive", _ERR % "block_size = -2\n", match="block_size = -2: must be >= 1")
+spec_error("attention-power-odd", _ERR % 'softmax = "power"\npower = 3\n', match="power = 3 must be even")
+spec_error("attention-power-needs-power", _ERR % "power = 2\n", match="power: only with softmax = power")
+spec_error("attention-clip-needs-clipped", _ERR % "clip_gamma = -0.1\n", match="clip_gamma: only with softmax = clipped")
+spec_error("attention-clip-gamma", _ERR % 'softmax = "clipped"\nclip_gamma = 0.1\n', match="clip_gamma = 0.1 must be <= 0")
+spec_error("attention-clip-eta", _ERR % 'softmax = "clipped"\nclip_eta = 0.5\n', match="clip_eta = 0.5 must be >= 1")
+spec_error("attention-softmax-choice", _ERR % 'softmax = "sparsemax"\n', match="softmax = 'sparsemax': expected one of")
+spec_error("attention-scale-positive", _ERR % "scale = 0.0\n", match="scale = 0.0: must be positive")
+spec_error("attention-power-alibi", model_toml() + '[embed]\nposition = "alibi"\n[block.attention]\nheads = 4\n'
+           'softmax = "power"\n', match="softmax = power cannot take position = alibi")
+spec_error("attention-value-residual-width", model_toml(layers=2) + "[block.attention]\nheads = 4\nvalue_residual = true\n"
+           "[[layer]]\nindex = 1\n[layer.attention]\nkv_heads = 2\n", match="first attention layer's value is 24 wide")
+spec_error("attention-memory-not-negative", _ERR % "memory = -1\n", match="memory = -1: must be >= 0")
