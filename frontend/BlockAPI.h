@@ -34,7 +34,8 @@ constexpr int64_t kMaxSize = int64_t(1) << 31;
 
 enum class Kind {
   Int,
-  Float, // a number (integers accepted)
+  Float,  // a positive number (integers accepted)
+  Number, // a number of any sign (integers accepted)
   Bool,
   String,     // with `values`: one of them
   StringList, // a string or an array of strings (a per-layer pattern)

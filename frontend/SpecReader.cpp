@@ -88,7 +88,6 @@ std::string_view sv(StringRef s) { return {s.data(), s.size()}; }
 /// yet" instead of "invalid" (until a family of that name registers).
 const std::map<std::string, std::vector<std::string>> &plannedValues() {
   static const std::map<std::string, std::vector<std::string>> planned = {
-      {"position", {"sinusoidal", "alibi"}},
       {"norm", {"batchnorm", "none"}},
       {"placement", {"peri", "deepnorm", "parallel"}},
       {"mixer",
@@ -374,6 +373,9 @@ void SpecReader::checkValue(const toml::table &t, const KeySpec &k,
     return;
   case Kind::Float:
     getNumber(s, k.key, /*positive=*/true);
+    return;
+  case Kind::Number:
+    getNumber(s, k.key, /*positive=*/false);
     return;
   case Kind::Bool:
     getBool(s, k.key);

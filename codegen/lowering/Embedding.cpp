@@ -6,6 +6,9 @@
 #include "codegen/schedules/Schedule.h"
 #include "dialect/NNOps.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace Halide;
 using mlir::LogicalResult;
 using mlir::Operation;
@@ -21,12 +24,16 @@ struct EmbeddingLowering
     auto op = mlir::cast<nn::EmbeddingOp>(o);
     Func table = ctx.in(op.getTable()), ids = ctx.in(op.getIds());
     int rows = (int)dimOf(op.getTable(), 0);
+    std::optional<float> scale;
+    if (auto s = op.getScale())
+      scale = s->convertToFloat();
     // The runtime checks ids against the table (modelc_tensor_desc.limit);
     // the clamp keeps bounds inference inside the table.
     ctx.define(
         op.getResult(),
         ctx.def(ctx.name() + "_embed", [&](Expr c, const std::vector<Expr> &t) {
-          return table(c, clamp(ids(t), 0, rows - 1));
+          Expr row = table(c, clamp(ids(t), 0, rows - 1));
+          return scale ? row * *scale : row;
         }));
     return mlir::success();
   }
@@ -49,12 +56,49 @@ struct AddPositionsLowering
   }
 };
 
+struct AddSinusoidalLowering
+    : HalideLoweringOpInterface::ExternalModel<AddSinusoidalLowering,
+                                               nn::AddSinusoidalOp> {
+  bool needsPositions(Operation *) const { return true; }
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::AddSinusoidalOp>(o);
+    Func x = ctx.in(op.getInput());
+    int C = (int)dimOf(op.getInput(), 2), half = C / 2;
+    bool concat = op.getLayout() == nn::SinusoidalLayout::concat;
+    std::string nm = ctx.name();
+    // The frequencies as the oracle computes them: in double, rounded to
+    // float; one sine and one cosine per frequency and position, per call.
+    Buffer<float> inv(half, nm + "_inv_freq");
+    for (int i = 0; i < half; ++i)
+      inv(i) = concat ? (float)std::exp(-i * std::log(10000.0) /
+                                        std::max(half - 1, 1))
+                      : (float)std::pow(10000.0, -2.0 * i / C);
+    Var i("i"), sv("sp");
+    Func sinT(nm + "_sin"), cosT(nm + "_cos");
+    Expr ang = cast<float>(sv) * inv(clamp(i, 0, half - 1));
+    sinT(i, sv) = sin(ang);
+    cosT(i, sv) = cos(ang);
+    ctx.addRoot(sinT);
+    ctx.addRoot(cosT);
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_sinusoidal", [&](Expr c,
+                                               const std::vector<Expr> &t) {
+                 Expr freq = concat ? c % half : c / 2;
+                 Expr isCos = concat ? c >= half : (c % 2) == 1;
+                 Expr pe = select(isCos, cosT(freq, t[0]), sinT(freq, t[0]));
+                 return LoweringContext::at(x, c, t) + pe;
+               }));
+    return mlir::success();
+  }
+};
+
 } // namespace
 
 void registerEmbeddingCodegen(mlir::DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
     nn::EmbeddingOp::attachInterface<EmbeddingLowering>(*ctx);
     nn::AddPositionsOp::attachInterface<AddPositionsLowering>(*ctx);
+    nn::AddSinusoidalOp::attachInterface<AddSinusoidalLowering>(*ctx);
   });
   // Its norm (BERT's embedding LayerNorm) makes it a row kernel.
   registerClassSchedule(nn::KernelClass::embedding, scheduleRowKernel);

@@ -2,6 +2,8 @@
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace modelc::nn {
@@ -10,12 +12,23 @@ namespace modelc::nn {
 // RopeOp
 //===----------------------------------------------------------------------===//
 
+int64_t RopeOp::getRotated() {
+  if (std::optional<int64_t> r = getRotaryDim())
+    return *r;
+  return channels(getInput()) / getHeads();
+}
+
 LogicalResult RopeOp::verify() {
   int64_t c = channels(getInput()), heads = getHeads();
   if (heads <= 0 || c % heads != 0)
     return emitOpError("channels ") << c << " are not " << heads << " heads";
-  if ((c / heads) % 2 != 0)
-    return emitOpError("head_dim ") << c / heads << " must be even";
+  int64_t hd = c / heads, rotated = getRotated();
+  if (getRotaryDim() && (rotated <= 0 || rotated > hd))
+    return emitOpError("rotary_dim ")
+           << rotated << " must be in [1, head_dim " << hd << "]";
+  if (rotated % 2 != 0)
+    return emitOpError(getRotaryDim() ? "rotary_dim " : "head_dim ")
+           << rotated << " must be even";
   if (!(getTheta().convertToFloat() > 0.0f))
     return emitOpError("theta must be positive");
   return success();
@@ -29,6 +42,26 @@ double RopeOp::getFlopsPerToken() { return 3.0 * channels(getResult()); }
 //===----------------------------------------------------------------------===//
 
 int64_t AttentionOp::getHeadDim() { return channels(getQuery()) / getHeads(); }
+
+int64_t AttentionOp::getMemorySlots() {
+  Value mk = getMemoryKey();
+  return mk ? rankedType(mk).getDimSize(0) : 0;
+}
+
+namespace {
+
+/// `m` is `rows x cols` ("memory keys", "talking-heads pre-softmax mix").
+LogicalResult verifyMatrix(AttentionOp op, Value m, int64_t rows, int64_t cols,
+                           StringRef what) {
+  auto shape = rankedType(m).getShape();
+  if ((rows >= 0 && shape[0] != rows) || shape[1] != cols)
+    return op.emitOpError(what) << " must be [" << (rows >= 0 ? rows : shape[0])
+                                << ", " << cols << "], got [" << shape[0]
+                                << ", " << shape[1] << "]";
+  return success();
+}
+
+} // namespace
 
 LogicalResult AttentionOp::verify() {
   int64_t heads = getHeads(), kvHeads = getKvHeads();
@@ -46,6 +79,59 @@ LogicalResult AttentionOp::verify() {
   if (failed(verifySameTokens(*this, getQuery(), getKey())) ||
       failed(verifySameTokens(*this, getQuery(), getValue())))
     return failure();
+  if (!(getScale().convertToFloat() > 0.0f))
+    return emitOpError("scale must be positive");
+  if (std::optional<int64_t> w = getWindow(); w && *w <= 0)
+    return emitOpError("window must be positive, got ") << *w;
+  if (std::optional<int64_t> b = getBlockSize(); b && *b <= 0)
+    return emitOpError("block_size must be positive, got ") << *b;
+  if (!getMemoryKey() != !getMemoryValue())
+    return emitOpError("memory needs both keys and values");
+  if (getMemoryKey()) {
+    int64_t slots = rankedType(getMemoryKey()).getDimSize(0);
+    if (failed(verifyMatrix(*this, getMemoryKey(), -1, kvWidth,
+                            "memory keys")) ||
+        failed(verifyMatrix(*this, getMemoryValue(), slots, kvWidth,
+                            "memory values")))
+      return failure();
+  }
+  if (!getTalkPre() != !getTalkPost())
+    return emitOpError("talking heads need both mixing matrices");
+  if (getTalkPre() &&
+      (failed(verifyMatrix(*this, getTalkPre(), heads, heads,
+                           "talking-heads pre-softmax mix")) ||
+       failed(verifyMatrix(*this, getTalkPost(), heads, heads,
+                           "talking-heads post-softmax mix"))))
+    return failure();
+  if (auto slopes = getAlibiSlopes(); slopes && (int64_t)slopes->size() != heads)
+    return emitOpError("alibi_slopes needs ")
+           << heads << " slopes (one per head), got " << slopes->size();
+  if (auto clip = getClip()) {
+    if (clip->size() != 2)
+      return emitOpError("clip is [gamma, eta], got ")
+             << clip->size() << " values";
+    if (!((*clip)[0] <= 0.0f && (*clip)[1] >= 1.0f))
+      return emitOpError("clip needs gamma <= 0 and eta >= 1");
+  }
+  if (std::optional<int64_t> p = getPower()) {
+    if (*p <= 0 || *p % 2 != 0)
+      return emitOpError("power must be even and positive, got ") << *p;
+    if (getClip())
+      return emitOpError("clip and power are two different softmaxes");
+    if (getAlibiSlopes())
+      return emitOpError("power-softmax takes no ALiBi bias");
+  }
+  if (Value first = getValueFirst()) {
+    if (channels(first) != kvWidth)
+      return emitOpError("value_first needs ") << kvWidth << " channels";
+    if (failed(verifySameTokens(*this, getQuery(), first)))
+      return failure();
+    auto lambda = getValueLambda();
+    if (!lambda || lambda->size() != 2)
+      return emitOpError("value_first needs value_lambda = [lambda1, lambda2]");
+  } else if (getValueLambda()) {
+    return emitOpError("value_lambda needs value_first");
+  }
   return success();
 }
 
@@ -56,7 +142,10 @@ std::optional<KernelClass> AttentionOp::getSeedClass() {
   return KernelClass::attention;
 }
 int AttentionOp::getSeedPriority() { return 10; }
-Absorb AttentionOp::absorbsProducer(OpOperand &, Operation *producer) {
+Absorb AttentionOp::absorbsProducer(OpOperand &operand, Operation *producer) {
+  // Layer 0's value, read again by later layers, stays its own result.
+  if (operand.get() == getValueFirst())
+    return Absorb::No;
   FusionKind k = fusionKindOf(producer);
   return k == FusionKind::Reindex || k == FusionKind::Positional
              ? Absorb::Exclusive
@@ -64,9 +153,44 @@ Absorb AttentionOp::absorbsProducer(OpOperand &, Operation *producer) {
 }
 Absorb AttentionOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
 
+// FLOPs per visible (query, key) pair: q k^T and p v, 2 per head channel
+// each, and with talking heads 2 heads^2 for each mix. A query sees on
+// average (seq + 1) / 2 keys when causal, seq otherwise; a window or a block
+// bounds it by a constant (counted in full, so short sequences are
+// over-counted); memory slots add a constant.
+namespace {
+double flopsPerPair(AttentionOp op) {
+  double h = (double)op.getHeads();
+  return 4.0 * channels(op.getQuery()) + (op.getTalkPre() ? 4.0 * h * h : 0.0);
+}
+/// Keys a query sees when a window or block bounds them, else nullopt.
+std::optional<double> boundedKeys(AttentionOp op) {
+  std::optional<double> keys;
+  bool causal = op.getCausal();
+  if (std::optional<int64_t> w = op.getWindow())
+    keys = causal ? (double)*w : 2.0 * (double)*w - 1.0;
+  if (std::optional<int64_t> b = op.getBlockSize()) {
+    double inBlock = causal ? ((double)*b + 1.0) / 2.0 : (double)*b;
+    keys = keys ? std::min(*keys, inBlock) : inBlock;
+  }
+  return keys;
+}
+} // namespace
+
+double AttentionOp::getFlopsPerToken() {
+  double pair = flopsPerPair(*this);
+  double fixed = (double)getMemorySlots();
+  if (std::optional<double> keys = boundedKeys(*this))
+    fixed += *keys;
+  else if (getCausal())
+    fixed += 0.5;
+  return pair * fixed;
+}
+
 double AttentionOp::getFlopsPerTokenSeq() {
-  // q k^T and p v: 2 FLOPs each per head channel and key.
-  return 4.0 * channels(getQuery());
+  if (boundedKeys(*this))
+    return 0.0;
+  return flopsPerPair(*this) * (getCausal() ? 0.5 : 1.0);
 }
 
 } // namespace modelc::nn

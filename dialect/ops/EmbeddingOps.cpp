@@ -19,7 +19,12 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
                     activationsLike(operands[1], channels(operands[0])));
 }
 
-LogicalResult EmbeddingOp::verify() { return success(); }
+LogicalResult EmbeddingOp::verify() {
+  if (std::optional<APFloat> scale = getScale();
+      scale && !(scale->convertToFloat() > 0.0f))
+    return emitOpError("scale must be positive");
+  return success();
+}
 
 // Fusion: the embedding kernel sums the gathered rows with the positions and
 // other embeddings (token types), and normalizes the sum (BERT's embedding
@@ -32,7 +37,7 @@ int EmbeddingOp::getSeedPriority() { return 0; }
 
 Absorb EmbeddingOp::absorbsProducer(OpOperand &, Operation *producer) {
   // The other operand of a sum: another embedding tree.
-  if (isa<EmbeddingOp, AddPositionsOp, AddOp>(producer))
+  if (isa<EmbeddingOp, AddPositionsOp, AddSinusoidalOp, AddOp>(producer))
     return Absorb::Exclusive;
   return Absorb::No;
 }
@@ -44,6 +49,8 @@ Absorb EmbeddingOp::absorbsConsumer(Value value, Operation *consumer) {
     return Absorb::No;
   if (auto pos = dyn_cast<AddPositionsOp>(consumer))
     return pos.getInput() == value ? Absorb::Exclusive : Absorb::No;
+  if (isa<AddSinusoidalOp>(consumer))
+    return Absorb::Exclusive;
   if (isa<AddOp>(consumer))
     return Absorb::Exclusive;
   if (fusionKindOf(consumer) == FusionKind::Row &&
@@ -71,5 +78,22 @@ LogicalResult AddPositionsOp::verify() {
 
 FusionKind AddPositionsOp::getFusionKind() { return FusionKind::Positional; }
 double AddPositionsOp::getFlopsPerToken() { return channels(getResult()); }
+
+//===----------------------------------------------------------------------===//
+// AddSinusoidalOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddSinusoidalOp::verify() {
+  if (channels(getInput()) % 2 != 0)
+    return emitOpError("sinusoidal positions need an even channel count, got ")
+           << channels(getInput());
+  return success();
+}
+
+FusionKind AddSinusoidalOp::getFusionKind() { return FusionKind::Positional; }
+// A sine or cosine (~20 FLOPs as a polynomial) and the sum per channel.
+double AddSinusoidalOp::getFlopsPerToken() {
+  return 21.0 * channels(getResult());
+}
 
 } // namespace modelc::nn

@@ -2,7 +2,10 @@
 //
 // Multi-head, grouped-query or multi-query attention ([block.attention]),
 // with the q, k, v projections (or one fused qkv projection when the scheme
-// stores them so) and RoPE when the model's position scheme is rope.
+// stores them so), RoPE (full or partial) when the model's position scheme is
+// rope, ALiBi slopes when it is alibi, and the variants of nn.attention:
+// masks (window, block_size), persistent memory, talking heads, clipped and
+// power softmax, ResFormer's value residual.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -19,15 +22,26 @@ namespace modelc::frontend {
 
 namespace {
 
+/// The carried value: the value of the model's first attention layer.
+constexpr const char *kFirstValue = "attention.v1";
+
 class Attention : public SubLayerSpec {
 public:
   int64_t heads = 0, kvHeads = 0, headDim = 0;
   bool causal = true;
   bool fusedQkv = false; // one [dim, (heads+2 kv_heads) head_dim] projection
   LinearSpec qkv, q, k, v, o;
+  double scale = 0;
+  std::optional<int64_t> window, blockSize, power;
+  int64_t memory = 0;
+  TensorRef memoryKey, memoryValue, talkPre, talkPost;
+  std::optional<std::pair<double, double>> clip; // gamma, eta
+  std::optional<std::pair<double, double>> valueLambda;
+
+  int64_t kvWidth() const { return kvHeads * headDim; }
 
   Value build(BuildContext &ctx, Value x) const override {
-    int64_t qw = heads * headDim, kvw = kvHeads * headDim;
+    int64_t qw = heads * headDim, kvw = kvWidth();
     Value qv, kv, vv;
     if (fusedQkv) {
       Value p = ctx.linear(x, qkv, "attn.qkv", loc);
@@ -39,19 +53,158 @@ public:
       kv = ctx.linear(x, k, "attn.k", loc);
       vv = ctx.linear(x, v, "attn.v", loc);
     }
-    if (auto *rope = dynamic_cast<const RopeSpec *>(ctx.model.position.get())) {
+    Builder &b = ctx.b;
+    const PositionSpec *position = ctx.model.position.get();
+    if (auto *rope = dynamic_cast<const RopeSpec *>(position)) {
       APFloat theta(static_cast<float>(rope->theta));
+      IntegerAttr rotary;
+      if (rope->rotaryDim)
+        rotary = b.getI64IntegerAttr(rope->rotaryDim->value);
       qv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_q", rope->loc),
-                                    rope->style, qv, heads, theta);
+                                    rope->style, qv, heads, theta, rotary);
       kv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_k", rope->loc),
-                                    rope->style, kv, kvHeads, theta);
+                                    rope->style, kv, kvHeads, theta, rotary);
     }
-    APFloat scale(static_cast<float>(1.0 / std::sqrt(double(headDim))));
-    Value out = ctx.b.create<nn::AttentionOp>(ctx.loc("attn", loc), qv, kv, vv,
-                                              heads, kvHeads, causal, scale);
+    // ResFormer: the first attention layer hands its value on; the later
+    // ones that ask for it mix it into theirs.
+    Value first;
+    if (Value &carried = ctx.carried(kFirstValue); !carried)
+      carried = vv;
+    else if (valueLambda)
+      first = carried;
+    Value mk, mv, pre, post;
+    if (memory > 0) {
+      mk = ctx.weight(memoryKey, false, {memory, kvw}, "attn.memory_k", loc);
+      mv = ctx.weight(memoryValue, false, {memory, kvw}, "attn.memory_v", loc);
+    }
+    if (talkPre.present()) {
+      pre = ctx.weight(talkPre, false, {heads, heads}, "attn.talk_pre", loc);
+      post = ctx.weight(talkPost, false, {heads, heads}, "attn.talk_post", loc);
+    }
+    auto i64 = [&](std::optional<int64_t> v) {
+      return v ? b.getI64IntegerAttr(*v) : IntegerAttr();
+    };
+    auto pair = [&](std::optional<std::pair<double, double>> p) {
+      return p ? b.getDenseF32ArrayAttr({(float)p->first, (float)p->second})
+               : DenseF32ArrayAttr();
+    };
+    DenseF32ArrayAttr slopes;
+    if (dynamic_cast<const AlibiSpec *>(position))
+      slopes = b.getDenseF32ArrayAttr(AlibiSpec::slopes(heads));
+    Value out = ctx.b.create<nn::AttentionOp>(
+        ctx.loc("attn", loc), qv, kv, vv, mk, mv, pre, post,
+        first ? first : Value(), heads, kvHeads, causal,
+        APFloat(static_cast<float>(scale)), i64(window), i64(blockSize), slopes,
+        pair(clip), i64(power), first ? pair(valueLambda) : DenseF32ArrayAttr());
     return ctx.linear(out, o, "attn.o", loc);
   }
 };
+
+/// "'<key>' in [block.attention] only applies with <cond>" when `key` is set.
+void onlyWith(const ReadContext &ctx, StringRef key, bool applies,
+              StringRef cond) {
+  if (!applies && ctx.table.has(key))
+    ctx.error(ctx.table.keyLoc(key), "'" + key + "' in " +
+                                         ctx.table.where(key) +
+                                         " only applies with " + cond);
+}
+
+/// The first attention layer before the one being read, if any.
+const Attention *firstAttention(const ReadContext &ctx) {
+  for (int64_t i = 0; i < *ctx.layer; ++i)
+    if (auto *a = dynamic_cast<const Attention *>(
+            ctx.model.layers[i].mixer.get()))
+      return a;
+  return nullptr;
+}
+
+/// Positions: RoPE's channels fit the head; ALiBi needs an exponential
+/// softmax.
+bool checkPositions(const ReadContext &ctx, const Attention &a,
+                    const std::optional<Val<int64_t>> &hd,
+                    const Val<int64_t> &heads) {
+  const PositionSpec *position = ctx.model.position.get();
+  SpecLoc hdLoc = hd ? hd->valueLoc : heads.valueLoc;
+  if (auto *rope = dynamic_cast<const RopeSpec *>(position)) {
+    if (!rope->rotaryDim && a.headDim % 2 != 0) {
+      ctx.error(hdLoc, "rope needs an even head_dim, got " + Twine(a.headDim));
+      return false;
+    }
+    if (rope->rotaryDim && rope->rotaryDim->value > a.headDim) {
+      ctx.error(rope->rotaryDim->valueLoc,
+                "rope_dim = " + Twine(rope->rotaryDim->value) +
+                    " exceeds head_dim = " + Twine(a.headDim) + " of " +
+                    ctx.table.where() + " (layer " + Twine(*ctx.layer) + ")");
+      return false;
+    }
+  }
+  if (a.power && dynamic_cast<const AlibiSpec *>(position)) {
+    ctx.error(ctx.table.keyLoc("softmax"),
+              "softmax = \"power\" cannot take position = \"alibi\": ALiBi "
+              "biases are for an exponential softmax");
+    return false;
+  }
+  return true;
+}
+
+/// softmax, clip_gamma, clip_eta, power.
+bool readSoftmax(const ReadContext &ctx, Attention &a) {
+  const TableView &t = ctx.table;
+  auto kind = t.getString("softmax");
+  std::string softmax = kind ? kind->value : "softmax";
+  onlyWith(ctx, "clip_gamma", softmax == "clipped", "softmax = \"clipped\"");
+  onlyWith(ctx, "clip_eta", softmax == "clipped", "softmax = \"clipped\"");
+  onlyWith(ctx, "power", softmax == "power", "softmax = \"power\"");
+  bool ok = true;
+  if (softmax == "clipped") {
+    auto gamma = t.getNumber("clip_gamma");
+    auto eta = t.getNumber("clip_eta");
+    a.clip = {gamma ? gamma->value : -0.03, eta ? eta->value : 1.0};
+    if (gamma && gamma->value > 0) {
+      ctx.error(gamma->valueLoc, "clip_gamma must be <= 0 (a positive gamma "
+                                 "gives masked keys weight)");
+      ok = false;
+    }
+    if (eta && eta->value < 1) {
+      ctx.error(eta->valueLoc, "clip_eta must be >= 1");
+      ok = false;
+    }
+  } else if (softmax == "power") {
+    auto p = t.getInt("power");
+    a.power = p ? p->value : 2;
+    if (p && p->value % 2 != 0) {
+      ctx.error(p->valueLoc, "power = " + Twine(p->value) +
+                                 " must be even (x^p / sum x^p needs x^p >= 0)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/// value_residual, value_lambda1, value_lambda2.
+bool readValueResidual(const ReadContext &ctx, Attention &a) {
+  const TableView &t = ctx.table;
+  auto vr = t.getBool("value_residual");
+  bool on = vr && vr->value;
+  onlyWith(ctx, "value_lambda1", on, "value_residual = true");
+  onlyWith(ctx, "value_lambda2", on, "value_residual = true");
+  if (!on)
+    return true;
+  auto l1 = t.getNumber("value_lambda1");
+  auto l2 = t.getNumber("value_lambda2");
+  a.valueLambda = {l1 ? l1->value : 0.5, l2 ? l2->value : 0.5};
+  const Attention *first = firstAttention(ctx);
+  if (first && first->kvWidth() != a.kvWidth()) {
+    ctx.error(vr->keyLoc, "value_residual needs a value as wide as the first "
+                          "attention layer's (" +
+                              Twine(first->kvWidth()) + " channels), got " +
+                              Twine(a.kvWidth()));
+    return false;
+  }
+  if (!first)
+    a.valueLambda.reset(); // the first attention layer provides V_1
+  return true;
+}
 
 std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
   const TableView &t = ctx.table;
@@ -84,18 +237,24 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
     }
     a->headDim = dim / a->heads;
   }
-  if (dynamic_cast<const RopeSpec *>(ctx.model.position.get()) &&
-      a->headDim % 2 != 0) {
-    ctx.error(hd ? hd->valueLoc : heads->valueLoc,
-              "rope needs an even head_dim, got " + Twine(a->headDim));
-    return nullptr;
-  }
   if (auto c = t.getBool("causal"))
     a->causal = c->value;
+  auto scale = t.getFloat("scale");
+  a->scale = scale ? scale->value : 1.0 / std::sqrt(double(a->headDim));
+  if (auto w = t.getInt("window"))
+    a->window = w->value;
+  if (auto bs = t.getInt("block_size"))
+    a->blockSize = bs->value;
+  bool ok = readSoftmax(ctx, *a);
+  ok &= readValueResidual(ctx, *a);
+  if (!ok || !checkPositions(ctx, *a, hd, *heads))
+    return nullptr;
+
   auto bias = t.getBool("bias");
   auto blockBias = ctx.block.getBool("bias");
   bool withBias = bias ? bias->value : (blockBias ? blockBias->value : true);
-  int64_t qw = a->heads * a->headDim, kvw = a->kvHeads * a->headDim;
+  auto oBias = t.getBool("o_bias");
+  int64_t qw = a->heads * a->headDim, kvw = a->kvWidth();
   a->fusedQkv = ctx.schemeFuses("layer.attn.qkv");
   if (a->fusedQkv) {
     a->qkv = ctx.linear("layer.attn.qkv", dim, qw + 2 * kvw, withBias, loc);
@@ -104,7 +263,17 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
     a->k = ctx.linear("layer.attn.k", dim, kvw, withBias, loc);
     a->v = ctx.linear("layer.attn.v", dim, kvw, withBias, loc);
   }
-  a->o = ctx.linear("layer.attn.o", qw, dim, withBias, loc);
+  a->o = ctx.linear("layer.attn.o", qw, dim, oBias ? oBias->value : withBias,
+                    loc);
+  if (auto m = t.getInt("memory", 0); m && m->value > 0) {
+    a->memory = m->value;
+    a->memoryKey = ctx.weight("layer.attn.memory_k", m->keyLoc);
+    a->memoryValue = ctx.weight("layer.attn.memory_v", m->keyLoc);
+  }
+  if (auto th = t.getBool("talking_heads"); th && th->value) {
+    a->talkPre = ctx.weight("layer.attn.talk_pre", th->keyLoc);
+    a->talkPost = ctx.weight("layer.attn.talk_post", th->keyLoc);
+  }
   return a;
 }
 
@@ -115,13 +284,28 @@ void registerAttentionMixer() {
   for (const char *p : {"qkv", "q", "k", "v", "o"})
     for (const char *leaf : {"weight", "bias"})
       slots.push_back(std::string("layer.attn.") + p + "." + leaf);
+  for (const char *s : {"memory_k", "memory_v", "talk_pre", "talk_post"})
+    slots.push_back(std::string("layer.attn.") + s);
   registerMixer({"attention",
                  "attention",
                  {{"heads", Kind::Int},
                   {"kv_heads", Kind::Int},
                   {"head_dim", Kind::Int},
                   {"causal", Kind::Bool},
-                  {"bias", Kind::Bool}},
+                  {"bias", Kind::Bool},
+                  {"o_bias", Kind::Bool},
+                  {"scale", Kind::Float},
+                  {"window", Kind::Int},
+                  {"block_size", Kind::Int},
+                  {"memory", Kind::Int, {}, 0},
+                  {"talking_heads", Kind::Bool},
+                  {"softmax", Kind::String, {"softmax", "clipped", "power"}},
+                  {"clip_gamma", Kind::Number},
+                  {"clip_eta", Kind::Number},
+                  {"power", Kind::Int},
+                  {"value_residual", Kind::Bool},
+                  {"value_lambda1", Kind::Number},
+                  {"value_lambda2", Kind::Number}},
                  slots,
                  readAttention});
 }

@@ -1,9 +1,8 @@
-//===- Positions.h - position schemes that sequence mixers apply -*- C++
-//-*-===//
+//===- Positions.h - position schemes that sequence mixers apply -*- C++ -*-===//
 #ifndef MODELC_FRONTEND_BLOCKS_POSITIONS_H
 #define MODELC_FRONTEND_BLOCKS_POSITIONS_H
 
-#include "frontend/Spec.h"
+#include "frontend/BlockAPI.h"
 
 #include "dialect/NNOps.h"
 
@@ -15,6 +14,17 @@ class RopeSpec : public PositionSpec {
 public:
   double theta = 10000.0;
   nn::RopeStyle style = nn::RopeStyle::half;
+  /// rope_dim: the rotated channels of each head (nullopt: all of them).
+  std::optional<Val<int64_t>> rotaryDim;
+};
+
+/// [embed] position = "alibi": attention adds -slope_h |i - j| to the
+/// scores of head h (Press et al. 2022).
+class AlibiSpec : public PositionSpec {
+public:
+  /// The slopes of `heads` heads: for the largest power of two n <= heads,
+  /// 2^(-8k/n), k = 1..n, then every other slope of 2n heads.
+  static std::vector<float> slopes(int64_t heads);
 };
 
 } // namespace modelc::frontend

@@ -1,8 +1,8 @@
 //===- Tokens.cpp - [model] input = "tokens": the token embedding ---------===//
 //
 // int32 token ids [batch, seq] (and token types, BERT) gathered from their
-// tables, summed with the absolute positions, optionally normalized (the
-// norm of [block]'s kind).
+// tables (the tokens' rows times [embed] scale), summed with the absolute
+// positions, optionally normalized (the norm of [block]'s kind).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -21,6 +21,7 @@ public:
   TensorRef tokens, tokenTypeTable;
   int64_t vocab = 0, tokenTypes = 0;
   SpecLoc tokenTypesLoc;
+  std::optional<Val<double>> scale; // [embed] scale
   std::optional<NormSpec> norm;
 
   std::vector<InputDesc> arguments(MLIRContext &context) const override {
@@ -37,14 +38,19 @@ public:
     const ModelSpec &m = ctx.model;
     Value table =
         ctx.weight(tokens, false, {m.vocab, m.dim}, "embed.tokens", loc);
-    Value x = ctx.b.create<nn::EmbeddingOp>(ctx.loc("embed.tokens", loc), table,
-                                            args[0]);
+    FloatAttr scaleAttr;
+    if (scale)
+      scaleAttr = ctx.b.getF32FloatAttr((float)scale->value);
+    Value x = ctx.b.create<nn::EmbeddingOp>(
+        ctx.loc("embed.tokens", scale ? scale->keyLoc : loc), table, args[0],
+        scaleAttr);
     x = m.position->addToEmbedding(ctx, x);
     if (tokenTypes > 0) {
       Value tt = ctx.weight(tokenTypeTable, false, {tokenTypes, m.dim},
                             "embed.token_types", tokenTypesLoc);
       Value rows = ctx.b.create<nn::EmbeddingOp>(
-          ctx.loc("embed.token_types", tokenTypesLoc), tt, args[1]);
+          ctx.loc("embed.token_types", tokenTypesLoc), tt, args[1],
+          FloatAttr());
       x = ctx.b.create<nn::AddOp>(
           ctx.loc("embed.add_token_types", tokenTypesLoc), x, rows);
     }
@@ -66,6 +72,7 @@ std::unique_ptr<InputSpec> readTokens(const ReadContext &ctx) {
     if (in->tokenTypes > 0)
       in->tokenTypeTable = ctx.weight("embed.token_types", v->keyLoc);
   }
+  in->scale = ctx.table.getFloat("scale");
   if (auto v = ctx.table.getBool("norm"); v && v->value) {
     auto kind = ctx.block.getString("norm");
     auto eps = ctx.block.getFloat("norm_eps");
@@ -79,7 +86,9 @@ std::unique_ptr<InputSpec> readTokens(const ReadContext &ctx) {
 
 void registerTokenInput() {
   registerInput({"tokens",
-                 {{"token_types", Kind::Int, {}, 0}, {"norm", Kind::Bool}},
+                 {{"token_types", Kind::Int, {}, 0},
+                  {"norm", Kind::Bool},
+                  {"scale", Kind::Float}},
                  {"embed.tokens", "embed.token_types"},
                  readTokens});
 }
