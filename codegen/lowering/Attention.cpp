@@ -6,6 +6,7 @@
 #include "codegen/lowering/LoweringContext.h"
 #include "dialect/NNOps.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace Halide;
@@ -68,6 +69,9 @@ struct RopeLowering
   }
 };
 
+/// The smallest normal float: power-softmax's max of a block of zeros.
+constexpr float kTiny = 1.17549435e-38f;
+
 /// x^p for a positive integer p, by squaring.
 Expr integerPower(Expr x, int64_t p) {
   Expr r;
@@ -91,67 +95,156 @@ public:
     A.d = d;
     A.heads = heads;
     A.talking = op.getTalkPre() != nullptr;
+    A.online = !clipped && !power && !A.talking;
+    // CPU: 64 queries share each key block of 128 (register tiles inside);
+    // GPU: one thread per (query, head channel), small blocks per thread.
+    T = A.tile = ctx.gpu ? 8 : 64;
+    Kb = A.block = ctx.gpu ? 16 : 128;
     kvh = A.h / group;
   }
 
   void build() {
     defineInputs();
-    defineScores();
-    defineSoftmax();
+    if (slots > 0)
+      defineMemoryScores();
+    if (A.online) {
+      defineScores(A.pass2, "_b");
+      defineBlockStatistics(A.pass2, "_b");
+      defineOnline();
+    } else {
+      defineScores(A.pass1, "_b1");
+      defineBlockStatistics(A.pass1, "_b1");
+      defineStatistics();
+      defineScores(A.pass2, "_b2");
+      defineProbabilities();
+      defineTwoPass();
+    }
     defineOutput();
   }
 
 private:
-  nn::AttentionOp op;
+  mutable nn::AttentionOp op; // its getters are not const
   LoweringContext &ctx;
   AttentionStages &A;
   std::string nm;
-  int heads = 0, d = 0, group = 1, slots = 0;
+  int heads = 0, d = 0, group = 1, slots = 0, T = 1, Kb = 1;
   int64_t power = 0;
   bool clipped = false;
   Expr kvh;
-  Func V, memK, memV;
-  /// The scores o's softmax reads (after the talking heads' mix).
-  Func scores, scoresMem;
+  Func K, V, memK, memV;
+  Buffer<float> alibiSlopes;
 
-  bool perKeyProbabilities() const { return clipped || A.talking; }
+  /// Key kk of block kb.
+  Expr key(Expr block, Expr inBlock) const { return block * Kb + inBlock; }
+  std::vector<Var> blockArgs() const {
+    return {A.q, A.kk, A.kb, A.h, A.bb};
+  }
+  std::vector<Var> memArgs() const { return {A.q, A.kk, A.h, A.bb}; }
 
-  /// The keys of the sequence query qi may see: an RDom over [0, seq)
-  /// whose predicates bound its loops (and the score buffers it reads).
-  RDom visibleKeys(const std::string &name) {
-    RDom kr(0, ctx.seqLen, nm + name);
-    Expr k = kr.x, q = A.qi;
+  /// Whether query q sees key k of the sequence.
+  Expr visible(Expr k, Expr q) const {
+    Expr v = k < ctx.seqLen; // the last block runs past the sequence
     if (op.getCausal())
-      kr.where(k <= q);
+      v = v && k <= q;
     if (std::optional<int64_t> w = op.getWindow()) {
-      kr.where(k > q - (int)*w);
+      v = v && k > q - (int)*w;
       if (!op.getCausal())
-        kr.where(k < q + (int)*w);
+        v = v && k < q + (int)*w;
     }
     if (std::optional<int64_t> bs = op.getBlockSize()) {
       Expr start = (q / (int)*bs) * (int)*bs;
-      kr.where(k >= start);
-      kr.where(k < start + (int)*bs);
+      v = v && k >= start && k < start + (int)*bs;
     }
-    return kr;
+    return v;
+  }
+
+  /// The blocks of keys [b*Kb, b*Kb + Kb) some query of tile qt sees: an
+  /// RDom over every block whose predicates bound its loop to them.
+  void boundBlocks(RDom &r, Expr b) const {
+    Expr first = A.qt * T, last = first + (T - 1);
+    Expr lo = b * Kb, hi = lo + (Kb - 1);
+    if (op.getCausal())
+      r.where(lo <= last);
+    if (std::optional<int64_t> w = op.getWindow()) {
+      r.where(hi > first - (int)*w);
+      if (!op.getCausal())
+        r.where(lo < last + (int)*w);
+    }
+    if (std::optional<int64_t> bs = op.getBlockSize()) {
+      int B = (int)*bs;
+      r.where(hi >= (first / B) * B);
+      r.where(lo < (last / B) * B + B);
+    }
+  }
+  Expr numBlocks() const { return (ctx.seqLen + (Kb - 1)) / Kb; }
+
+  /// The statistic the row max takes (power-softmax: |s|) and its start.
+  Expr statistic(Expr s) const { return power ? abs(s) : s; }
+  Expr lowest() const { return power ? 0.0f : Float(32).min(); }
+  /// s relative to a max m: exp(s - m), or (s / m)^power.
+  Expr relative(Expr s, Expr m) const {
+    if (power)
+      return integerPower(s / max(m, kTiny), power);
+    return expf32(s - m);
+  }
+  /// Merging (max m, sum l) with a block's (bm, bs): the new max and the
+  /// factors of l and bs (one of them is 1; one exponential).
+  struct Merge {
+    Expr max, a, c;
+  };
+  Merge merge(Expr m, Expr bm) const {
+    Expr mn = max(m, bm);
+    if (power) {
+      Expr ref = max(mn, kTiny);
+      return {mn, integerPower(m / ref, power), integerPower(bm / ref, power)};
+    }
+    Expr up = bm > m, t = expf32(-abs(bm - m));
+    return {mn, select(up, t, 1.0f), select(up, 1.0f, t)};
+  }
+  /// A normalized probability from its relative exponential e and sum l.
+  Expr normalized(Expr e, Expr l) const {
+    Expr p = e / l;
+    if (clipped) {
+      llvm::ArrayRef<float> c = *op.getClip();
+      p = clamp((c[1] - c[0]) * p + c[0], 0.0f, 1.0f);
+    }
+    return p;
+  }
+
+  /// The talking heads' mix of f across heads, over `args` (h among them).
+  Func mixHeads(mlir::Value matrix, Func f, const std::vector<Var> &args,
+                const std::string &name) const {
+    Func w = ctx.in(matrix), m(nm + name);
+    std::vector<Expr> at(args.begin(), args.end());
+    size_t hi = 0;
+    while (args[hi].name() != A.h.name())
+      ++hi;
+    Expr sum = 0.0f;
+    for (int g = 0; g < heads; ++g) {
+      at[hi] = g;
+      sum = sum + w(g, A.h) * f(at);
+    }
+    m(args) = sum;
+    return m;
   }
 
   void defineInputs() {
-    Func Q = ctx.in(op.getQuery()), K = ctx.in(op.getKey());
+    Func Q = ctx.in(op.getQuery());
+    K = ctx.in(op.getKey());
     V = ctx.in(op.getValue());
     float scale = op.getScale().convertToFloat();
-    Var r("r");
-    const Var &kj = A.kj, &qi = A.qi, &h = A.h, &bb = A.bb, &j = A.j;
-    A.qh = Func(nm + "_q");
-    A.qh(r, qi, h, bb) = Q(h * d + r, qi, bb) * scale;
-    A.kh = Func(nm + "_kT");
-    A.kh(kj, r, h, bb) = K(kvh * d + r, kj, bb);
+    A.qs = Func(nm + "_q");
+    A.qs(A.q, A.r, A.h, A.bb) = Q(A.h * d + A.r, A.q, A.bb) * scale;
+    if (!ctx.argOf(op.getKey())) {
+      A.kh = Func(nm + "_k");
+      A.kh(A.r, A.kk, A.h, A.bb) = K(kvh * d + A.r, A.kk, A.bb);
+    }
     if (mlir::Value first = op.getValueFirst()) {
       Func V1 = ctx.in(first);
       llvm::ArrayRef<float> lambda = *op.getValueLambda();
       A.vh = Func(nm + "_v");
-      A.vh(j, kj, h, bb) = lambda[0] * V1(kvh * d + j, kj, bb) +
-                           lambda[1] * V(kvh * d + j, kj, bb);
+      A.vh(A.j, A.kk, A.h, A.bb) = lambda[0] * V1(kvh * d + A.j, A.kk, A.bb) +
+                                   lambda[1] * V(kvh * d + A.j, A.kk, A.bb);
     }
     if (slots > 0) {
       memK = ctx.in(op.getMemoryKey());
@@ -159,144 +252,202 @@ private:
     }
   }
 
-  /// The value of key `key`, channel jj of the current kv head.
-  Expr value(Expr jj, Expr key) {
+  /// Channel r of the current kv head's key k.
+  Expr keyAt(Expr r, Expr k) const {
+    if (A.kh.defined())
+      return A.kh(r, k, A.h, A.bb);
+    return K(kvh * d + r, k, A.bb);
+  }
+
+  /// Channel jj of the current kv head's value of key k.
+  Expr value(Expr jj, Expr k) const {
     if (A.vh.defined())
-      return A.vh(jj, key, A.h, A.bb);
-    return V(kvh * d + jj, key, A.bb);
+      return A.vh(jj, k, A.h, A.bb);
+    return V(kvh * d + jj, k, A.bb);
   }
 
-  void defineScores() {
-    const Var &kj = A.kj, &qi = A.qi, &h = A.h, &bb = A.bb;
-    Expr bias = 0.0f;
-    if (auto slopes = op.getAlibiSlopes()) {
-      Buffer<float> sl(heads, nm + "_alibi");
+  /// ALiBi's bias of key k for query q (none without slopes).
+  Expr alibi(Expr k, Expr q) {
+    auto slopes = op.getAlibiSlopes();
+    if (!slopes)
+      return 0.0f;
+    if (!alibiSlopes.defined()) {
+      alibiSlopes = Buffer<float>(heads, nm + "_alibi");
       for (int i = 0; i < heads; ++i)
-        sl(i) = (*slopes)[i];
-      bias = -sl(clamp(h, 0, heads - 1)) * cast<float>(abs(qi - kj));
+        alibiSlopes(i) = (*slopes)[i];
     }
-    A.sc = Func(nm + "_scores");
-    if (!ctx.gpu) {
-      A.rr = RDom(0, d, nm + "_d");
-      A.sc(kj, qi, h, bb) = bias;
-      A.sc(kj, qi, h, bb) += A.qh(A.rr.x, qi, h, bb) * A.kh(kj, A.rr.x, h, bb);
-    } else {
-      // GPU: the score is a pure expression (recomputed per use).
-      Expr sum = bias;
-      for (int r = 0; r < d; ++r)
-        sum = sum + A.qh(r, qi, h, bb) * A.kh(kj, r, h, bb);
-      A.sc(kj, qi, h, bb) = sum;
-    }
-    scores = A.sc;
-    if (slots > 0) {
-      // Memory slot kj (clamped: schedules may over-compute a vector).
-      A.scMem = Func(nm + "_mem_scores");
-      Expr sum = 0.0f, n = clamp(kj, 0, slots - 1);
-      for (int r = 0; r < d; ++r)
-        sum = sum + A.qh(r, qi, h, bb) * memK(kvh * d + r, n);
-      A.scMem(kj, qi, h, bb) = sum;
-      scoresMem = A.scMem;
-    }
-    if (!A.talking)
-      return;
-    Func pre = ctx.in(op.getTalkPre());
-    auto mix = [&](Func f, const std::string &name) {
-      Func m(nm + name);
-      Expr sum = 0.0f;
-      for (int g = 0; g < heads; ++g)
-        sum = sum + pre(g, h) * f(kj, qi, g, bb);
-      m(kj, qi, h, bb) = sum;
-      return m;
-    };
-    A.mixed = scores = mix(A.sc, "_mixed");
-    if (slots > 0)
-      A.mixedMem = scoresMem = mix(A.scMem, "_mixed_mem");
+    return -alibiSlopes(clamp(A.h, 0, heads - 1)) * cast<float>(abs(q - k));
   }
 
-  /// e = exp(s - max), or (s / max|s|)^power.
-  Expr exponential(Expr s) {
-    Expr m = A.mx(A.qi, A.h, A.bb);
-    return power ? integerPower(s / m, power) : expf32(s - m);
+  /// The block's scores, mixed with talking heads.
+  void defineScores(AttentionBlockStages &P, const std::string &sfx) {
+    std::vector<Var> args = blockArgs();
+    Expr k = key(A.kb, A.kk);
+    P.raw = Func(nm + sfx + "_scores");
+    P.rd = RDom(0, d, nm + sfx + "_d");
+    P.raw(args) = alibi(k, A.q);
+    P.raw(args) += A.qs(A.q, P.rd.x, A.h, A.bb) * keyAt(P.rd.x, k);
+    if (A.talking)
+      P.mixed = mixHeads(op.getTalkPre(), P.raw, args, sfx + "_mixed");
+  }
+  static Func scoresOf(const AttentionBlockStages &P) {
+    return P.mixed.defined() ? P.mixed : P.raw;
   }
 
-  void defineSoftmax() {
-    const Var &kj = A.kj, &qi = A.qi, &h = A.h, &bb = A.bb;
-    auto statistic = [&](Expr s) { return power ? abs(s) : s; };
-    A.mx = Func(nm + "_max");
-    A.mx(qi, h, bb) = power ? 0.0f : Float(32).min();
-    if (slots > 0) {
-      RDom m(0, slots, nm + "_mmax");
-      A.mx(qi, h, bb) =
-          max(A.mx(qi, h, bb), statistic(scoresMem(m.x, qi, h, bb)));
-    }
-    A.krMax = visibleKeys("_kmax");
-    A.mx(qi, h, bb) =
-        max(A.mx(qi, h, bb), statistic(scores(A.krMax.x, qi, h, bb)));
-    A.e = Func(nm + "_exp");
-    A.e(kj, qi, h, bb) = exponential(scores(kj, qi, h, bb));
-    A.den = Func(nm + "_sum");
-    A.den(qi, h, bb) = 0.0f;
-    if (slots > 0) {
-      A.eMem = Func(nm + "_mem_exp");
-      A.eMem(kj, qi, h, bb) = exponential(scoresMem(kj, qi, h, bb));
-      RDom m(0, slots, nm + "_msum");
-      A.den(qi, h, bb) += A.eMem(m.x, qi, h, bb);
-    }
-    A.krDen = visibleKeys("_ksum");
-    A.den(qi, h, bb) += A.e(A.krDen.x, qi, h, bb);
-    if (!perKeyProbabilities())
+  /// The block's max, exponentials relative to it, and their sum.
+  void defineBlockStatistics(AttentionBlockStages &P, const std::string &sfx) {
+    const Var &q = A.q, &kk = A.kk, &kb = A.kb, &h = A.h, &bb = A.bb;
+    Func s = scoresOf(P);
+        P.rkMax = RDom(0, Kb, nm + sfx + "_kmax");
+    P.max = Func(nm + sfx + "_max");
+    P.max(q, kb, h, bb) = lowest();
+    P.max(q, kb, h, bb) =
+        max(P.max(q, kb, h, bb),
+            select(visible(key(kb, P.rkMax.x), q),
+                   statistic(s(q, P.rkMax.x, kb, h, bb)), lowest()));
+    P.exp = Func(nm + sfx + "_exp");
+    P.exp(blockArgs()) =
+        select(visible(key(kb, kk), q),
+               relative(s(blockArgs()), P.max(q, kb, h, bb)), 0.0f);
+    P.rkSum = RDom(0, Kb, nm + sfx + "_ksum");
+    P.sum = Func(nm + sfx + "_sum");
+    P.sum(q, kb, h, bb) = 0.0f;
+    P.sum(q, kb, h, bb) += P.exp(q, P.rkSum.x, kb, h, bb);
+  }
+
+  /// Memory slot scores, their max, exponentials and sum (and, online,
+  /// their P V).
+  void defineMemoryScores() {
+    const Var &q = A.q, &kk = A.kk, &h = A.h, &bb = A.bb;
+    Expr sum = 0.0f, n = clamp(kk, 0, slots - 1);
+    for (int r = 0; r < d; ++r)
+      sum = sum + A.qs(q, r, h, bb) * memK(kvh * d + r, n);
+    A.memRaw = Func(nm + "_mem_scores");
+    A.memRaw(memArgs()) = sum;
+    Func s = A.memRaw;
+    if (A.talking)
+      s = A.memMixed =
+          mixHeads(op.getTalkPre(), A.memRaw, memArgs(), "_mem_mixed");
+    A.memMaxSlots = RDom(0, slots, nm + "_mmax");
+    A.memMax = Func(nm + "_mem_max");
+    A.memMax(q, h, bb) = lowest();
+    A.memMax(q, h, bb) =
+        max(A.memMax(q, h, bb),
+            statistic(s(q, A.memMaxSlots.x, h, bb)));
+    A.memExp = Func(nm + "_mem_exp");
+    A.memExp(memArgs()) = relative(s(memArgs()), A.memMax(q, h, bb));
+    A.memSumSlots = RDom(0, slots, nm + "_msum");
+    A.memSum = Func(nm + "_mem_sum");
+    A.memSum(q, h, bb) = 0.0f;
+    A.memSum(q, h, bb) += A.memExp(q, A.memSumSlots.x, h, bb);
+    if (!A.online)
       return;
-    auto probability = [&](Func e, const std::string &name) {
-      Func p(nm + name);
-      Expr v = e(kj, qi, h, bb) / A.den(qi, h, bb);
-      if (clipped) {
-        llvm::ArrayRef<float> c = *op.getClip();
-        v = clamp((c[1] - c[0]) * v + c[0], 0.0f, 1.0f);
-      }
-      p(kj, qi, h, bb) = v;
-      return p;
-    };
-    A.prob = probability(A.e, "_prob");
+    RDom rv(0, slots, nm + "_mpv");
+    A.memPv = Func(nm + "_mem_pv");
+    A.memPv(A.j, q, h, bb) = 0.0f;
+    A.memPv(A.j, q, h, bb) +=
+        A.memExp(q, rv.x, h, bb) * memV(kvh * d + A.j, rv.x);
+  }
+
+  /// Online: the state (O, max, sum) per query and channel, merged with
+  /// each visible block (from the memory slots' contribution, if any).
+  void defineOnline() {
+    const Var &q = A.q, &qt = A.qt, &h = A.h, &bb = A.bb, &j = A.j;
+    AttentionBlockStages &P = A.pass2;
+    P.rkPv = RDom(0, Kb, nm + "_kpv");
+    P.pv = Func(nm + "_b_pv");
+    P.pv(j, q, A.kb, h, bb) = 0.0f;
+    P.pv(j, q, A.kb, h, bb) += P.exp(q, P.rkPv.x, A.kb, h, bb) *
+                                     value(j, key(A.kb, P.rkPv.x));
+    A.acc = Func(nm + "_state");
     if (slots > 0)
-      A.probMem = probability(A.eMem, "_mem_prob");
-    if (!A.talking)
+      A.acc(j, q, qt, h, bb) =
+          Tuple(A.memPv(j, q, h, bb), A.memMax(q, h, bb),
+                A.memSum(q, h, bb));
+    else
+      A.acc(j, q, qt, h, bb) = Tuple(0.0f, lowest(), 0.0f);
+    A.blocks2 = RDom(0, numBlocks(), nm + "_blocks");
+    Expr b = A.blocks2.x;
+    boundBlocks(A.blocks2, b);
+    FuncRef st = A.acc(j, q, qt, h, bb);
+    Merge g = merge(st[1], P.max(q, b, h, bb));
+    A.acc(j, q, qt, h, bb) =
+        Tuple(st[0] * g.a + P.pv(j, q, b, h, bb) * g.c, g.max,
+              st[2] * g.a + P.sum(q, b, h, bb) * g.c);
+  }
+
+  /// Two-pass, first pass: the row statistics (max, sum) over the memory
+  /// slots and the visible blocks.
+  void defineStatistics() {
+    const Var &q = A.q, &qt = A.qt, &h = A.h, &bb = A.bb;
+    A.stats = Func(nm + "_stats");
+    if (slots > 0)
+      A.stats(q, qt, h, bb) =
+          Tuple(A.memMax(q, h, bb), A.memSum(q, h, bb));
+    else
+      A.stats(q, qt, h, bb) = Tuple(lowest(), 0.0f);
+    A.blocks1 = RDom(0, numBlocks(), nm + "_blocks1");
+    Expr b = A.blocks1.x;
+    boundBlocks(A.blocks1, b);
+    FuncRef st = A.stats(q, qt, h, bb);
+    Merge g = merge(st[0], A.pass1.max(q, b, h, bb));
+    A.stats(q, qt, h, bb) =
+        Tuple(g.max, st[1] * g.a + A.pass1.sum(q, b, h, bb) * g.c);
+  }
+
+  /// Two-pass, second pass: the normalized (clipped) probabilities, mixed
+  /// across heads with talking heads.
+  void defineProbabilities() {
+    const Var &q = A.q, &h = A.h, &bb = A.bb;
+    AttentionBlockStages &P = A.pass2;
+    FuncRef st = A.stats(q, q / T, h, bb);
+    Expr m = st[0], l = st[1];
+    P.prob = Func(nm + "_b2_prob");
+    P.prob(blockArgs()) =
+        select(visible(key(A.kb, A.kk), A.q),
+               normalized(relative(scoresOf(P)(blockArgs()), m), l), 0.0f);
+    if (A.talking)
+      P.mixedProb =
+          mixHeads(op.getTalkPost(), P.prob, blockArgs(), "_b2_mixed_prob");
+    if (slots == 0)
       return;
-    Func post = ctx.in(op.getTalkPost());
-    auto mix = [&](Func f, const std::string &name) {
-      Func m(nm + name);
-      Expr sum = 0.0f;
-      for (int g = 0; g < heads; ++g)
-        sum = sum + post(g, h) * f(kj, qi, g, bb);
-      m(kj, qi, h, bb) = sum;
-      return m;
-    };
-    A.mixedProb = mix(A.prob, "_mixed_prob");
-    if (slots > 0)
-      A.mixedProbMem = mix(A.probMem, "_mixed_mem_prob");
+    Func s = A.memMixed.defined() ? A.memMixed : A.memRaw;
+    A.memProb = Func(nm + "_mem_prob");
+    A.memProb(memArgs()) = normalized(relative(s(memArgs()), m), l);
+    if (A.talking)
+      A.memMixedProb =
+          mixHeads(op.getTalkPost(), A.memProb, memArgs(), "_mem_mixed_prob");
+  }
+
+  /// Two-pass: O = the probabilities times the values of the memory slots
+  /// and of the visible blocks' keys (masked keys have probability 0).
+  void defineTwoPass() {
+    const Var &q = A.q, &qt = A.qt, &h = A.h, &bb = A.bb, &j = A.j;
+    AttentionBlockStages &P = A.pass2;
+    A.acc = Func(nm + "_pv");
+    A.acc(j, q, qt, h, bb) = 0.0f;
+    if (slots > 0) {
+      Func w = A.talking ? A.memMixedProb : A.memProb;
+      RDom rm(0, slots, nm + "_mpv");
+      A.acc(j, q, qt, h, bb) +=
+          w(q, rm.x, h, bb) * memV(kvh * d + j, rm.x);
+    }
+    Func w = A.talking ? P.mixedProb : P.prob;
+    A.blocks2 = RDom(0, Kb, 0, numBlocks(), nm + "_keys");
+    boundBlocks(A.blocks2, A.blocks2.y);
+    Expr k = A.blocks2.x, b = A.blocks2.y;
+    A.acc(j, q, qt, h, bb) +=
+        w(q, k, b, h, bb) * value(j, key(b, k));
   }
 
   void defineOutput() {
-    const Var &qi = A.qi, &h = A.h, &bb = A.bb, &j = A.j;
-    // o sums the exponentials (divided once at the end) unless the
-    // probabilities are per key.
-    Func weight = A.talking ? A.mixedProb : clipped ? A.prob : A.e;
-    Func weightMem = A.talking ? A.mixedProbMem : clipped ? A.probMem : A.eMem;
-    A.o = Func(nm + "_pv");
-    A.o(j, qi, h, bb) = 0.0f;
-    if (slots > 0) {
-      RDom m(0, slots, nm + "_mv");
-      A.o(j, qi, h, bb) +=
-          weightMem(m.x, qi, h, bb) * memV(kvh * d + j, m.x);
-    }
-    A.krO = visibleKeys("_kv");
-    A.o(j, qi, h, bb) += weight(A.krO.x, qi, h, bb) * value(j, A.krO.x);
-    Func ofn = A.o, dfn = A.den;
-    bool divide = !perKeyProbabilities();
-    int dd = d;
+    Func acc = A.acc;
+    bool online = A.online;
+    int dd = d, tile = T;
     ctx.define(op.getResult(),
                ctx.def(nm + "_attention", [&](Expr cc, const Tokens &t) {
-                 Expr hh = cc / dd, out = ofn(cc % dd, t[0], hh, t[1]);
-                 return divide ? out / dfn(t[0], hh, t[1]) : out;
+                 FuncRef o = acc(cc % dd, t[0], t[0] / tile, cc / dd, t[1]);
+                 return online ? Expr(o[0] / o[2]) : Expr(o);
                }));
   }
 };
