@@ -134,7 +134,8 @@ bool checkPositions(const ReadContext &ctx, const Attention &a,
       ctx.error(rope->rotaryDim->valueLoc,
                 "rope_dim = " + Twine(rope->rotaryDim->value) +
                     " exceeds head_dim = " + Twine(a.headDim) + " of " +
-                    ctx.table.where() + " (layer " + Twine(*ctx.layer) + ")");
+                    ctx.table.where(hd ? "head_dim" : "heads") + " (layer " +
+                    Twine(*ctx.layer) + ")");
       return false;
     }
   }

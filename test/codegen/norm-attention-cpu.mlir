@@ -1,7 +1,9 @@
 // Row reductions and attention: the residual-add + LayerNorm kernel computes
 // its row statistics per row inside a parallel row loop with vector lanes;
-// the attention kernel transposes K once per (batch, head) and computes
-// scores / max / exp / sum / P.V per query tile (no [S, S] buffer).
+// the attention kernel rotates K once per (batch, head) and, per 64-query
+// tile, walks the 128-key blocks it can see with constant-size block buffers
+// (scores, max, exp, P.V, sum) merged into the online state (no [S, S] or
+// [tile, S] buffer).
 // RUN: modelc compile %s --emit=halide | FileCheck %s
 
 // CHECK-LABEL: // kernel k0_norm (norm)
@@ -12,13 +14,16 @@
 // CHECK: halide_do_par_for(
 // CHECK-LABEL: // kernel k1_attention (attention)
 // CHECK: external func {{.*}}par_for_{{.*}}bh
-// CHECK: produce v{{[0-9]+}}_kT
+// CHECK: produce v{{[0-9]+}}_k {
 // CHECK: for (out0{{.*}}.s0.s.so
-// CHECK: produce v{{[0-9]+}}_scores
-// CHECK: produce v{{[0-9]+}}_max
-// CHECK: produce v{{[0-9]+}}_exp
-// CHECK: produce v{{[0-9]+}}_pv
-// CHECK: produce v{{[0-9]+}}_sum
+// CHECK: produce v{{[0-9]+}}_q {
+// CHECK: produce v{{[0-9]+}}_state {
+// CHECK: for (v{{[0-9]+}}_state.s1.v{{[0-9]+}}_blocks$x,
+// CHECK: allocate v{{[0-9]+}}_b_scores[float32 * 64 * 128 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_max[float32 * 64 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_exp[float32 * 64 * 128 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_pv[float32 * 16 * 64 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_sum[float32 * 64 * 1 * 1 * 1]
 // CHECK: halide_do_par_for(
 
 module attributes {nn.arena_floats_per_token = 192 : i64} {
