@@ -76,16 +76,15 @@ mlir::LogicalResult reserve(int fd, StringRef path, uint64_t bytes,
       errno == ENOSYS)
     return mlir::success();
   int e = errno;
+  // A failed fallocate may keep what it got: give it back before measuring.
+  (void)::ftruncate(fd, 0);
   err = formatv("cannot reserve {0} bytes ({1}) for '{2}': {3}", bytes,
-                gib(bytes), path, std::strerror(e))
+                gib(bytes), sys::path::filename(path), std::strerror(e))
             .str();
-  if (e == ENOSPC || e == EFBIG) {
-    auto space = sys::fs::disk_space(sys::path::parent_path(path).empty()
-                                         ? "."
-                                         : sys::path::parent_path(path));
-    if (space)
-      err += formatv(" ({0} free there)", gib(space->available)).str();
-  }
+  if (e == ENOSPC || e == EFBIG)
+    if (auto space = sys::fs::disk_space(sys::path::parent_path(path)))
+      err += formatv(" ({0} free on that filesystem)", gib(space->available))
+                 .str();
   return mlir::failure();
 }
 } // namespace

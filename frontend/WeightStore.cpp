@@ -152,9 +152,10 @@ struct SortedDiags {
     std::string msg;
   };
   std::vector<Entry> entries;
-  void add(Operation *op, const Twine &msg) {
+  void add(Operation *op, const Twine &msg) { add(op->getLoc(), msg); }
+  void add(Location loc, const Twine &msg) {
     unsigned line = 0, col = 0;
-    op->getLoc()->walk([&](Location l) {
+    loc->walk([&](Location l) {
       if (auto f = dyn_cast<FileLineColLoc>(l)) {
         line = f.getLine();
         col = f.getColumn();
@@ -162,7 +163,7 @@ struct SortedDiags {
       }
       return WalkResult::advance();
     });
-    entries.push_back({op->getLoc(), line, col, msg.str()});
+    entries.push_back({loc, line, col, msg.str()});
   }
   void emit() {
     std::stable_sort(entries.begin(), entries.end(),
@@ -278,26 +279,28 @@ std::string WeightStore::identity() const {
   return id;
 }
 
-void WeightStore::emitNonFinite(StringRef name, int64_t index, float value,
-                                int64_t count) const {
-  auto it = uses.find(name);
-  if (it == uses.end())
-    report_fatal_error("weight '" + name + "' was not checked");
-  const Use &use = it->second;
-  std::vector<int64_t> at(use.shape.size());
-  for (size_t d = at.size(); d-- > 0;) {
-    at[d] = use.shape[d] ? index % use.shape[d] : 0;
-    index = use.shape[d] ? index / use.shape[d] : 0;
+void WeightStore::emitNonFinite(ArrayRef<NonFinite> found) const {
+  SortedDiags diags;
+  for (const NonFinite &f : found) {
+    auto it = uses.find(f.name);
+    if (it == uses.end())
+      report_fatal_error(Twine("weight '") + f.name + "' was not checked");
+    const Use &use = it->second;
+    std::vector<int64_t> at(use.shape.size());
+    int64_t index = f.index, total = 1;
+    for (size_t d = at.size(); d-- > 0;) {
+      at[d] = use.shape[d] ? index % use.shape[d] : 0;
+      index = use.shape[d] ? index / use.shape[d] : 0;
+      total *= use.shape[d];
+    }
+    const char *what = std::isnan(f.value) ? "nan"
+                       : f.value > 0       ? "inf"
+                                           : "-inf";
+    diags.add(use.loc, formatv("{0} holds {1} at {2} ({3} of its {4} values "
+                               "are not finite)",
+                               use.what, what, shapeStr(at), f.count, total));
   }
-  int64_t total = 1;
-  for (int64_t d : use.shape)
-    total *= d;
-  mlir::emitError(use.loc) << use.what << " holds "
-                           << (std::isnan(value) ? "nan"
-                               : value > 0       ? "inf"
-                                                 : "-inf")
-                           << " at " << shapeStr(at) << " (" << count
-                           << " of its " << total << " values are not finite)";
+  diags.emit();
 }
 
 namespace {

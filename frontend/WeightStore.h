@@ -78,11 +78,17 @@ public:
   StoredTensor tensor(llvm::StringRef name,
                       llvm::ArrayRef<int64_t> storedShape) const;
 
-  /// Reports that tensor `name` holds `value` (NaN or Inf) at flat index
-  /// `index` of its stored shape, at the location of the first op that uses
-  /// it; `count` is how many of its values are not finite.
-  void emitNonFinite(llvm::StringRef name, int64_t index, float value,
-                     int64_t count) const;
+  /// A NaN or Inf found in a stored tensor: the first (flat index in the
+  /// stored shape, and value) and how many the tensor holds.
+  struct NonFinite {
+    std::string name;
+    int64_t index;
+    float value;
+    int64_t count;
+  };
+  /// Reports each at the location of the first op that uses its tensor,
+  /// sorted by spec position like check()'s errors.
+  void emitNonFinite(llvm::ArrayRef<NonFinite> found) const;
 
   /// Text that changes whenever what tensor() reads may change: the
   /// checkpoint's identity (device, inode, size, modification and change

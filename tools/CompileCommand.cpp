@@ -37,6 +37,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstring>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -321,6 +322,16 @@ int modelc::compileCommand(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(compileCategory);
+  // "-O 2" would parse as -O with no level and a second input: say so.
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "-O") || !std::strcmp(argv[i], "--O")) {
+      llvm::errs() << "modelc: error: -O needs a level: -O0, -O1, -O2 or -O3 "
+                      "(one word)\n";
+      return 1;
+    }
+  // llvm::cl names the program in its messages.
+  std::string program = "modelc compile";
+  argv[0] = program.data();
   cl::ParseCommandLineOptions(
       argc, argv,
       "modelc compile: a model spec (or nn IR) -> lib<name>.so, <name>.h, "

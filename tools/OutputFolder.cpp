@@ -38,11 +38,13 @@ mlir::LogicalResult fail(const llvm::Twine &msg) {
 }
 
 //===----------------------------------------------------------------------===//
-// Interrupts: remove the staging folder, then die of the signal.
+// Interrupts and crashes: remove the staging folder, then die of the signal.
 //===----------------------------------------------------------------------===//
 
 char gStaging[PATH_MAX]; // the folder to remove; "" when there is none
 const int kInterrupts[] = {SIGINT, SIGTERM, SIGHUP};
+// A crash (in Halide, say) must not leave the staging folder behind either.
+const int kCrashes[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
 
 struct Dirent64 { // struct linux_dirent64 (getdents64(2))
   uint64_t ino;
@@ -99,6 +101,8 @@ void installInterruptHandlers() {
   for (int sig : kInterrupts)
     sigaddset(&sa.sa_mask, sig);
   for (int sig : kInterrupts)
+    ::sigaction(sig, &sa, nullptr);
+  for (int sig : kCrashes)
     ::sigaction(sig, &sa, nullptr);
 }
 
@@ -174,9 +178,14 @@ void removeStaleStaging(const std::string &parent) {
     fs::remove_directories(s);
 }
 
-/// `dest` made absolute, without "." / ".." components or a trailing "/".
+/// `dest` made absolute, without "." / ".." components or a trailing "/";
+/// when it exists, with symbolic links resolved (the folder a link points to
+/// is replaced, not the link).
 std::string normalize(llvm::StringRef dest) {
-  llvm::SmallString<256> p(dest);
+  llvm::SmallString<256> p;
+  if (!fs::real_path(dest, p))
+    return p.str().str();
+  p = dest;
   fs::make_absolute(p);
   path::remove_dots(p, /*remove_dot_dot=*/true);
   while (p.size() > 1 && path::is_separator(p.back()))
@@ -200,7 +209,13 @@ std::unique_ptr<OutputFolder> OutputFolder::stage(llvm::StringRef destArg,
     return nullptr;
   }
   fs::file_status st;
-  if (!fs::status(dest, st) && st.type() != fs::file_type::directory_file) {
+  std::error_code ec = fs::status(dest, st);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    // A name too long, a file where a folder should be, no permission...
+    printError("cannot use output folder '" + destArg + "': " + ec.message());
+    return nullptr;
+  }
+  if (!ec && st.type() != fs::file_type::directory_file) {
     printError("output folder '" + destArg + "' exists and is not a folder");
     return nullptr;
   }
@@ -213,7 +228,7 @@ std::unique_ptr<OutputFolder> OutputFolder::stage(llvm::StringRef destArg,
     return nullptr;
   }
   std::string parent = path::parent_path(dest).str();
-  if (std::error_code ec = fs::create_directories(parent)) {
+  if ((ec = fs::create_directories(parent))) {
     printError("cannot create folder '" + parent + "': " + ec.message());
     return nullptr;
   }

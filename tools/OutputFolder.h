@@ -2,9 +2,9 @@
 //
 // A compile writes into a staging folder beside its destination (so on the
 // same filesystem) and, once every file is complete, swaps it into place in
-// one rename. A compile that fails, or is interrupted by SIGINT, SIGTERM or
-// SIGHUP, removes the staging folder and leaves the previous output as it
-// was: never half a library, never a lost good one (docs/cli.md). Each
+// one rename. A compile that fails, is interrupted (SIGINT, SIGTERM, SIGHUP)
+// or crashes removes the staging folder and leaves the previous output as
+// it was: never half a library, never a lost good one (docs/cli.md). Each
 // output holds a stamp, `.modelc-output`, that marks it as replaceable and
 // records what its files were made from.
 //

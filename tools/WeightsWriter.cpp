@@ -388,16 +388,19 @@ mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
     }
   }
   if (!bad.empty()) {
+    std::vector<frontend::WeightStore::NonFinite> found;
     std::set<std::string> reported; // one source may feed two plan entries
     for (unsigned b : bad) {
       const Job &j = jobs[b];
       if (!reported.insert(j.entry->source).second)
         continue;
-      int64_t first, count;
-      float value;
-      locateNonFinite(j.src, first, value, count);
-      store.emitNonFinite(j.entry->source, first, value, count);
+      frontend::WeightStore::NonFinite f{j.entry->source, -1, 0, 0};
+      locateNonFinite(j.src, f.index, f.value, f.count);
+      found.push_back(f);
     }
+    store.emitNonFinite(found);
+    llvm::errs() << "modelc: note: --allow-nonfinite-weights compiles them "
+                    "as they are\n";
     return mlir::failure();
   }
   if (failed(writer->finish(err))) {
