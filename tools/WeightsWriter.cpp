@@ -142,14 +142,17 @@ void produce(const Job &j, const Piece &p, bool check, Slot &s) {
     return;
   }
   case Job::Transpose: {
+    // Rows [first, last) of the [rows, cols] result are columns of the
+    // stored [cols, rows]: their block, packed as an [out, in] matrix into
+    // the plain layout (panel width 0), is those rows.
     int64_t nr = p.last - p.first;
     s.scratch.resize(j.cols * nr);
     src.readBlock(0, j.cols, p.first, nr, s.scratch.data());
     s.nonFinite = check && anyNonFinite(s.scratch.data(), j.cols * nr);
     s.out.resize(nr * j.cols);
-    for (int64_t c = 0; c < j.cols; ++c)
-      for (int64_t r = 0; r < nr; ++r)
-        s.out[r * j.cols + c] = s.scratch[c * nr + r];
+    codegen::packGemmWeight(s.scratch.data(), /*srcIsOutIn=*/true, (int)nr,
+                            (int)j.cols, codegen::GemmWeightLayout{0},
+                            s.out.data());
     s.data = s.out.data();
     s.count = nr * j.cols;
     return;
