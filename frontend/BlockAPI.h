@@ -28,9 +28,11 @@ namespace modelc::frontend {
 // Reading
 //===----------------------------------------------------------------------===//
 
-/// Sizes are bounded so that products of them (weight element counts) fit
-/// int64 (docs/spec.md, "Limits").
-constexpr int64_t kMaxSize = int64_t(1) << 31;
+/// The largest size a key takes: Halide's extents are int32 (docs/spec.md,
+/// "Limits"; tensors are checked for their own limits too).
+constexpr int64_t kMaxSize = (int64_t(1) << 31) - 1;
+/// The largest tensor, in bytes: a Halide buffer without 64-bit indexing.
+constexpr int64_t kMaxTensorBytes = (int64_t(1) << 31) - 1;
 
 enum class Kind {
   Int,
@@ -50,7 +52,8 @@ struct KeySpec {
   std::string key;
   Kind kind;
   std::vector<std::string> values = {};
-  int64_t min = 1; // Int keys: the smallest accepted value
+  int64_t min = 1;        // Int keys: the smallest accepted value
+  int64_t max = kMaxSize; // Int keys: the largest
 };
 
 template <typename T> struct Val {
@@ -94,8 +97,9 @@ public:
   /// the fallback location), unless the table itself is malformed (then
   /// that was reported already).
   void missing(llvm::StringRef key) const;
-  /// The innermost table present for this layer (else the fallback): where
-  /// the family's ops point.
+  /// The innermost table present for this layer (else the fallback, which
+  /// is unknown for a model-level table that is absent): where the
+  /// family's ops point.
   SpecLoc loc() const;
   /// The name of the innermost table that sets `key` (else the outermost
   /// table), for messages: "[block.attention]", "[layer.mlp]".
@@ -136,7 +140,17 @@ public:
   /// The checkpoint name of `slot` (e.g. "layer.attn.q.weight"; {i} is the
   /// layer); an error at `need` when the scheme has none.
   TensorRef weight(llvm::StringRef slot, SpecLoc need) const;
-  /// A projection `base` (slots base.weight, base.bias).
+  /// The checkpoint name of `slot` whose tensor has `shape`: also checks
+  /// the tensor against the size limits (an error at `need`) and counts it
+  /// in the model's weight bytes.
+  TensorRef weight(llvm::StringRef slot, SpecLoc need,
+                   llvm::ArrayRef<int64_t> shape) const;
+  /// Checks an activation of `channels` at max_seq tokens against the size
+  /// limits (an error at `loc` naming `what`).
+  void checkActivation(SpecLoc loc, const llvm::Twine &what,
+                       int64_t channels) const;
+  /// A projection `base` (slots base.weight, base.bias), size-checked: the
+  /// weight, and the [max_seq, out] activation it produces.
   LinearSpec linear(llvm::StringRef base, int64_t in, int64_t out, bool bias,
                     SpecLoc loc) const;
   /// A norm of family `kind` with slots base.<leaf>.

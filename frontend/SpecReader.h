@@ -53,7 +53,7 @@ public:
 
   // Typed values (report a type or range error and return nullopt) ---------
   std::optional<Val<int64_t>> getInt(const Scope &s, llvm::StringRef key,
-                                     int64_t min);
+                                     int64_t min, int64_t max = kMaxSize);
   std::optional<Val<double>> getNumber(const Scope &s, llvm::StringRef key,
                                        bool positive);
   std::optional<Val<bool>> getBool(const Scope &s, llvm::StringRef key);
@@ -69,6 +69,13 @@ public:
   TensorRef weightName(llvm::StringRef slot, std::optional<int64_t> layer,
                        SpecLoc needLoc);
   const Scheme *scheme() const { return schemeInUse; }
+  /// Checks a weight of `shape` (named `what`) against kMaxTensorBytes, at
+  /// `loc`, and counts it in the model's weight bytes.
+  void noteTensor(SpecLoc loc, const llvm::Twine &what,
+                  llvm::ArrayRef<int64_t> shape);
+  /// Checks an activation [max_seq, channels] against kMaxTensorBytes.
+  void noteActivation(SpecLoc loc, const llvm::Twine &what,
+                      int64_t channels);
   TableView modelTable(llvm::StringRef name);
 
 private:
@@ -139,6 +146,9 @@ private:
   };
   llvm::StringMap<NameOverride> overrides;
   llvm::StringSet<> usedSlots;
+  int64_t maxSeq = 0;           // for activation sizes
+  double weightBytes = 0;       // every checked tensor (double: no overflow)
+  std::set<std::string> noted;  // tensors counted once
 };
 
 } // namespace modelc::frontend
