@@ -189,6 +189,7 @@ LogicalResult checkOptions() {
 int compile() {
   DialectRegistry registry;
   modelc::registerAllDialects(registry);
+  modelc::codegen::registerHalideLowerings(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
   // A diagnostic names its spec line; the op it is attached to (for codegen
