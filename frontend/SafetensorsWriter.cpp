@@ -18,8 +18,17 @@ using namespace llvm;
 namespace modelc::frontend {
 namespace {
 
-std::string gib(uint64_t bytes) {
-  return formatv("{0:f1} GiB", double(bytes) / double(1ull << 30)).str();
+/// "572.5 GiB", "781.4 KiB": bytes in the largest unit that keeps them >= 1.
+std::string humanBytes(uint64_t bytes) {
+  const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double v = double(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u ? formatv("{0:f1} {1}", v, units[u]).str()
+           : formatv("{0} bytes", bytes).str();
 }
 
 /// The header text, padded with spaces so the data starts 8-byte aligned;
@@ -79,11 +88,12 @@ mlir::LogicalResult reserve(int fd, StringRef path, uint64_t bytes,
   // A failed fallocate may keep what it got: give it back before measuring.
   (void)::ftruncate(fd, 0);
   err = formatv("cannot reserve {0} bytes ({1}) for '{2}': {3}", bytes,
-                gib(bytes), sys::path::filename(path), std::strerror(e))
+                humanBytes(bytes), sys::path::filename(path), std::strerror(e))
             .str();
-  if (e == ENOSPC || e == EFBIG)
+  if (e == ENOSPC)
     if (auto space = sys::fs::disk_space(sys::path::parent_path(path)))
-      err += formatv(" ({0} free on that filesystem)", gib(space->available))
+      err += formatv(" ({0} free on that filesystem)",
+                     humanBytes(space->available))
                  .str();
   return mlir::failure();
 }

@@ -104,6 +104,9 @@ void installInterruptHandlers() {
     ::sigaction(sig, &sa, nullptr);
   for (int sig : kCrashes)
     ::sigaction(sig, &sa, nullptr);
+  // Past the file size limit (ulimit -f), a write fails with EFBIG and is
+  // reported like any other, rather than killing the compile.
+  ::signal(SIGXFSZ, SIG_IGN);
 }
 
 /// Holds SIGINT, SIGTERM and SIGHUP back while in scope.
