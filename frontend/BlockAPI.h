@@ -181,19 +181,23 @@ class WeightTable;
 class BuildContext {
 public:
   BuildContext(mlir::OpBuilder &b, WeightTable &weights, const ModelSpec &model,
-               std::optional<int64_t> layer)
-      : b(b), model(model), layer(layer), weights(weights) {}
+               std::optional<int64_t> layer, int64_t iteration = 0)
+      : b(b), model(model), layer(layer), iteration(iteration),
+        weights(weights) {}
 
   mlir::OpBuilder &b;
   const ModelSpec &model;
   std::optional<int64_t> layer;
+  /// The pass of the loop this layer application is in (0 outside loops).
+  int64_t iteration;
 
   /// A value that later layers read (ResFormer's value of layer 0, a
   /// DenseFormer history): one slot per key for the whole model, empty
   /// until a layer sets it.
   mlir::Value &carried(llvm::StringRef key);
 
-  /// "layer3.<what>" inside a layer, else `what`.
+  /// "layer3.<what>" inside a layer ("layer3@2.<what>" in pass 2 of a
+  /// loop), else `what`.
   std::string instance(llvm::StringRef what) const;
   mlir::Location loc(llvm::StringRef what, SpecLoc at) const;
   /// The nn.weight of `t` with the given logical shape (transposed: stored
@@ -201,8 +205,12 @@ public:
   mlir::Value weight(const TensorRef &t, bool transposed,
                      llvm::ArrayRef<int64_t> shape, llvm::StringRef what,
                      SpecLoc use);
+  /// x W (+ b); a depth structure may build it instead (per-loop LoRA).
   mlir::Value linear(mlir::Value x, const LinearSpec &l, llvm::StringRef what,
                      SpecLoc at);
+  /// The plain nn.linear, whatever the depth structures say.
+  mlir::Value plainLinear(mlir::Value x, const LinearSpec &l,
+                          llvm::StringRef what, SpecLoc at);
   /// Builds `n` (its family's build) on x.
   mlir::Value norm(mlir::Value x, const NormSpec &n, llvm::StringRef what);
 
@@ -236,12 +244,22 @@ struct NormFamily {
       build;
 };
 
-/// Where the norms and residuals of a layer go (`placement = "<name>"`).
+/// Where the norms and residuals of a layer go (`placement = "<name>"`);
+/// its keys sit in [block] / [[layer]] beside the generic ones.
 struct PlacementFamily {
   std::string name;
   bool finalNorm; // whether the model has a final norm by default
-  std::function<mlir::Value(BuildContext &, mlir::Value, const LayerSpec &)>
-      build;
+  std::vector<KeySpec> keys;
+  std::vector<std::string> slots;
+  Reader<PlacementSpec> read;
+};
+
+/// A depth structure, enabled by its table [depth.<name>].
+struct DepthFamily {
+  std::string name;
+  std::vector<KeySpec> keys;
+  std::vector<std::string> slots;
+  Reader<DepthSpec> read;
 };
 
 /// A position scheme (`[embed] position = "<name>"`) and its [embed] keys.
@@ -272,6 +290,7 @@ void registerMixer(SubLayerFamily family);
 void registerChannel(SubLayerFamily family);
 void registerNorm(NormFamily family);
 void registerPlacement(PlacementFamily family);
+void registerDepth(DepthFamily family);
 void registerPosition(PositionFamily family);
 void registerInput(InputFamily family);
 void registerOutput(OutputFamily family);
@@ -281,6 +300,7 @@ struct Families {
   std::vector<SubLayerFamily> mixers, channels;
   std::vector<NormFamily> norms;
   std::vector<PlacementFamily> placements;
+  std::vector<DepthFamily> depths;
   std::vector<PositionFamily> positions;
   std::vector<InputFamily> inputs;
   std::vector<OutputFamily> outputs;

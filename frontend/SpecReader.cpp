@@ -208,7 +208,8 @@ std::optional<Val<int64_t>> SpecReader::getInt(const Scope &s, StringRef key,
   if (*v > max) {
     error(vl, "'" + key + "' in " + s.where + " is too large: " + Twine(*v) +
                   " (at most " +
-                  (max == kMaxSize ? std::string("2^31 - 1") : std::to_string(max)) +
+                  (max == kMaxSize ? std::string("2^31 - 1")
+                                   : std::to_string(max)) +
                   ")");
     return std::nullopt;
   }
@@ -585,6 +586,11 @@ void SpecReader::checkKeyTables() {
                {"mixer", Kind::StringList, namesOf(f.mixers)},
                {"channel", Kind::StringList, channelNames},
                {"bias", Kind::Bool}};
+  for (const PlacementFamily &p : f.placements)
+    appendUnique(blockKeys, p.keys);
+  depthKeys.clear();
+  for (const DepthFamily &d : f.depths)
+    depthKeys[d.name] = d.keys;
   subLayerKeys.clear();
   for (const auto *list : {&f.mixers, &f.channels})
     for (const SubLayerFamily &x : *list) {
@@ -818,9 +824,14 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
   auto placeV = bv.getString("placement");
   std::string place = placeV ? placeV->value : "pre";
   for (const PlacementFamily &p : f.placements)
-    if (p.name == place)
-      layer.placement = &p;
-  layer.placementLoc = placeV ? placeV->keyLoc : bv.loc();
+    if (p.name == place) {
+      ReadContext rc(*this, spec, i, bv, bv);
+      layer.placement = p.read(rc);
+      if (layer.placement) {
+        layer.placement->family = p.name;
+        layer.placement->loc = placeV ? placeV->keyLoc : bv.loc();
+      }
+    }
   auto normV = bv.getString("norm");
   auto epsV = bv.getFloat("norm_eps");
   std::string normKind = normV ? normV->value : "layernorm";
@@ -853,6 +864,62 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
     ReadContext rc(*this, spec, i, bv, bv);
     layer.channelNorm = rc.norm("layer.mlp_norm", normKind, eps, normLoc);
     layer.channel = read(f.channels, channel->value);
+  }
+}
+
+void SpecReader::checkPlacementKeys(const ModelSpec &spec) {
+  const Families &f = families();
+  // A placement key set where no layer's placement reads it is a mistake
+  // ("'layer_scale' in [block] only applies with placement = ...").
+  auto reads = [&](const LayerSpec &l, const std::string &key) {
+    for (const PlacementFamily &p : f.placements)
+      if (l.placement && p.name == l.placement->family && findKey(p.keys, key))
+        return true;
+    return false;
+  };
+  auto check = [&](const Scope &s, const std::vector<int64_t> &layers) {
+    if (!s.table)
+      return;
+    for (const PlacementFamily &p : f.placements)
+      for (const KeySpec &k : p.keys) {
+        if (!s.table->contains(k.key) || llvm::any_of(layers, [&](int64_t i) {
+              return reads(spec.layers[i], k.key);
+            }))
+          continue;
+        std::vector<std::string> users;
+        for (const PlacementFamily &g : f.placements)
+          if (findKey(g.keys, k.key))
+            users.push_back("\"" + g.name + "\"");
+        error(keyLoc(s, k.key),
+              "'" + k.key + "' in " + s.where +
+                  " only applies with placement = " + join(users, " or "));
+      }
+  };
+  std::vector<int64_t> all;
+  for (int64_t i = 0; i < numLayers; ++i)
+    all.push_back(i);
+  check(block, all);
+  for (unsigned si = 0; si < layerScopes.size(); ++si) {
+    std::vector<int64_t> covered;
+    for (int64_t i = 0; i < numLayers; ++i)
+      if (llvm::is_contained(layerUses[i], si))
+        covered.push_back(i);
+    check(layerScopes[si].table, covered);
+  }
+}
+
+void SpecReader::readDepth(ModelSpec &spec) {
+  for (const DepthFamily &d : families().depths) {
+    auto it = depthTables.find(d.name);
+    if (it == depthTables.end())
+      continue;
+    TableView view(this, {&it->second}, &depthKeys[d.name], it->second.loc);
+    ReadContext rc(*this, spec, std::nullopt, view, modelTable("block"));
+    if (std::unique_ptr<DepthSpec> s = d.read(rc)) {
+      s->family = d.name;
+      s->loc = it->second.loc;
+      spec.depth.push_back(std::move(s));
+    }
   }
 }
 
@@ -934,8 +1001,9 @@ FailureOr<ModelSpec> SpecReader::read() {
   // Pass 1: every table on its own.
   checkKeyTables();
   const std::vector<KeySpec> rootKeys = {
-      {"model", Kind::Table}, {"embed", Kind::Table}, {"block", Kind::Table},
-      {"layer", Kind::Table}, {"head", Kind::Table},  {"weights", Kind::Table}};
+      {"model", Kind::Table},  {"embed", Kind::Table}, {"block", Kind::Table},
+      {"layer", Kind::Table},  {"depth", Kind::Table}, {"head", Kind::Table},
+      {"weights", Kind::Table}};
   checkTable(root, rootKeys, "the spec");
   auto scope = [&](const char *key, const char *where) {
     Scope s;
@@ -951,6 +1019,7 @@ FailureOr<ModelSpec> SpecReader::read() {
   block = scope("block", "[block]");
   head = scope("head", "[head]");
   weights = scope("weights", "[weights]");
+  depth = scope("depth", "[depth]");
   if (model.table)
     checkTable(*model.table, modelKeys, "[model]");
   else
@@ -964,6 +1033,18 @@ FailureOr<ModelSpec> SpecReader::read() {
   }
   if (head.table)
     checkTable(*head.table, headKeys, "[head]");
+  if (depth.table) {
+    std::vector<KeySpec> tables;
+    for (auto &[name, keys] : depthKeys)
+      tables.push_back({name, Kind::Table});
+    checkTable(*depth.table, tables, "[depth]");
+    for (auto &[name, keys] : depthKeys)
+      if (const toml::table *t = depth.table->get_as<toml::table>(name)) {
+        depthTables[name] =
+            Scope{t, "[depth." + name + "]", locOf(t->source())};
+        checkTable(*t, keys, depthTables[name].where);
+      }
+  }
   if (weights.table)
     checkTable(*weights.table,
                {{"scheme", Kind::String},
@@ -981,15 +1062,19 @@ FailureOr<ModelSpec> SpecReader::read() {
     spec.layers.resize(numLayers);
     for (int64_t i = 0; i < numLayers; ++i)
       readLayer(spec, i);
+    checkPlacementKeys(spec);
   }
+  readDepth(spec);
   readTail(spec);
 
   // The weights must fit the machine (they are mmap'ed at run time).
   double memory = physicalMemory();
   if (memory > 0 && weightBytes > memory)
-    error(firstKnown({model.loc}),
-          "the model's weights need " + gib(weightBytes) + ", more than this "
-          "machine's " + gib(memory) + " of memory");
+    error(firstKnown({model.loc}), "the model's weights need " +
+                                       gib(weightBytes) +
+                                       ", more than this "
+                                       "machine's " +
+                                       gib(memory) + " of memory");
 
   // Only meaningful when the whole model resolved.
   if (!numErrors) {

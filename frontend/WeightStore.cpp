@@ -251,6 +251,7 @@ StoredTensor WeightStore::tensor(StringRef name,
                          "' was not checked against the module");
     const char *base = data->const_data();
     t.file = base + 8 + support::endian::read64le(base) + info->begin;
+    t.mapped = true;
     return t;
   }
   auto it = inits.find(name);
@@ -283,9 +284,9 @@ void WeightStore::emitNonFinite(ArrayRef<NonFinite> found) const {
   SortedDiags diags;
   for (const NonFinite &f : found) {
     auto it = uses.find(f.name);
-    if (it == uses.end())
+    if (!f.loc && it == uses.end())
       report_fatal_error(Twine("weight '") + f.name + "' was not checked");
-    const Use &use = it->second;
+    const Use use = f.loc ? Use{*f.loc, f.what, f.shape} : it->second;
     std::vector<int64_t> at(use.shape.size());
     int64_t index = f.index, total = 1;
     for (size_t d = at.size(); d-- > 0;) {
@@ -361,8 +362,47 @@ void StoredTensor::readBlock(int64_t r0, int64_t nr, int64_t c0, int64_t nc,
   }
 }
 
+StoredTensor StoredTensor::inMemory(std::vector<int64_t> shape,
+                                    std::vector<float> values, bool fromFile) {
+  StoredTensor t;
+  t.dims = std::move(shape);
+  t.count = int64_t(values.size());
+  t.owned = std::make_shared<const std::vector<float>>(std::move(values));
+  t.file = reinterpret_cast<const char *>(t.owned->data());
+  t.checkable = fromFile;
+  return t;
+}
+
+std::vector<float>
+WeightStore::materialize(StringRef name, bool transposed,
+                         ArrayRef<int64_t> logicalShape) const {
+  std::vector<int64_t> stored(logicalShape.begin(), logicalShape.end());
+  if (transposed)
+    std::reverse(stored.begin(), stored.end());
+  StoredTensor t = tensor(name, stored);
+  std::vector<float> out(t.elements());
+  if (!transposed) {
+    std::vector<float> scratch;
+    const float *p = t.read(0, t.elements(), scratch);
+    std::copy(p, p + t.elements(), out.begin());
+    return out;
+  }
+  if (stored.size() != 2)
+    report_fatal_error("materialize: only a matrix can be transposed");
+  // Logical [rows, cols] is stored [cols, rows]: one stored row at a time.
+  int64_t rows = stored[1], cols = stored[0];
+  std::vector<float> line(rows);
+  for (int64_t c = 0; c < cols; ++c) {
+    t.readBlock(c, 1, 0, rows, line.data());
+    for (int64_t r = 0; r < rows; ++r)
+      out[r * cols + c] = line[r];
+  }
+  t.release(0, t.elements());
+  return out;
+}
+
 void StoredTensor::release(int64_t begin, int64_t n) const {
-  if (!file || n <= 0)
+  if (!mapped || n <= 0)
     return;
   static const uintptr_t page = ::sysconf(_SC_PAGESIZE);
   uintptr_t from = reinterpret_cast<uintptr_t>(file + begin * sizeof(float));

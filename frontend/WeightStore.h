@@ -26,10 +26,15 @@ namespace modelc::frontend {
 /// that it is never copied whole. Cheap to copy; valid while its store is.
 class StoredTensor {
 public:
+  /// A tensor computed in memory (a weight expression's value); `fromFile`:
+  /// computed from checkpoint tensors, so it may hold NaN or Inf.
+  static StoredTensor inMemory(std::vector<int64_t> shape,
+                               std::vector<float> values, bool fromFile);
+
   llvm::ArrayRef<int64_t> shape() const { return dims; }
   int64_t elements() const { return count; }
   /// Whether it can hold NaN or Inf (a checkpoint's can; synthetic ones not).
-  bool fromFile() const { return file != nullptr; }
+  bool fromFile() const { return file != nullptr && checkable; }
 
   /// Elements [begin, begin + n) in stored order: a pointer into the mapped
   /// checkpoint where it is float-aligned, else filled into `scratch`.
@@ -51,8 +56,11 @@ private:
 
   std::vector<int64_t> dims;
   int64_t count = 0;
-  const char *file = nullptr; // first byte in the mapped checkpoint
-  uint64_t rngState = 0;      // synthetic: (seed, name, shape) mixed
+  const char *file = nullptr; // first byte: in the checkpoint, or in `owned`
+  bool mapped = false;        // `file` points into the mapped checkpoint
+  bool checkable = true;      // in memory: computed from checkpoint tensors
+  std::shared_ptr<const std::vector<float>> owned; // in memory
+  uint64_t rngState = 0; // synthetic: (seed, name, shape) mixed
   Init init = Init::Matrix;
 };
 
@@ -85,7 +93,18 @@ public:
     int64_t index;
     float value;
     int64_t count;
+    // Not a checkpoint tensor (a weight expression's value): where and what
+    // it is, and its shape.
+    std::optional<mlir::Location> loc;
+    std::string what;
+    std::vector<int64_t> shape;
   };
+  /// The tensor as an nn.weight op sees it (transpose applied), row-major,
+  /// copied whole: for the operands of weight expressions (WeightEval.h);
+  /// the weights themselves are streamed through tensor().
+  std::vector<float> materialize(llvm::StringRef name, bool transposed,
+                                 llvm::ArrayRef<int64_t> logicalShape) const;
+
   /// Reports each at the location of the first op that uses its tensor,
   /// sorted by spec position like check()'s errors.
   void emitNonFinite(llvm::ArrayRef<NonFinite> found) const;

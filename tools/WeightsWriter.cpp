@@ -2,7 +2,9 @@
 #include "tools/WeightsWriter.h"
 
 #include "codegen/GemmLayout.h"
+#include "dialect/NNOps.h"
 #include "frontend/SafetensorsWriter.h"
+#include "frontend/WeightEval.h"
 #include "frontend/Xxh64.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -28,6 +30,7 @@
 
 using modelc::codegen::WeightPlanEntry;
 using modelc::frontend::StoredTensor;
+using namespace mlir;
 
 namespace modelc {
 namespace {
@@ -54,7 +57,12 @@ struct Job {
     Copy,      // the stored tensor as it is: unit = element
   } kind;
   const WeightPlanEntry *entry;
+  // An nn.weight's stored tensor; for a weight expression, its value,
+  // computed when its first piece is made and dropped after its last.
   StoredTensor src;
+  bool outIn = false; // src is the [out, in] transpose of the logical matrix
+  mlir::Operation *expr = nullptr; // the weight expression, if one
+  std::shared_ptr<std::once_flag> evaluated;
   int64_t K = 0, N = 0, pw = 0; // Panels
   int64_t rows = 0, cols = 0;   // Transpose
   int64_t units = 0, unitFloats = 1;
@@ -63,12 +71,22 @@ struct Job {
 Job makeJob(const frontend::WeightStore &store, const WeightPlanEntry &e) {
   Job j;
   j.entry = &e;
-  std::vector<int64_t> stored = e.shape;
-  if (e.transposed)
-    std::reverse(stored.begin(), stored.end());
-  j.src = store.tensor(e.source, stored);
+  int64_t elements = 1;
+  for (int64_t d : e.shape)
+    elements *= d;
+  Operation *def = e.value ? e.value.getDefiningOp() : nullptr;
+  if (def && !isa<nn::WeightOp>(def)) {
+    j.expr = def;
+    j.evaluated = std::make_shared<std::once_flag>();
+  } else {
+    std::vector<int64_t> stored = e.shape;
+    if (e.transposed)
+      std::reverse(stored.begin(), stored.end());
+    j.src = store.tensor(e.source, stored);
+    j.outIn = e.transposed;
+  }
   bool matrix = e.shape.size() == 2;
-  if (e.transposed && !matrix)
+  if (j.outIn && !matrix)
     llvm::report_fatal_error("weight plan: only a matrix can be transposed");
   if (matrix && e.isGemmWeight && e.layout.panelWidth > 0) {
     j.kind = Job::Panels;
@@ -77,7 +95,7 @@ Job makeJob(const frontend::WeightStore &store, const WeightPlanEntry &e) {
     j.pw = e.layout.panelWidth;
     j.units = (j.N + j.pw - 1) / j.pw;
     j.unitFloats = j.K * j.pw;
-  } else if (e.transposed) {
+  } else if (j.outIn) {
     j.kind = Job::Transpose;
     j.rows = e.shape[0];
     j.cols = e.shape[1];
@@ -85,12 +103,22 @@ Job makeJob(const frontend::WeightStore &store, const WeightPlanEntry &e) {
     j.unitFloats = j.cols;
   } else {
     j.kind = Job::Copy;
-    j.units = j.src.elements();
+    j.units = elements;
   }
   if (uint64_t(j.units * j.unitFloats) != codegen::weightFileElems(e))
     llvm::report_fatal_error(llvm::Twine("weight plan: '") + e.fileName +
                              "' does not have the size of its layout");
   return j;
+}
+
+/// A weight expression's value, as a tensor in memory. Evaluations take
+/// turns: they read the IR, and they are few and large.
+StoredTensor evaluate(frontend::WeightStore &store, const Job &j) {
+  static std::mutex one;
+  std::lock_guard<std::mutex> lock(one);
+  return StoredTensor::inMemory(
+      j.entry->shape, frontend::materializeWeight(store, j.entry->value),
+      !store.isSynthetic());
 }
 
 /// Units [first, last) of one job, and the buffers a producer made them in.
@@ -109,7 +137,10 @@ struct Slot {
   size_t readyFor = SIZE_MAX; // the piece whose results these are
 };
 
-void produce(const Job &j, const Piece &p, bool check, Slot &s) {
+void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
+             Slot &s) {
+  if (j.expr)
+    std::call_once(*j.evaluated, [&] { j.src = evaluate(store, j); });
   const StoredTensor &src = j.src;
   s.nonFinite = false;
   s.srcCount = 0;
@@ -122,7 +153,7 @@ void produce(const Job &j, const Piece &p, bool check, Slot &s) {
       // Panel p of the layout is the packing of columns [n0, n0 + nn) alone
       // (codegen/GemmLayout.h: wPacked(i, k, p) = W[k][p * width + i]).
       const float *block;
-      if (j.entry->transposed) { // stored [N, K]: the panel's rows
+      if (j.outIn) { // stored [N, K]: the panel's rows
         block = src.read(n0 * j.K, nn * j.K, s.scratch);
       } else { // stored [K, N]: a column strip
         s.scratch.resize(j.K * nn);
@@ -130,10 +161,10 @@ void produce(const Job &j, const Piece &p, bool check, Slot &s) {
         block = s.scratch.data();
       }
       s.nonFinite |= check && anyNonFinite(block, nn * j.K);
-      codegen::packGemmWeight(block, j.entry->transposed, (int)j.K, (int)nn,
+      codegen::packGemmWeight(block, j.outIn, (int)j.K, (int)nn,
                               j.entry->layout, dst);
     }
-    if (j.entry->transposed) {
+    if (j.outIn) {
       s.srcBegin = p.first * j.pw * j.K;
       s.srcCount = std::min(p.last * j.pw, j.N) * j.K - s.srcBegin;
     }
@@ -345,7 +376,54 @@ bool reuse(const std::string &previous, llvm::StringRef record,
   return true;
 }
 
-mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
+/// Every NaN/Inf of bad job `j`: the checkpoint tensors it is made of (for a
+/// weight expression, its nn.weight operands that hold some), else its own.
+void findNonFinite(frontend::WeightStore &store, const Job &j,
+                   std::vector<frontend::WeightStore::NonFinite> &found) {
+  using NonFinite = frontend::WeightStore::NonFinite;
+  if (!j.expr) {
+    NonFinite f{j.entry->source, -1, 0, 0};
+    locateNonFinite(j.src, f.index, f.value, f.count);
+    found.push_back(f);
+    return;
+  }
+  size_t before = found.size();
+  std::vector<Value> work(j.expr->getOperands().begin(),
+                          j.expr->getOperands().end());
+  std::set<std::string> seen;
+  while (!work.empty()) {
+    Value v = work.back();
+    work.pop_back();
+    Operation *def = v.getDefiningOp();
+    if (auto w = dyn_cast_or_null<nn::WeightOp>(def)) {
+      std::vector<int64_t> stored(
+          cast<RankedTensorType>(w.getType()).getShape());
+      if (w.getTransposed())
+        std::reverse(stored.begin(), stored.end());
+      NonFinite f{w.getName().str(), -1, 0, 0};
+      if (seen.insert(f.name).second) {
+        locateNonFinite(store.tensor(f.name, stored), f.index, f.value,
+                        f.count);
+        if (f.count)
+          found.push_back(f);
+      }
+    } else if (def) {
+      work.insert(work.end(), def->getOperands().begin(),
+                  def->getOperands().end());
+    }
+  }
+  if (found.size() > before)
+    return;
+  // Finite operands, a non-finite result: the expression overflowed.
+  NonFinite f{j.entry->source, -1, 0, 0};
+  locateNonFinite(evaluate(store, j), f.index, f.value, f.count);
+  f.loc = j.expr->getLoc();
+  f.what = "weight expression " + j.entry->source + " (from finite weights)";
+  f.shape = j.entry->shape;
+  found.push_back(f);
+}
+
+mlir::LogicalResult writeWeights(frontend::WeightStore &store,
                                  llvm::ArrayRef<WeightPlanEntry> plan,
                                  llvm::StringRef path,
                                  const WeightsWriteOptions &options,
@@ -366,13 +444,13 @@ mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
   bool check = !options.allowNonFinite;
   std::set<unsigned> bad; // jobs with NaN/Inf: nothing is written after one
   {
-    Pipeline pipeline(pieces.size(), std::max(1u, options.threads),
-                      [&](size_t i, Slot &s) {
-                        produce(jobs[pieces[i].job], pieces[i], check, s);
-                      });
+    Pipeline pipeline(
+        pieces.size(), std::max(1u, options.threads), [&](size_t i, Slot &s) {
+          produce(store, jobs[pieces[i].job], pieces[i], check, s);
+        });
     for (size_t i = 0; i < pieces.size(); ++i) {
       const Piece &p = pieces[i];
-      const Job &j = jobs[p.job];
+      Job &j = jobs[p.job];
       Slot &s = pipeline.get(i);
       if (s.nonFinite)
         bad.insert(p.job);
@@ -381,8 +459,11 @@ mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
       // writer hash as it goes.
       bool ok = !bad.empty() || succeeded(writer->write(s.data, s.count, err));
       j.src.release(s.srcBegin, s.srcCount);
-      if (p.lastOfJob)
+      if (p.lastOfJob) {
         j.src.release(0, j.src.elements());
+        if (j.expr)
+          j.src = StoredTensor(); // no worker uses it any more
+      }
       pipeline.done(i);
       if (!ok) {
         llvm::errs() << "modelc: error: " << err << "\n";
@@ -393,14 +474,14 @@ mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
   if (!bad.empty()) {
     std::vector<frontend::WeightStore::NonFinite> found;
     std::set<std::string> reported; // one source may feed two plan entries
-    for (unsigned b : bad) {
-      const Job &j = jobs[b];
-      if (!reported.insert(j.entry->source).second)
-        continue;
-      frontend::WeightStore::NonFinite f{j.entry->source, -1, 0, 0};
-      locateNonFinite(j.src, f.index, f.value, f.count);
-      found.push_back(f);
-    }
+    for (unsigned b : bad)
+      if (reported.insert(jobs[b].entry->source).second)
+        findNonFinite(store, jobs[b], found);
+    // Two expressions of one bad operand report it once.
+    std::set<std::string> names;
+    llvm::erase_if(found, [&](const frontend::WeightStore::NonFinite &f) {
+      return !names.insert(f.name).second;
+    });
     store.emitNonFinite(found);
     llvm::errs() << "modelc: note: --allow-nonfinite-weights compiles them "
                     "as they are\n";
@@ -417,7 +498,7 @@ mlir::LogicalResult writeWeights(const frontend::WeightStore &store,
 
 } // namespace
 
-mlir::LogicalResult emitWeights(const frontend::WeightStore &store,
+mlir::LogicalResult emitWeights(frontend::WeightStore &store,
                                 llvm::ArrayRef<WeightPlanEntry> plan,
                                 OutputFolder &folder, llvm::StringRef fileName,
                                 const WeightsWriteOptions &options,

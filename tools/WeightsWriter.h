@@ -34,7 +34,7 @@ struct WeightsWriteOptions {
 /// once, at the spec location of its first use, with its first bad index);
 /// I/O problems are printed. On failure the staged file may be partial: the
 /// folder discards it.
-mlir::LogicalResult emitWeights(const frontend::WeightStore &store,
+mlir::LogicalResult emitWeights(frontend::WeightStore &store,
                                 llvm::ArrayRef<codegen::WeightPlanEntry> plan,
                                 OutputFolder &folder, llvm::StringRef fileName,
                                 const WeightsWriteOptions &options,
