@@ -54,4 +54,18 @@ Expr activation(nn::Activation kind, Expr x) {
   return x;
 }
 
+AngleTables angleTables(const std::string &name,
+                        const std::vector<double> &freq) {
+  int n = (int)freq.size();
+  Buffer<float> inv(n, name + "_inv_freq");
+  for (int i = 0; i < n; ++i)
+    inv(i) = (float)freq[i];
+  Var i("i"), pos("pos");
+  AngleTables t{Func(name + "_sin"), Func(name + "_cos")};
+  Expr ang = cast<float>(pos) * inv(clamp(i, 0, n - 1));
+  t.sin(i, pos) = sin(ang);
+  t.cos(i, pos) = cos(ang);
+  return t;
+}
+
 } // namespace modelc::codegen

@@ -12,6 +12,9 @@
 
 #include <Halide.h>
 
+#include <string>
+#include <vector>
+
 namespace modelc::codegen {
 
 /// e^x (Cephes: Cody-Waite range reduction + a degree-6 polynomial).
@@ -22,6 +25,15 @@ Halide::Expr erff32(Halide::Expr x);
 Halide::Expr sigmoidf32(Halide::Expr x);
 /// The element-wise activation `kind` of x (nn.activation).
 Halide::Expr activation(nn::Activation kind, Halide::Expr x);
+
+/// sin and cos of position * freq[i] as tables over (i, position): the
+/// angles of RoPE and of sinusoidal positions. The frequencies are rounded
+/// to float (as the oracle computes them: in double, then float).
+struct AngleTables {
+  Halide::Func sin, cos;
+};
+AngleTables angleTables(const std::string &name,
+                        const std::vector<double> &freq);
 
 } // namespace modelc::codegen
 

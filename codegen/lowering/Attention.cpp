@@ -30,15 +30,11 @@ struct RopeLowering
     int hd = (int)(C / heads), rd = (int)op.getRotated(), half = rd / 2;
     double theta = op.getTheta().convertToDouble();
     std::string nm = ctx.name();
-    // inv_freq as the oracle computes it: in double, rounded to float.
-    Buffer<float> inv(half, nm + "_inv_freq");
+    std::vector<double> freq;
     for (int p = 0; p < half; ++p)
-      inv(p) = (float)std::pow(theta, -2.0 * p / rd);
-    Var p("p"), sv("sp");
-    Func cosT(nm + "_cos"), sinT(nm + "_sin");
-    Expr ang = cast<float>(sv) * inv(clamp(p, 0, half - 1));
-    cosT(p, sv) = cos(ang);
-    sinT(p, sv) = sin(ang);
+      freq.push_back(std::pow(theta, -2.0 * p / rd));
+    AngleTables tables = angleTables(nm, freq);
+    Func cosT = tables.cos, sinT = tables.sin;
     ctx.addRoot(cosT);
     ctx.addRoot(sinT);
     bool interleaved = op.getStyle() == nn::RopeStyle::interleaved;
@@ -136,9 +132,7 @@ private:
 
   /// Key kk of block kb.
   Expr key(Expr block, Expr inBlock) const { return block * Kb + inBlock; }
-  std::vector<Var> blockArgs() const {
-    return {A.q, A.kk, A.kb, A.h, A.bb};
-  }
+  std::vector<Var> blockArgs() const { return {A.q, A.kk, A.kb, A.h, A.bb}; }
   std::vector<Var> memArgs() const { return {A.q, A.kk, A.h, A.bb}; }
 
   /// Whether query q sees key k of the sequence.
@@ -298,7 +292,7 @@ private:
   void defineBlockStatistics(AttentionBlockStages &P, const std::string &sfx) {
     const Var &q = A.q, &kk = A.kk, &kb = A.kb, &h = A.h, &bb = A.bb;
     Func s = scoresOf(P);
-        P.rkMax = RDom(0, Kb, nm + sfx + "_kmax");
+    P.rkMax = RDom(0, Kb, nm + sfx + "_kmax");
     P.max = Func(nm + sfx + "_max");
     P.max(q, kb, h, bb) = lowest();
     P.max(q, kb, h, bb) =
@@ -332,8 +326,7 @@ private:
     A.memMax = Func(nm + "_mem_max");
     A.memMax(q, h, bb) = lowest();
     A.memMax(q, h, bb) =
-        max(A.memMax(q, h, bb),
-            statistic(s(q, A.memMaxSlots.x, h, bb)));
+        max(A.memMax(q, h, bb), statistic(s(q, A.memMaxSlots.x, h, bb)));
     A.memExp = Func(nm + "_mem_exp");
     A.memExp(memArgs()) = relative(s(memArgs()), A.memMax(q, h, bb));
     A.memSumSlots = RDom(0, slots, nm + "_msum");
@@ -357,13 +350,12 @@ private:
     P.rkPv = RDom(0, Kb, nm + "_kpv");
     P.pv = Func(nm + "_b_pv");
     P.pv(j, q, A.kb, h, bb) = 0.0f;
-    P.pv(j, q, A.kb, h, bb) += P.exp(q, P.rkPv.x, A.kb, h, bb) *
-                                     value(j, key(A.kb, P.rkPv.x));
+    P.pv(j, q, A.kb, h, bb) +=
+        P.exp(q, P.rkPv.x, A.kb, h, bb) * value(j, key(A.kb, P.rkPv.x));
     A.acc = Func(nm + "_state");
     if (slots > 0)
       A.acc(j, q, qt, h, bb) =
-          Tuple(A.memPv(j, q, h, bb), A.memMax(q, h, bb),
-                A.memSum(q, h, bb));
+          Tuple(A.memPv(j, q, h, bb), A.memMax(q, h, bb), A.memSum(q, h, bb));
     else
       A.acc(j, q, qt, h, bb) = Tuple(0.0f, lowest(), 0.0f);
     A.blocks2 = RDom(0, numBlocks(), nm + "_blocks");
@@ -382,8 +374,7 @@ private:
     const Var &q = A.q, &qt = A.qt, &h = A.h, &bb = A.bb;
     A.stats = Func(nm + "_stats");
     if (slots > 0)
-      A.stats(q, qt, h, bb) =
-          Tuple(A.memMax(q, h, bb), A.memSum(q, h, bb));
+      A.stats(q, qt, h, bb) = Tuple(A.memMax(q, h, bb), A.memSum(q, h, bb));
     else
       A.stats(q, qt, h, bb) = Tuple(lowest(), 0.0f);
     A.blocks1 = RDom(0, numBlocks(), nm + "_blocks1");
@@ -429,15 +420,13 @@ private:
     if (slots > 0) {
       Func w = A.talking ? A.memMixedProb : A.memProb;
       RDom rm(0, slots, nm + "_mpv");
-      A.acc(j, q, qt, h, bb) +=
-          w(q, rm.x, h, bb) * memV(kvh * d + j, rm.x);
+      A.acc(j, q, qt, h, bb) += w(q, rm.x, h, bb) * memV(kvh * d + j, rm.x);
     }
     Func w = A.talking ? P.mixedProb : P.prob;
     A.blocks2 = RDom(0, Kb, 0, numBlocks(), nm + "_keys");
     boundBlocks(A.blocks2, A.blocks2.y);
     Expr k = A.blocks2.x, b = A.blocks2.y;
-    A.acc(j, q, qt, h, bb) +=
-        w(q, k, b, h, bb) * value(j, key(b, k));
+    A.acc(j, q, qt, h, bb) += w(q, k, b, h, bb) * value(j, key(b, k));
   }
 
   void defineOutput() {

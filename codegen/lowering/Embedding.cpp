@@ -1,4 +1,5 @@
 //===- Embedding.cpp - Halide lowering of embeddings and positions --------===//
+#include "codegen/Math.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
@@ -66,28 +67,24 @@ struct AddSinusoidalLowering
     int C = (int)dimOf(op.getInput(), 2), half = C / 2;
     bool concat = op.getLayout() == nn::SinusoidalLayout::concat;
     std::string nm = ctx.name();
-    // The frequencies as the oracle computes them: in double, rounded to
-    // float; one sine and one cosine per frequency and position, per call.
-    Buffer<float> inv(half, nm + "_inv_freq");
+    // One sine and one cosine per frequency and position, per call.
+    std::vector<double> freq;
     for (int i = 0; i < half; ++i)
-      inv(i) = concat ? (float)std::exp(-i * std::log(10000.0) /
-                                        std::max(half - 1, 1))
-                      : (float)std::pow(10000.0, -2.0 * i / C);
-    Var i("i"), sv("sp");
-    Func sinT(nm + "_sin"), cosT(nm + "_cos");
-    Expr ang = cast<float>(sv) * inv(clamp(i, 0, half - 1));
-    sinT(i, sv) = sin(ang);
-    cosT(i, sv) = cos(ang);
+      freq.push_back(
+          concat ? std::exp(-i * std::log(10000.0) / std::max(half - 1, 1))
+                 : std::pow(10000.0, -2.0 * i / C));
+    AngleTables tables = angleTables(nm, freq);
+    Func sinT = tables.sin, cosT = tables.cos;
     ctx.addRoot(sinT);
     ctx.addRoot(cosT);
-    ctx.define(op.getResult(),
-               ctx.def(nm + "_sinusoidal", [&](Expr c,
-                                               const std::vector<Expr> &t) {
-                 Expr freq = concat ? c % half : c / 2;
-                 Expr isCos = concat ? c >= half : (c % 2) == 1;
-                 Expr pe = select(isCos, cosT(freq, t[0]), sinT(freq, t[0]));
-                 return LoweringContext::at(x, c, t) + pe;
-               }));
+    ctx.define(
+        op.getResult(),
+        ctx.def(nm + "_sinusoidal", [&](Expr c, const std::vector<Expr> &t) {
+          Expr freq = concat ? c % half : c / 2;
+          Expr isCos = concat ? c >= half : (c % 2) == 1;
+          Expr pe = select(isCos, cosT(freq, t[0]), sinT(freq, t[0]));
+          return LoweringContext::at(x, c, t) + pe;
+        }));
     return mlir::success();
   }
 };

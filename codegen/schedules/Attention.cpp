@@ -20,13 +20,13 @@ std::vector<Func> defined(std::initializer_list<Func> fs) {
 }
 
 std::vector<Func> blockFuncs(const AttentionBlockStages &P) {
-  return defined({P.raw, P.mixed, P.max, P.exp, P.sum, P.prob, P.mixedProb,
-                  P.pv});
+  return defined(
+      {P.raw, P.mixed, P.max, P.exp, P.sum, P.prob, P.mixedProb, P.pv});
 }
 
 std::vector<Func> memoryFuncs(const AttentionStages &A) {
-  return defined({A.memRaw, A.memMixed, A.memMax, A.memExp, A.memSum,
-                  A.memProb, A.memMixedProb, A.memPv});
+  return defined({A.memRaw, A.memMixed, A.memMax, A.memExp, A.memSum, A.memProb,
+                  A.memMixedProb, A.memPv});
 }
 
 } // namespace

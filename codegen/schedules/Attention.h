@@ -47,8 +47,8 @@ struct AttentionStages : OpStages {
   Halide::Func qs, kh, vh;
   /// Memory slots: scores, mixed scores, their max, exponentials and sum,
   /// normalized probabilities (second pass), mixed, and their P V (online).
-  Halide::Func memRaw, memMixed, memMax, memExp, memSum, memProb,
-      memMixedProb, memPv;
+  Halide::Func memRaw, memMixed, memMax, memExp, memSum, memProb, memMixedProb,
+      memPv;
   Halide::RDom memMaxSlots, memSumSlots;
   /// Two-pass: the first pass's blocks and the row statistics (max, sum);
   /// the second pass's blocks. Online: only `pass2`.

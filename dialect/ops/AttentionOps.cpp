@@ -55,9 +55,9 @@ LogicalResult verifyMatrix(AttentionOp op, Value m, int64_t rows, int64_t cols,
                            StringRef what) {
   auto shape = rankedType(m).getShape();
   if ((rows >= 0 && shape[0] != rows) || shape[1] != cols)
-    return op.emitOpError(what) << " must be [" << (rows >= 0 ? rows : shape[0])
-                                << ", " << cols << "], got [" << shape[0]
-                                << ", " << shape[1] << "]";
+    return op.emitOpError(what)
+           << " must be [" << (rows >= 0 ? rows : shape[0]) << ", " << cols
+           << "], got [" << shape[0] << ", " << shape[1] << "]";
   return success();
 }
 
@@ -89,21 +89,21 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("memory needs both keys and values");
   if (getMemoryKey()) {
     int64_t slots = rankedType(getMemoryKey()).getDimSize(0);
-    if (failed(verifyMatrix(*this, getMemoryKey(), -1, kvWidth,
-                            "memory keys")) ||
+    if (failed(
+            verifyMatrix(*this, getMemoryKey(), -1, kvWidth, "memory keys")) ||
         failed(verifyMatrix(*this, getMemoryValue(), slots, kvWidth,
                             "memory values")))
       return failure();
   }
   if (!getTalkPre() != !getTalkPost())
     return emitOpError("talking heads need both mixing matrices");
-  if (getTalkPre() &&
-      (failed(verifyMatrix(*this, getTalkPre(), heads, heads,
-                           "talking-heads pre-softmax mix")) ||
-       failed(verifyMatrix(*this, getTalkPost(), heads, heads,
-                           "talking-heads post-softmax mix"))))
+  if (getTalkPre() && (failed(verifyMatrix(*this, getTalkPre(), heads, heads,
+                                           "talking-heads pre-softmax mix")) ||
+                       failed(verifyMatrix(*this, getTalkPost(), heads, heads,
+                                           "talking-heads post-softmax mix"))))
     return failure();
-  if (auto slopes = getAlibiSlopes(); slopes && (int64_t)slopes->size() != heads)
+  if (auto slopes = getAlibiSlopes();
+      slopes && (int64_t)slopes->size() != heads)
     return emitOpError("alibi_slopes needs ")
            << heads << " slopes (one per head), got " << slopes->size();
   if (auto clip = getClip()) {

@@ -95,7 +95,8 @@ public:
         ctx.loc("attn", loc), qv, kv, vv, mk, mv, pre, post,
         first ? first : Value(), heads, kvHeads, causal,
         APFloat(static_cast<float>(scale)), i64(window), i64(blockSize), slopes,
-        pair(clip), i64(power), first ? pair(valueLambda) : DenseF32ArrayAttr());
+        pair(clip), i64(power),
+        first ? pair(valueLambda) : DenseF32ArrayAttr());
     return ctx.linear(out, o, "attn.o", loc);
   }
 };
@@ -112,8 +113,8 @@ void onlyWith(const ReadContext &ctx, StringRef key, bool applies,
 /// The first attention layer before the one being read, if any.
 const Attention *firstAttention(const ReadContext &ctx) {
   for (int64_t i = 0; i < *ctx.layer; ++i)
-    if (auto *a = dynamic_cast<const Attention *>(
-            ctx.model.layers[i].mixer.get()))
+    if (auto *a =
+            dynamic_cast<const Attention *>(ctx.model.layers[i].mixer.get()))
       return a;
   return nullptr;
 }
@@ -174,8 +175,9 @@ bool readSoftmax(const ReadContext &ctx, Attention &a) {
     auto p = t.getInt("power");
     a.power = p ? p->value : 2;
     if (p && p->value % 2 != 0) {
-      ctx.error(p->valueLoc, "power = " + Twine(p->value) +
-                                 " must be even (x^p / sum x^p needs x^p >= 0)");
+      ctx.error(p->valueLoc,
+                "power = " + Twine(p->value) +
+                    " must be even (x^p / sum x^p needs x^p >= 0)");
       ok = false;
     }
   }
@@ -264,8 +266,8 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
     a->k = ctx.linear("layer.attn.k", dim, kvw, withBias, loc);
     a->v = ctx.linear("layer.attn.v", dim, kvw, withBias, loc);
   }
-  a->o = ctx.linear("layer.attn.o", qw, dim, oBias ? oBias->value : withBias,
-                    loc);
+  a->o =
+      ctx.linear("layer.attn.o", qw, dim, oBias ? oBias->value : withBias, loc);
   if (auto m = t.getInt("memory", 0); m && m->value > 0) {
     a->memory = m->value;
     a->memoryKey = ctx.weight("layer.attn.memory_k", m->keyLoc);

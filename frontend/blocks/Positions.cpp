@@ -1,4 +1,4 @@
-//===- Positions.cpp - [embed] position: learned, sinusoidal, rope, alibi, none -===//
+//===- Positions.cpp - [embed] position: the position schemes --------===//
 #include "frontend/blocks/Positions.h"
 #include "frontend/BlockAPI.h"
 #include "frontend/blocks/Families.h"
@@ -100,7 +100,6 @@ std::vector<float> AlibiSpec::slopes(int64_t heads) {
     s.push_back(twice[i]);
   return std::vector<float>(s.begin(), s.end());
 }
-
 
 void registerPositions() {
   registerPosition(

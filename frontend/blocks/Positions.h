@@ -1,4 +1,4 @@
-//===- Positions.h - position schemes that sequence mixers apply -*- C++ -*-===//
+//===- Positions.h - position schemes mixers apply --------------*- C++ -*-===//
 #ifndef MODELC_FRONTEND_BLOCKS_POSITIONS_H
 #define MODELC_FRONTEND_BLOCKS_POSITIONS_H
 

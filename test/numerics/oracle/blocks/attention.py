@@ -63,8 +63,8 @@ class Attention(Mixer):
         Key("clip_eta", float, None),
         Key("power", int, None, min=1),
         Key("value_residual", bool, False),
-        Key("value_lambda1", float, 0.5),
-        Key("value_lambda2", float, 0.5),
+        Key("value_lambda1", float, None),  # default 0.5, with value_residual only
+        Key("value_lambda2", float, None),
     )
 
     def check(self, ctx):
@@ -93,6 +93,11 @@ class Attention(Mixer):
                 raise SpecError("%s power = %d must be even" % (at, p.power))
             if ctx.spec.position.name == "alibi":
                 raise SpecError("%s softmax = power cannot take position = alibi" % at)
+        for k in ("value_lambda1", "value_lambda2"):
+            if getattr(p, k) is None:
+                setattr(p, k, 0.5)
+            elif not p.value_residual:
+                raise SpecError("%s %s: only with value_residual = true" % (at, k))
         first = next((L.mixer for L in ctx.spec.layer if isinstance(L.mixer, Attention)), None)
         if p.value_residual and first is not None and first.p.kv_heads * first.p.head_dim != p.kv_heads * p.head_dim:
             raise SpecError("%s value_residual: the first attention layer's value is %d wide, this layer's %d"
@@ -401,3 +406,5 @@ spec_error("attention-power-alibi", model_toml() + '[embed]\nposition = "alibi"\
 spec_error("attention-value-residual-width", model_toml(layers=2) + "[block.attention]\nheads = 4\nvalue_residual = true\n"
            "[[layer]]\nindex = 1\n[layer.attention]\nkv_heads = 2\n", match="first attention layer's value is 24 wide")
 spec_error("attention-memory-not-negative", _ERR % "memory = -1\n", match="memory = -1: must be >= 0")
+spec_error("attention-lambda-needs-value-residual", _ERR % "value_lambda2 = 0.2\n",
+           match="value_lambda2: only with value_residual = true")
