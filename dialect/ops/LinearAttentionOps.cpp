@@ -15,9 +15,8 @@ constexpr int64_t kScanChunk = 64;
 } // namespace
 
 LogicalResult LinearAttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
   return inferredAs(results,
                     activationsLike(operands[0], channels(operands[2])));
 }

@@ -71,8 +71,8 @@ public:
       ng = ctx.weight(headNormWeight, false, {headDim}, "attn.out_norm.weight",
                       loc);
     if (headNormBias.present())
-      nb = ctx.weight(headNormBias, false, {headDim}, "attn.out_norm.bias",
-                      loc);
+      nb =
+          ctx.weight(headNormBias, false, {headDim}, "attn.out_norm.bias", loc);
     Value out = ctx.b.create<nn::LinearAttentionOp>(
         ctx.loc("attn", loc), qv, kv, vv, wq, wk, cw, cb, ng, nb, heads,
         featureMap, causal, normalize, APFloat(static_cast<float>(eps)),
@@ -99,10 +99,10 @@ SpecLoc orElse(SpecLoc a, SpecLoc b) { return a.known() ? a : b; }
 /// An error at `key` for a key that only some choice of `other` uses.
 void onlyWith(const ReadContext &ctx, StringRef key, StringRef other,
               StringRef values, StringRef got) {
-  ctx.error(ctx.table.keyLoc(key),
-            "'" + key + "' in " + ctx.table.where(key) + " only applies with " +
-                other + " = " + values + " (here " + other + " = \"" + got +
-                "\")");
+  ctx.error(ctx.table.keyLoc(key), "'" + key + "' in " + ctx.table.where(key) +
+                                       " only applies with " + other + " = " +
+                                       values + " (here " + other + " = \"" +
+                                       got + "\")");
 }
 
 std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
