@@ -1,7 +1,8 @@
 //===- LinearAttention.cpp - mixer = "linear_attention" -------------------===//
 //
 // Kernelized attention ([block.linear_attention]): the q, k, v projections
-// (or one fused qkv projection when the scheme stores them so), a feature
+// (or one fused qkv projection when the scheme stores them so; RoPE on q and
+// k when the model's position scheme is rope, as LoLCATs does), a feature
 // map (elu+1, ReLU, identity, Hedgehog's learned softmax maps), the
 // normalization (the denominator, none, or a LayerNorm/RMSNorm over the
 // concatenated heads as TransNormer or over each head as fla), SLAB's extras
@@ -11,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
 #include "frontend/blocks/Families.h"
+#include "frontend/blocks/Positions.h"
 
 #include "dialect/NNOps.h"
 
@@ -54,6 +56,13 @@ public:
                                "attn.k_positions", loc);
       kv = ctx.b.create<nn::AddPositionsOp>(ctx.loc("attn.k_positions", loc),
                                             kv, table);
+    }
+    if (auto *rope = dynamic_cast<const RopeSpec *>(ctx.model.position.get())) {
+      APFloat theta(static_cast<float>(rope->theta));
+      qv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_q", rope->loc),
+                                    rope->style, qv, heads, theta);
+      kv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_k", rope->loc),
+                                    rope->style, kv, heads, theta);
     }
     Value wq, wk, cw, cb, ng, nb;
     if (featureMap == nn::FeatureMap::hedgehog) {
@@ -128,6 +137,12 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
       return nullptr;
     }
     a->headDim = dim / a->heads;
+  }
+  if (dynamic_cast<const RopeSpec *>(ctx.model.position.get()) &&
+      a->headDim % 2 != 0) {
+    ctx.error(orElse(t.keyLoc("head_dim"), heads->valueLoc),
+              "rope needs an even head_dim, got " + Twine(a->headDim));
+    return nullptr;
   }
 
   std::string map = "elu";

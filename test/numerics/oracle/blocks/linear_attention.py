@@ -1,9 +1,10 @@
 """Linear attention (the "linear_attention" mixer): kernelized attention phi(Q)(phi(K)^T V) with the
 feature maps elu+1 (Katharopoulos et al. 2020), ReLU (SLAB), identity and Hedgehog's learned softmax
 maps (Zhang et al. 2024, as the LoLCATs code: [softmax(x W_h) | softmax(-x W_h)], W [heads, head_dim,
-f]); normalized by the denominator, not at all, or by a LayerNorm / RMSNorm over the concatenated heads
-(TransNormer's NormAttention) or over each head (fla's LinearAttention); SLAB's learned k positions
-and depthwise conv over v. Causal = a prefix sum over tokens, computed here chunk by chunk (the
+f]), applied after RoPE when the model's positions are rotary (as LoLCATs); normalized by the
+denominator, not at all, or by a LayerNorm / RMSNorm over the concatenated heads (TransNormer's
+NormAttention) or over each head (fla's LinearAttention); SLAB's learned k positions (added before
+RoPE and the feature map) and depthwise conv over v. Causal = a prefix sum over tokens, computed here chunk by chunk (the
 parallel form); the self-tests check it against the token-by-token recurrence and the masked
 quadratic form."""
 import math
@@ -147,6 +148,7 @@ class LinearAttention(Mixer):
             raise SpecError("%s scale = %r: must be positive" % (where, p.scale))
         if p.v_conv and p.v_conv % 2 == 0 and not p.causal:
             raise SpecError("%s v_conv = %d: a centred conv needs odd taps" % (where, p.v_conv))
+        ctx.spec.position.check_head_dim(p.head_dim, where)
 
     def slots(self, spec):
         p = self.p
@@ -185,9 +187,10 @@ class LinearAttention(Mixer):
         v = heads(linear(x, w, "layer.attn.v"))
         if p.k_positions:
             k = k + F.embedding(env.pos, w["layer.attn.k_positions"])[None]
+        q, k = env.position.rotate(heads(q), env.pos), env.position.rotate(heads(k), env.pos)  # RoPE
         maps = p.feature_map == "hedgehog"
-        qf = feature_map(p.feature_map, heads(q), w["layer.attn.feature_q.weight"] if maps else None) * p.scale
-        kf = feature_map(p.feature_map, heads(k), w["layer.attn.feature_k.weight"] if maps else None)
+        qf = feature_map(p.feature_map, q, w["layer.attn.feature_q.weight"] if maps else None) * p.scale
+        kf = feature_map(p.feature_map, k, w["layer.attn.feature_k.weight"] if maps else None)
         eps = p.eps if p.normalize == "denominator" else None
         o = causal_chunked(qf, kf, v, eps) if p.causal else bidirectional(qf, kf, v, eps)
         norm = p.normalize in ("layernorm", "rmsnorm")
