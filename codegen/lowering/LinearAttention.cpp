@@ -45,6 +45,7 @@ Expr pointMap(nn::FeatureMap map, Expr x) {
 Expr hedgehogFeature(FeatureFuncs &F, const std::string &nm, Func x, Func w,
                      int dk, int f, Var u, Var t, Var h, Var b) {
   Var p("p");
+  F.f = f;
   F.rd = RDom(0, dk, nm + "_d");
   F.rf = RDom(0, f, nm + "_f");
   F.proj = Func(nm + "_proj");
@@ -56,16 +57,19 @@ Expr hedgehogFeature(FeatureFuncs &F, const std::string &nm, Func x, Func w,
   F.min = Func(nm + "_min");
   F.min(t, h, b) = Float(32).max();
   F.min(t, h, b) = min(F.min(t, h, b), F.proj(F.rf, t, h, b));
+  // The exponentials once each: the sums and the features share them.
+  F.expPos = Func(nm + "_exp");
+  F.expPos(p, t, h, b) = expf32(F.proj(p, t, h, b) - F.max(t, h, b));
+  F.expNeg = Func(nm + "_expneg");
+  F.expNeg(p, t, h, b) = expf32(F.min(t, h, b) - F.proj(p, t, h, b));
   F.sum = Func(nm + "_sum");
   F.sum(t, h, b) = 0.0f;
-  F.sum(t, h, b) += expf32(F.proj(F.rf, t, h, b) - F.max(t, h, b));
+  F.sum(t, h, b) += F.expPos(F.rf, t, h, b);
   F.sumNeg = Func(nm + "_sumneg");
   F.sumNeg(t, h, b) = 0.0f;
-  F.sumNeg(t, h, b) += expf32(F.min(t, h, b) - F.proj(F.rf, t, h, b));
-  Expr pos = expf32(F.proj(clamp(u, 0, f - 1), t, h, b) - F.max(t, h, b)) /
-             F.sum(t, h, b);
-  Expr neg = expf32(F.min(t, h, b) - F.proj(clamp(u - f, 0, f - 1), t, h, b)) /
-             F.sumNeg(t, h, b);
+  F.sumNeg(t, h, b) += F.expNeg(F.rf, t, h, b);
+  Expr pos = F.expPos(clamp(u, 0, f - 1), t, h, b) / F.sum(t, h, b);
+  Expr neg = F.expNeg(clamp(u - f, 0, f - 1), t, h, b) / F.sumNeg(t, h, b);
   return select(u < f, pos, neg);
 }
 

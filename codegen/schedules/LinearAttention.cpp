@@ -38,6 +38,20 @@ void tileUpdate(Stage s, Var cols, Var rows, RVar r, int colExtent, int V) {
   s.unroll(ri);
 }
 
+/// Hedgehog's projection (a register-tiled matmul), its exponentials and
+/// softmax sums for the tokens of one iteration of `at`'s loop `var`.
+void scheduleHedgehog(FeatureFuncs &f, Var t, Func at, Var var, int V) {
+  if (!f.proj.defined())
+    return;
+  Var p = f.proj.args()[0];
+  f.proj.compute_at(at, var).vectorize(p, V, TailStrategy::GuardWithIf);
+  tileUpdate(f.proj.update(), p, t, f.rd, f.f, V);
+  for (Func e : {f.expPos, f.expNeg})
+    e.compute_at(at, var).vectorize(p, V, TailStrategy::GuardWithIf);
+  for (Func s : {f.max, f.min, f.sum, f.sumNeg})
+    s.compute_at(at, var);
+}
+
 void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
   const int V = x.V, C = kLinearAttentionChunk, dv = A.dv;
   // Heads (and batch rows) in parallel, chunks of tokens in order.
@@ -51,34 +65,15 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
     top.vectorize(jj, V);
 
   // k's features of the whole head, tokens innermost, read in blocks of V
-  // tokens (the gather stays in L1).
+  // tokens (the gather stays in L1); q's features per chunk.
   Var to("to"), ti("ti");
   A.kf.compute_at(top, bh)
       .split(A.t, to, ti, V, TailStrategy::RoundUp)
       .reorder(ti, A.u, to)
       .vectorize(ti);
-  for (FeatureFuncs *f : {&A.k}) {
-    if (!f->proj.defined())
-      continue;
-    f->proj.compute_at(A.kf, to).vectorize(f->proj.args()[0], V,
-                                           TailStrategy::GuardWithIf);
-    f->proj.update()
-        .reorder(f->proj.args()[0], f->rd, A.t)
-        .vectorize(f->proj.args()[0], V, TailStrategy::GuardWithIf);
-    for (Func s : {f->max, f->min, f->sum, f->sumNeg})
-      s.compute_at(A.kf, to);
-  }
-  // q's features per chunk.
   A.qf.compute_at(top, so).vectorize(A.u, V, TailStrategy::GuardWithIf);
-  if (A.q.proj.defined()) {
-    FeatureFuncs &f = A.q;
-    Var p = f.proj.args()[0];
-    f.proj.compute_at(A.qf, A.t).vectorize(p, V, TailStrategy::GuardWithIf);
-    f.proj.update().reorder(p, f.rd).vectorize(p, V, TailStrategy::GuardWithIf);
-    for (Func s : {f.max, f.min, f.sum, f.sumNeg})
-      s.compute_at(A.qf, A.t);
-  }
-
+  scheduleHedgehog(A.k, A.t, A.kf, to, V);
+  scheduleHedgehog(A.q, A.t, top, so, V);
   if (A.causal) {
     // The scan over chunks: each chunk's KV (a small matmul) inside the
     // step that adds it to the state.

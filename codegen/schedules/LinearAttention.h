@@ -24,8 +24,9 @@ constexpr int kLinearAttentionChunk = 64;
 /// The Funcs of one feature map (q or k) of a head: for hedgehog the
 /// projection x W and its softmax statistics; `phi` the features.
 struct FeatureFuncs {
-  Halide::Func proj, max, min, sum, sumNeg; // hedgehog only
-  Halide::RDom rd, rf;                      // over dk, over f
+  Halide::Func proj, max, min, expPos, expNeg, sum, sumNeg; // hedgehog only
+  Halide::RDom rd, rf;                                      // over dk, over f
+  int f = 0;
 };
 
 /// The Funcs of one nn.linear_attention. Per-head Funcs have the pure vars
