@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
 #include "frontend/blocks/Families.h"
+#include "frontend/blocks/Heads.h"
 #include "frontend/blocks/Positions.h"
 
 #include "dialect/NNOps.h"
@@ -119,31 +120,12 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
   auto a = std::make_unique<LinearAttention>();
   SpecLoc loc = t.loc();
   bool ok = true;
-  auto heads = t.getInt("heads");
-  if (!heads) {
-    if (!t.has("heads"))
-      t.missing("heads");
+  auto shape = readHeads(ctx);
+  if (!shape)
     return nullptr;
-  }
-  a->heads = heads->value;
+  a->heads = shape->heads;
+  a->headDim = shape->headDim;
   int64_t dim = ctx.model.dim;
-  if (auto hd = t.getInt("head_dim")) {
-    a->headDim = hd->value;
-  } else if (dim > 0) {
-    if (dim % a->heads != 0) {
-      ctx.error(heads->valueLoc, "dim = " + Twine(dim) +
-                                     " is not divisible by heads = " +
-                                     Twine(a->heads) + "; set head_dim");
-      return nullptr;
-    }
-    a->headDim = dim / a->heads;
-  }
-  if (dynamic_cast<const RopeSpec *>(ctx.model.position.get()) &&
-      a->headDim % 2 != 0) {
-    ctx.error(orElse(t.keyLoc("head_dim"), heads->valueLoc),
-              "rope needs an even head_dim, got " + Twine(a->headDim));
-    return nullptr;
-  }
 
   std::string map = "elu";
   if (auto m = t.getString("feature_map"))
