@@ -215,15 +215,19 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
   a->o = ctx.linear("layer.attn.o", width, dim, withBias, loc);
   SpecLoc mapLoc = orElse(t.keyLoc("feature_map"), loc);
   if (hedgehog) {
-    a->mapQ = ctx.weight("layer.attn.feature_q.weight", mapLoc);
-    a->mapK = ctx.weight("layer.attn.feature_k.weight", mapLoc);
+    std::vector<int64_t> mapShape{a->heads, a->headDim, a->featureDim};
+    a->mapQ = ctx.weight("layer.attn.feature_q.weight", mapLoc, mapShape);
+    a->mapK = ctx.weight("layer.attn.feature_k.weight", mapLoc, mapShape);
   }
   if (kPositions)
     a->kPositions =
-        ctx.weight("layer.attn.k_positions", t.keyLoc("k_positions"));
+        ctx.weight("layer.attn.k_positions", t.keyLoc("k_positions"),
+                   {ctx.model.maxSeq, width});
   if (a->convTaps) {
-    a->convWeight = ctx.weight("layer.attn.v_conv.weight", t.keyLoc("v_conv"));
-    a->convBias = ctx.weight("layer.attn.v_conv.bias", t.keyLoc("v_conv"));
+    a->convWeight = ctx.weight("layer.attn.v_conv.weight", t.keyLoc("v_conv"),
+                               {a->headDim, 1, a->convTaps});
+    a->convBias =
+        ctx.weight("layer.attn.v_conv.bias", t.keyLoc("v_conv"), {a->headDim});
   }
   SpecLoc normLoc = orElse(t.keyLoc("normalize"), loc);
   if (normalize == "denominator") {
@@ -237,9 +241,11 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
     bool layer = normalize == "layernorm";
     a->normalize = layer ? nn::LinearNormalize::head_layer_norm
                          : nn::LinearNormalize::head_rms_norm;
-    a->headNormWeight = ctx.weight("layer.attn.out_norm.weight", normLoc);
+    a->headNormWeight =
+        ctx.weight("layer.attn.out_norm.weight", normLoc, {a->headDim});
     if (layer)
-      a->headNormBias = ctx.weight("layer.attn.out_norm.bias", normLoc);
+      a->headNormBias =
+          ctx.weight("layer.attn.out_norm.bias", normLoc, {a->headDim});
   }
   return a;
 }

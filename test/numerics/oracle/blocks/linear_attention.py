@@ -65,9 +65,8 @@ def causal_chunked(q, k, v, eps=None, chunk=CHUNK):
     [B, H, S, D]. With eps: divided by sum_{u<=t} q_t . k_u + eps."""
     B, H, S, Fd = q.shape
     D = v.shape[-1]
-    pad = (-S) % chunk
-    if pad:
-        q, k, v = (F.pad(t, (0, 0, 0, pad)) for t in (q, k, v))
+    pad = (-S) % chunk  # always padded (perhaps by 0): an ONNX export must not bake in the branch
+    q, k, v = (F.pad(t, (0, 0, 0, pad)) for t in (q, k, v))
     n = (S + pad) // chunk
     qc, kc, vc = (t.reshape(B, H, n, chunk, t.shape[-1]) for t in (q, k, v))
     if eps is not None:  # v with a ones column: the same sums give the denominator
