@@ -168,11 +168,13 @@ struct LinearAttentionLowering
           qf(A.ri, n * C + t, h, b) * A.kvAll(j, A.ri, h, b);
     }
 
-    // The denominator: the same sums with v = 1.
+    // The denominator: the same sums with v = 1, as L lanes of partial sums
+    // (contiguous vectors of qf and of the scores' rows), then their total.
     if (A.denominator) {
-      A.rdi = RDom(0, F, nm + "_rdi");
-      A.den = Func(nm + "_den");
-      A.den(t, n, h, b) = eps;
+      const int L = (!ctx.gpu && F % ctx.V == 0) ? ctx.V : 1;
+      A.lanes = L;
+      Var l = A.l;
+      Func z(nm + "_z");
       if (A.causal) {
         Expr N = (S + (C - 1)) / C;
         A.rz = RDom(0, C, nm + "_rz");
@@ -184,17 +186,28 @@ struct LinearAttentionLowering
         A.zstates(i, n, h, b) = 0.0f;
         A.zstates(i, A.rsz, h, b) =
             A.zstates(i, A.rsz - 1, h, b) + A.ksum(i, A.rsz - 1, h, b);
-        A.rdp = RDom(0, C, nm + "_rdp");
-        A.den(t, n, h, b) +=
-            qf(A.rdi, n * C + t, h, b) * A.zstates(A.rdi, n, h, b);
-        A.den(t, n, h, b) += masked(A.rdp, t, n, h, b);
+        z(i, n, h, b) = A.zstates(i, n, h, b);
       } else {
         A.rsz = RDom(0, S, nm + "_rsz");
         A.zAll = Func(nm + "_zall");
         A.zAll(i, h, b) = 0.0f;
         A.zAll(i, h, b) += kf(A.rsz, i, h, b);
-        A.den(t, n, h, b) += qf(A.rdi, n * C + t, h, b) * A.zAll(A.rdi, h, b);
+        z(i, n, h, b) = A.zAll(i, h, b);
       }
+      A.rdi = RDom(0, F / L, nm + "_rdi");
+      A.denLanes = Func(nm + "_denlanes");
+      A.denLanes(l, t, n, h, b) = 0.0f;
+      Expr u1 = A.rdi * L + l;
+      A.denLanes(l, t, n, h, b) += qf(u1, n * C + t, h, b) * z(u1, n, h, b);
+      if (A.causal) {
+        A.rdp = RDom(0, C / L, nm + "_rdp");
+        A.denLanes(l, t, n, h, b) += masked(A.rdp * L + l, t, n, h, b);
+      }
+      Expr total = eps;
+      for (int k = 0; k < L; ++k)
+        total += A.denLanes(k, t, n, h, b);
+      A.den = Func(nm + "_den"); // its reciprocal: one division per token
+      A.den(t, n, h, b) = 1.0f / total;
     }
 
     // One head's output at token t: normalized, plus SLAB's conv of v.
@@ -202,7 +215,7 @@ struct LinearAttentionLowering
     Expr tc = t % C, tn = t / C;
     Expr o = A.acc(j, tc, tn, h, b);
     if (A.denominator)
-      o = o / A.den(tc, tn, h, b);
+      o = o * A.den(tc, tn, h, b);
     head(j, t, h, b) = o;
     if (A.headNorm) {
       Func g = ctx.in(op.getNormWeight());

@@ -12,10 +12,11 @@ namespace {
 /// Every internal Func of the stage, in definition order.
 std::vector<Func> internalFuncs(LinearAttentionStages &A) {
   std::vector<Func> all;
-  for (Func f : {A.q.proj, A.q.max,  A.q.min, A.q.sum,    A.q.sumNeg,  A.k.proj,
-                 A.k.max,  A.k.min,  A.k.sum, A.k.sumNeg, A.qf,        A.kf,
-                 A.kv,     A.states, A.ksum,  A.zstates,  A.scores,    A.kvAll,
-                 A.zAll,   A.acc,    A.den,   A.mean,     A.meanSquare})
+  for (Func f :
+       {A.q.proj, A.q.max,  A.q.min,    A.q.sum,    A.q.sumNeg, A.k.proj,
+        A.k.max,  A.k.min,  A.k.sum,    A.k.sumNeg, A.qf,       A.kf,
+        A.kv,     A.states, A.ksum,     A.zstates,  A.scores,   A.kvAll,
+        A.zAll,   A.acc,    A.denLanes, A.den,      A.mean,     A.meanSquare})
     if (f.defined())
       all.push_back(f);
   return all;
@@ -71,7 +72,8 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
       .split(A.t, to, ti, V, TailStrategy::RoundUp)
       .reorder(ti, A.u, to)
       .vectorize(ti);
-  A.qf.compute_at(top, so).vectorize(A.u, V, TailStrategy::GuardWithIf);
+  A.qf.compute_at(top, so).bound_extent(A.t, C).vectorize(
+      A.u, V, TailStrategy::GuardWithIf);
   scheduleHedgehog(A.k, A.t, A.kf, to, V);
   scheduleHedgehog(A.q, A.t, top, so, V);
   if (A.causal) {
@@ -94,7 +96,11 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
                                                    TailStrategy::GuardWithIf);
     }
     // The chunk's masked scores, tokens of the chunk innermost.
-    A.scores.compute_at(top, so).vectorize(A.tp, V);
+    A.scores.compute_at(top, so)
+        .bound(A.tp, 0, C)
+        .bound(A.t, 0, C)
+        .bound_extent(A.n, 1)
+        .vectorize(A.tp, V);
     tileUpdate(A.scores.update(), A.tp, A.t, A.rk, C, V);
   } else {
     A.kvAll.compute_at(top, bh).vectorize(A.j, V, TailStrategy::GuardWithIf);
@@ -107,14 +113,20 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
     }
   }
   // The chunk's outputs.
-  A.acc.compute_at(top, so).vectorize(A.j, V, TailStrategy::GuardWithIf);
+  // One chunk each: constant sizes (no allocation per chunk).
+  A.acc.compute_at(top, so).bound(A.t, 0, C).bound_extent(A.n, 1).vectorize(
+      A.j, V, TailStrategy::GuardWithIf);
   tileUpdate(A.acc.update(0), A.j, A.t, A.ri, dv, V);
   if (A.causal)
     tileUpdate(A.acc.update(1), A.j, A.t, A.rp, dv, V);
   if (A.denominator) {
-    A.den.compute_at(top, so);
-    for (int k = 0; k < A.den.num_update_definitions(); ++k)
-      A.den.update(k).vectorize(A.t, V, TailStrategy::GuardWithIf);
+    A.denLanes.compute_at(top, so)
+        .bound(A.t, 0, C)
+        .bound_extent(A.n, 1)
+        .vectorize(A.l);
+    for (int k = 0; k < A.denLanes.num_update_definitions(); ++k)
+      A.denLanes.update(k).vectorize(A.l);
+    A.den.compute_at(top, so).bound(A.t, 0, C).bound_extent(A.n, 1);
   }
   for (Func f : {A.mean, A.meanSquare})
     if (f.defined())

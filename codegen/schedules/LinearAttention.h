@@ -44,12 +44,14 @@ struct LinearAttentionStages : OpStages {
   FeatureFuncs q, k;
   // Causal: per-chunk KV and key sums, the states before each chunk, the
   // chunk's scores; both forms: the output accumulator and denominator.
-  Halide::Func kv, states, ksum, zstates, scores, acc, den;
+  Halide::Func kv, states, ksum, zstates, scores, acc, denLanes, den;
+  int lanes = 1; // of denLanes
   // Bidirectional: KV and key sums over the whole sequence.
   Halide::Func kvAll, zAll;
   Halide::Func mean, meanSquare; // per-head norm statistics (about the mean
                                  // for LayerNorm)
-  Halide::Var j{"j"}, i{"i"}, t{"t"}, tp{"tp"}, n{"n"}, h{"h"}, b{"b"}, u{"u"};
+  Halide::Var j{"j"}, i{"i"}, t{"t"}, tp{"tp"}, n{"n"}, h{"h"}, b{"b"}, u{"u"},
+      l{"l"};
   Halide::RDom rt, rn, rk, ri, rp, rz, rs, rsz, rdi, rdp, rnorm;
   void computeAtRoot(const LoweringContext &ctx) override;
 };
