@@ -13,10 +13,11 @@ namespace {
 std::vector<Func> internalFuncs(LinearAttentionStages &A) {
   std::vector<Func> all;
   for (Func f :
-       {A.q.proj, A.q.max,  A.q.min,    A.q.sum,    A.q.sumNeg, A.k.proj,
-        A.k.max,  A.k.min,  A.k.sum,    A.k.sumNeg, A.qf,       A.kf,
-        A.kv,     A.states, A.ksum,     A.zstates,  A.scores,   A.kvAll,
-        A.zAll,   A.acc,    A.denLanes, A.den,      A.mean,     A.meanSquare})
+       {A.q.proj,   A.q.max,    A.q.min,  A.q.expPos,  A.q.expNeg, A.q.sum,
+        A.q.sumNeg, A.k.proj,   A.k.max,  A.k.min,     A.k.expPos, A.k.expNeg,
+        A.k.sum,    A.k.sumNeg, A.qf,     A.kf,        A.kv,       A.states,
+        A.ksum,     A.zstates,  A.scores, A.kvAll,     A.zAll,     A.acc,
+        A.denLanes, A.den,      A.mean,   A.meanSquare})
     if (f.defined())
       all.push_back(f);
   return all;
@@ -112,8 +113,8 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
           .vectorize(A.i, V, TailStrategy::GuardWithIf);
     }
   }
-  // The chunk's outputs.
-  // One chunk each: constant sizes (no allocation per chunk).
+  // The chunk's outputs and denominators: one chunk each, constant sizes
+  // (no allocation per chunk).
   A.acc.compute_at(top, so).bound(A.t, 0, C).bound_extent(A.n, 1).vectorize(
       A.j, V, TailStrategy::GuardWithIf);
   tileUpdate(A.acc.update(0), A.j, A.t, A.ri, dv, V);
@@ -138,7 +139,7 @@ void scheduleCpu(Func top, LinearAttentionStages &A, LoweringContext &x) {
 void gpuRoot(Func f) {
   f.compute_root();
   auto tile = [](Stage s, const std::vector<Var> &vars) {
-    Var bx("bx"), tx("tx"), by("by"), ty("ty"), rest("rest");
+    Var bx("bx"), tx("tx"), by("by"), ty("ty");
     if (vars.size() == 1) {
       s.gpu_tile(vars[0], bx, tx, 32, TailStrategy::GuardWithIf);
       return;
