@@ -73,6 +73,186 @@ Expr hedgehogFeature(FeatureFuncs &F, const std::string &nm, Func x, Func w,
   return select(u < f, pos, neg);
 }
 
+/// What the steps of one nn.linear_attention's lowering share.
+struct Parts {
+  nn::LinearAttentionOp op;
+  LoweringContext &ctx;
+  LinearAttentionStages &A;
+  std::string nm; // the Func name prefix
+  int dk, dv, F;  // head widths of q/k and v; features
+  Expr S;         // the sequence length
+  Func vf;        // v(j, t, h, b) of the head
+  Func masked;    // causal: the chunk's scores, zero above the diagonal
+  static constexpr int C = kLinearAttentionChunk;
+};
+
+/// qf(u, t, h, b) = scale phi(q), kf(t, u, h, b) = phi(k) (zero past the
+/// sequence), vf.
+void defineFeatures(Parts &P) {
+  LinearAttentionStages &A = P.A;
+  Func Q = P.ctx.in(P.op.getQuery()), K = P.ctx.in(P.op.getKey()),
+       V = P.ctx.in(P.op.getValue());
+  Var j = A.j, t = A.t, h = A.h, b = A.b, u = A.u;
+  Expr qphi, kphi;
+  if (P.op.getFeatureMap() == nn::FeatureMap::hedgehog) {
+    int f = P.F / 2;
+    qphi = hedgehogFeature(A.q, P.nm + "_q", Q, P.ctx.in(P.op.getMapQ()), P.dk,
+                           f, u, t, h, b);
+    kphi = hedgehogFeature(A.k, P.nm + "_k", K, P.ctx.in(P.op.getMapK()), P.dk,
+                           f, u, t, h, b);
+  } else {
+    qphi = pointMap(P.op.getFeatureMap(), Q(h * P.dk + u, t, b));
+    kphi = pointMap(P.op.getFeatureMap(), K(h * P.dk + u, t, b));
+  }
+  A.qf = Func(P.nm + "_qf");
+  A.qf(u, t, h, b) = qphi * P.op.getScale().convertToFloat();
+  A.kf = Func(P.nm + "_kf");
+  A.kf(t, u, h, b) = select(t < P.S, kphi, 0.0f);
+  P.vf = Func(P.nm + "_v");
+  P.vf(j, t, h, b) = V(h * P.dv + j, t, b);
+}
+
+/// Causal: the masked scores of a chunk and the scan of the states over
+/// chunks (each chunk's KV added to the state carried from the one before).
+void defineScan(Parts &P) {
+  LinearAttentionStages &A = P.A;
+  const int C = Parts::C;
+  Var j = A.j, i = A.i, t = A.t, tp = A.tp, n = A.n, h = A.h, b = A.b;
+  Func qf = A.qf, kf = A.kf, vf = P.vf;
+  A.rk = RDom(0, P.F, P.nm + "_rk");
+  A.scores = Func(P.nm + "_scores");
+  A.scores(tp, t, n, h, b) = 0.0f;
+  A.scores(tp, t, n, h, b) +=
+      qf(A.rk, n * C + t, h, b) * kf(n * C + tp, A.rk, h, b);
+  P.masked = Func(P.nm + "_masked");
+  P.masked(tp, t, n, h, b) = select(tp <= t, A.scores(tp, t, n, h, b), 0.0f);
+
+  Expr N = (P.S + (C - 1)) / C;
+  A.rt = RDom(0, C, P.nm + "_rt");
+  A.kv = Func(P.nm + "_kv");
+  A.kv(j, i, n, h, b) = 0.0f;
+  A.kv(j, i, n, h, b) += kf(n * C + A.rt, i, h, b) * vf(j, n * C + A.rt, h, b);
+  A.rn = RDom(1, N - 1, P.nm + "_rn");
+  A.states = Func(P.nm + "_states");
+  A.states(j, i, n, h, b) = 0.0f;
+  A.states(j, i, A.rn, h, b) =
+      A.states(j, i, A.rn - 1, h, b) + A.kv(j, i, A.rn - 1, h, b);
+}
+
+/// acc(j, t, n): the outputs of chunk n before normalization.
+void defineOutputs(Parts &P) {
+  LinearAttentionStages &A = P.A;
+  const int C = Parts::C;
+  Var j = A.j, t = A.t, n = A.n, h = A.h, b = A.b;
+  Func qf = A.qf, vf = P.vf;
+  A.ri = RDom(0, P.F, P.nm + "_ri");
+  A.acc = Func(P.nm + "_acc");
+  A.acc(j, t, n, h, b) = 0.0f;
+  if (A.causal) {
+    A.rp = RDom(0, C, P.nm + "_rp");
+    A.acc(j, t, n, h, b) +=
+        qf(A.ri, n * C + t, h, b) * A.states(j, A.ri, n, h, b);
+    A.acc(j, t, n, h, b) +=
+        P.masked(A.rp, t, n, h, b) * vf(j, n * C + A.rp, h, b);
+    return;
+  }
+  A.rs = RDom(0, P.S, P.nm + "_rs");
+  A.kvAll = Func(P.nm + "_kvall");
+  A.kvAll(A.j, A.i, h, b) = 0.0f;
+  A.kvAll(A.j, A.i, h, b) += A.kf(A.rs, A.i, h, b) * vf(A.j, A.rs, h, b);
+  A.acc(j, t, n, h, b) += qf(A.ri, n * C + t, h, b) * A.kvAll(j, A.ri, h, b);
+}
+
+/// den(t, n): 1 / the denominator, the same sums with v = 1 (the key sums
+/// carried like the states), as L lanes of partial sums (contiguous vectors
+/// of qf and of the scores' rows), then their total.
+void defineDenominator(Parts &P, float eps) {
+  LinearAttentionStages &A = P.A;
+  const int C = Parts::C;
+  Var i = A.i, t = A.t, n = A.n, h = A.h, b = A.b, l = A.l;
+  Func z(P.nm + "_z");
+  if (A.causal) {
+    Expr N = (P.S + (C - 1)) / C;
+    A.rz = RDom(0, C, P.nm + "_rz");
+    A.ksum = Func(P.nm + "_ksum");
+    A.ksum(i, n, h, b) = 0.0f;
+    A.ksum(i, n, h, b) += A.kf(n * C + A.rz, i, h, b);
+    A.rsz = RDom(1, N - 1, P.nm + "_rsz");
+    A.zstates = Func(P.nm + "_zstates");
+    A.zstates(i, n, h, b) = 0.0f;
+    A.zstates(i, A.rsz, h, b) =
+        A.zstates(i, A.rsz - 1, h, b) + A.ksum(i, A.rsz - 1, h, b);
+    z(i, n, h, b) = A.zstates(i, n, h, b);
+  } else {
+    A.rsz = RDom(0, P.S, P.nm + "_rsz");
+    A.zAll = Func(P.nm + "_zall");
+    A.zAll(i, h, b) = 0.0f;
+    A.zAll(i, h, b) += A.kf(A.rsz, i, h, b);
+    z(i, n, h, b) = A.zAll(i, h, b);
+  }
+  const int L = (!P.ctx.gpu && P.F % P.ctx.V == 0) ? P.ctx.V : 1;
+  A.rdi = RDom(0, P.F / L, P.nm + "_rdi");
+  A.denLanes = Func(P.nm + "_denlanes");
+  A.denLanes(l, t, n, h, b) = 0.0f;
+  Expr u = A.rdi * L + l;
+  A.denLanes(l, t, n, h, b) += A.qf(u, n * C + t, h, b) * z(u, n, h, b);
+  if (A.causal) {
+    A.rdp = RDom(0, C / L, P.nm + "_rdp");
+    A.denLanes(l, t, n, h, b) += P.masked(A.rdp * L + l, t, n, h, b);
+  }
+  Expr total = eps;
+  for (int k = 0; k < L; ++k)
+    total += A.denLanes(k, t, n, h, b);
+  A.den = Func(P.nm + "_den");
+  A.den(t, n, h, b) = 1.0f / total;
+}
+
+/// One head's output at token t: normalized (the denominator or a per-head
+/// norm), plus SLAB's depthwise conv of v.
+Expr headOutput(Parts &P, float eps) {
+  LinearAttentionStages &A = P.A;
+  const int C = Parts::C, dv = P.dv;
+  Var j = A.j, t = A.t, h = A.h, b = A.b;
+  Expr tc = t % C, tn = t / C;
+  Expr o = A.acc(j, tc, tn, h, b);
+  if (A.denominator)
+    o = o * A.den(tc, tn, h, b);
+  if (A.headNorm) {
+    Func head(P.nm + "_head");
+    head(j, t, h, b) = o;
+    Func g = P.ctx.in(P.op.getNormWeight());
+    A.rnorm = RDom(0, dv, P.nm + "_rnorm");
+    A.mean = Func(P.nm + "_mean");
+    A.meanSquare = Func(P.nm + "_meansq");
+    Expr x = head(A.rnorm, t, h, b);
+    if (P.op.getNormBias()) {
+      A.mean(t, h, b) = 0.0f;
+      A.mean(t, h, b) += x * (1.0f / dv);
+      Expr d = x - A.mean(t, h, b);
+      A.meanSquare(t, h, b) = 0.0f;
+      A.meanSquare(t, h, b) += d * d * (1.0f / dv);
+      o = (o - A.mean(t, h, b)) / sqrt(A.meanSquare(t, h, b) + eps) * g(j) +
+          P.ctx.in(P.op.getNormBias())(j);
+    } else {
+      A.meanSquare(t, h, b) = 0.0f;
+      A.meanSquare(t, h, b) += x * x * (1.0f / dv);
+      o = o / sqrt(A.meanSquare(t, h, b) + eps) * g(j);
+    }
+  }
+  if (int taps = (int)P.op.getConvTaps()) {
+    Func w = P.ctx.in(P.op.getConvWeight());
+    int off = A.causal ? taps - 1 : taps / 2;
+    Expr conv = P.ctx.in(P.op.getConvBias())(j);
+    for (int k = 0; k < taps; ++k) {
+      Expr at = t + (k - off);
+      conv += w(k, 0, j) * select(at >= 0 && at < P.S,
+                                  P.vf(j, clamp(at, 0, P.S - 1), h, b), 0.0f);
+    }
+    o = o + conv;
+  }
+  return o;
+}
+
 struct LinearAttentionLowering
     : HalideLoweringOpInterface::ExternalModel<LinearAttentionLowering,
                                                nn::LinearAttentionOp> {
@@ -80,17 +260,10 @@ struct LinearAttentionLowering
   LogicalResult lowerToHalide(Operation *operation,
                               LoweringContext &ctx) const {
     auto op = mlir::cast<nn::LinearAttentionOp>(operation);
-    Func Q = ctx.in(op.getQuery()), K = ctx.in(op.getKey()),
-         Vin = ctx.in(op.getValue());
     std::string nm = ctx.name();
     auto &A =
         ctx.addStage(std::make_unique<LinearAttentionStages>(op.getResult()));
-    const int C = kLinearAttentionChunk;
-    const int dk = (int)op.getKeyDim(), dv = (int)op.getValueDim();
-    const int F = (int)op.getFeatureDim();
-    A.dk = dk;
-    A.dv = dv;
-    A.features = F;
+    A.dv = (int)op.getValueDim();
     A.causal = op.getCausal();
     nn::LinearNormalize norm = op.getNormalize();
     A.denominator = norm == nn::LinearNormalize::denominator;
@@ -99,157 +272,26 @@ struct LinearAttentionLowering
     A.direct = llvm::any_of(op.getResult().getUsers(), [](Operation *user) {
       return mlir::isa<nn::YieldOp>(user);
     });
-    float scale = op.getScale().convertToFloat();
+    Parts P{op,
+            ctx,
+            A,
+            nm,
+            (int)op.getKeyDim(),
+            A.dv,
+            (int)op.getFeatureDim(),
+            ctx.seqLen,
+            Func(),
+            Func()};
     float eps = op.getEps().convertToFloat();
-    Var j = A.j, i = A.i, t = A.t, tp = A.tp, n = A.n, h = A.h, b = A.b,
-        u = A.u;
-    Expr S = ctx.seqLen;
-
-    // Features: qf(u, t, h, b) scaled, kf(t, u, h, b) zero past the sequence.
-    Expr qphi, kphi;
-    if (op.getFeatureMap() == nn::FeatureMap::hedgehog) {
-      int f = F / 2;
-      qphi = hedgehogFeature(A.q, nm + "_q", Q, ctx.in(op.getMapQ()), dk, f, u,
-                             t, h, b);
-      kphi = hedgehogFeature(A.k, nm + "_k", K, ctx.in(op.getMapK()), dk, f, u,
-                             t, h, b);
-    } else {
-      qphi = pointMap(op.getFeatureMap(), Q(h * dk + u, t, b));
-      kphi = pointMap(op.getFeatureMap(), K(h * dk + u, t, b));
-    }
-    A.qf = Func(nm + "_qf");
-    A.qf(u, t, h, b) = qphi * scale;
-    A.kf = Func(nm + "_kf");
-    A.kf(t, u, h, b) = select(t < S, kphi, 0.0f);
-    Func vf(nm + "_v");
-    vf(j, t, h, b) = Vin(h * dv + j, t, b);
-    Func qf = A.qf, kf = A.kf;
-
-    // Scores of a chunk (causal: the diagonal block of the masked scores).
-    Func masked(nm + "_masked");
-    if (A.causal) {
-      A.rk = RDom(0, F, nm + "_rk");
-      A.scores = Func(nm + "_scores");
-      A.scores(tp, t, n, h, b) = 0.0f;
-      A.scores(tp, t, n, h, b) +=
-          qf(A.rk, n * C + t, h, b) * kf(n * C + tp, A.rk, h, b);
-      masked(tp, t, n, h, b) = select(tp <= t, A.scores(tp, t, n, h, b), 0.0f);
-
-      Expr N = (S + (C - 1)) / C;
-      A.rt = RDom(0, C, nm + "_rt");
-      A.kv = Func(nm + "_kv");
-      A.kv(j, i, n, h, b) = 0.0f;
-      A.kv(j, i, n, h, b) +=
-          kf(n * C + A.rt, i, h, b) * vf(j, n * C + A.rt, h, b);
-      A.rn = RDom(1, N - 1, nm + "_rn");
-      A.states = Func(nm + "_states");
-      A.states(j, i, n, h, b) = 0.0f;
-      A.states(j, i, A.rn, h, b) =
-          A.states(j, i, A.rn - 1, h, b) + A.kv(j, i, A.rn - 1, h, b);
-    } else {
-      A.rs = RDom(0, S, nm + "_rs");
-      A.kvAll = Func(nm + "_kvall");
-      A.kvAll(j, i, h, b) = 0.0f;
-      A.kvAll(j, i, h, b) += kf(A.rs, i, h, b) * vf(j, A.rs, h, b);
-    }
-
-    // Outputs of a chunk.
-    A.ri = RDom(0, F, nm + "_ri");
-    A.acc = Func(nm + "_acc");
-    A.acc(j, t, n, h, b) = 0.0f;
-    if (A.causal) {
-      A.rp = RDom(0, C, nm + "_rp");
-      A.acc(j, t, n, h, b) +=
-          qf(A.ri, n * C + t, h, b) * A.states(j, A.ri, n, h, b);
-      A.acc(j, t, n, h, b) +=
-          masked(A.rp, t, n, h, b) * vf(j, n * C + A.rp, h, b);
-    } else {
-      A.acc(j, t, n, h, b) +=
-          qf(A.ri, n * C + t, h, b) * A.kvAll(j, A.ri, h, b);
-    }
-
-    // The denominator: the same sums with v = 1, as L lanes of partial sums
-    // (contiguous vectors of qf and of the scores' rows), then their total.
-    if (A.denominator) {
-      const int L = (!ctx.gpu && F % ctx.V == 0) ? ctx.V : 1;
-      A.lanes = L;
-      Var l = A.l;
-      Func z(nm + "_z");
-      if (A.causal) {
-        Expr N = (S + (C - 1)) / C;
-        A.rz = RDom(0, C, nm + "_rz");
-        A.ksum = Func(nm + "_ksum");
-        A.ksum(i, n, h, b) = 0.0f;
-        A.ksum(i, n, h, b) += kf(n * C + A.rz, i, h, b);
-        A.rsz = RDom(1, N - 1, nm + "_rsz");
-        A.zstates = Func(nm + "_zstates");
-        A.zstates(i, n, h, b) = 0.0f;
-        A.zstates(i, A.rsz, h, b) =
-            A.zstates(i, A.rsz - 1, h, b) + A.ksum(i, A.rsz - 1, h, b);
-        z(i, n, h, b) = A.zstates(i, n, h, b);
-      } else {
-        A.rsz = RDom(0, S, nm + "_rsz");
-        A.zAll = Func(nm + "_zall");
-        A.zAll(i, h, b) = 0.0f;
-        A.zAll(i, h, b) += kf(A.rsz, i, h, b);
-        z(i, n, h, b) = A.zAll(i, h, b);
-      }
-      A.rdi = RDom(0, F / L, nm + "_rdi");
-      A.denLanes = Func(nm + "_denlanes");
-      A.denLanes(l, t, n, h, b) = 0.0f;
-      Expr u1 = A.rdi * L + l;
-      A.denLanes(l, t, n, h, b) += qf(u1, n * C + t, h, b) * z(u1, n, h, b);
-      if (A.causal) {
-        A.rdp = RDom(0, C / L, nm + "_rdp");
-        A.denLanes(l, t, n, h, b) += masked(A.rdp * L + l, t, n, h, b);
-      }
-      Expr total = eps;
-      for (int k = 0; k < L; ++k)
-        total += A.denLanes(k, t, n, h, b);
-      A.den = Func(nm + "_den"); // its reciprocal: one division per token
-      A.den(t, n, h, b) = 1.0f / total;
-    }
-
-    // One head's output at token t: normalized, plus SLAB's conv of v.
-    Func head(nm + "_head");
-    Expr tc = t % C, tn = t / C;
-    Expr o = A.acc(j, tc, tn, h, b);
+    defineFeatures(P);
+    if (A.causal)
+      defineScan(P);
+    defineOutputs(P);
     if (A.denominator)
-      o = o * A.den(tc, tn, h, b);
-    head(j, t, h, b) = o;
-    if (A.headNorm) {
-      Func g = ctx.in(op.getNormWeight());
-      A.rnorm = RDom(0, dv, nm + "_rnorm");
-      A.mean = Func(nm + "_mean");
-      A.meanSquare = Func(nm + "_meansq");
-      Expr x = head(A.rnorm, t, h, b);
-      if (op.getNormBias()) {
-        A.mean(t, h, b) = 0.0f;
-        A.mean(t, h, b) += x * (1.0f / dv);
-        Expr d = x - A.mean(t, h, b);
-        A.meanSquare(t, h, b) = 0.0f;
-        A.meanSquare(t, h, b) += d * d * (1.0f / dv);
-        o = (o - A.mean(t, h, b)) / sqrt(A.meanSquare(t, h, b) + eps) * g(j) +
-            ctx.in(op.getNormBias())(j);
-      } else {
-        A.meanSquare(t, h, b) = 0.0f;
-        A.meanSquare(t, h, b) += x * x * (1.0f / dv);
-        o = o / sqrt(A.meanSquare(t, h, b) + eps) * g(j);
-      }
-    }
-    if (int taps = (int)op.getConvTaps()) {
-      Func w = ctx.in(op.getConvWeight());
-      int off = A.causal ? taps - 1 : taps / 2;
-      Expr conv = ctx.in(op.getConvBias())(j);
-      for (int k = 0; k < taps; ++k) {
-        Expr at = t + (k - off);
-        conv += w(k, 0, j) * select(at >= 0 && at < S,
-                                    vf(j, clamp(at, 0, S - 1), h, b), 0.0f);
-      }
-      o = o + conv;
-    }
+      defineDenominator(P, eps);
     Func final(nm + "_final");
-    final(j, t, h, b) = o;
+    final(A.j, A.t, A.h, A.b) = headOutput(P, eps);
+    int dv = A.dv;
     A.result = ctx.def(nm + "_linear_attention",
                        [&](Expr cc, const std::vector<Expr> &tok) {
                          return final(cc % dv, tok[0], cc / dv, tok[1]);

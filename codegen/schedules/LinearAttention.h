@@ -38,14 +38,13 @@ struct LinearAttentionStages : OpStages {
   /// The result is the kernel's output (else an all-heads norm consumes
   /// it, and the result is computed at root).
   bool direct = true;
-  int dk = 0, dv = 0, features = 0;
+  int dv = 0;
   Halide::Func result; // (c, s, b)
   Halide::Func qf, kf;
   FeatureFuncs q, k;
   // Causal: per-chunk KV and key sums, the states before each chunk, the
   // chunk's scores; both forms: the output accumulator and denominator.
   Halide::Func kv, states, ksum, zstates, scores, acc, denLanes, den;
-  int lanes = 1; // of denLanes
   // Bidirectional: KV and key sums over the whole sequence.
   Halide::Func kvAll, zAll;
   Halide::Func mean, meanSquare; // per-head norm statistics (about the mean
