@@ -20,6 +20,8 @@
 #include "codegen/lowering/LoweringContext.h"
 #include "dialect/NNOps.h"
 
+#include <functional>
+
 using namespace Halide;
 using mlir::LogicalResult;
 using mlir::Operation;
@@ -40,36 +42,66 @@ Expr pointMap(nn::FeatureMap map, Expr x) {
   }
 }
 
+/// total(t, h, b) = combine over p < f of term(p, t, h, b), as L lanes of
+/// partial results (vectors over contiguous p) folded at the end; its lane
+/// Func is recorded for the schedule.
+Func laneReduce(FeatureFuncs &F, const std::string &name, int L, Expr init,
+                const std::function<Expr(Expr, Expr)> &combine,
+                const std::function<Expr(Expr)> &term, Var t, Var h, Var b) {
+  Var l("l");
+  RDom r(0, F.f / L, name + "_r");
+  Func lanes(name + "_lanes");
+  lanes(l, t, h, b) = init;
+  lanes(l, t, h, b) = combine(lanes(l, t, h, b), term(r * L + l));
+  Expr total = lanes(0, t, h, b);
+  for (int k = 1; k < L; ++k)
+    total = combine(total, lanes(k, t, h, b));
+  Func f(name);
+  f(t, h, b) = total;
+  F.lanes.push_back(lanes);
+  F.totals.push_back(f);
+  return f;
+}
+
 /// Hedgehog's features of head h at token t: [softmax(x W_h) | softmax(-x W_h)]
 /// over the f projections, from the projection x (c, t, b) and W (p, d, h).
-Expr hedgehogFeature(FeatureFuncs &F, const std::string &nm, Func x, Func w,
-                     int dk, int f, Var u, Var t, Var h, Var b) {
+Expr hedgehogFeature(FeatureFuncs &F, const LoweringContext &ctx,
+                     const std::string &nm, Func x, Func w, int dk, int f,
+                     Var u, Var t, Var h, Var b) {
   Var p("p");
   F.f = f;
   F.rd = RDom(0, dk, nm + "_d");
-  F.rf = RDom(0, f, nm + "_f");
   F.proj = Func(nm + "_proj");
   F.proj(p, t, h, b) = 0.0f;
   F.proj(p, t, h, b) += x(h * dk + F.rd, t, b) * w(p, F.rd, h);
-  F.max = Func(nm + "_max");
-  F.max(t, h, b) = Float(32).min();
-  F.max(t, h, b) = max(F.max(t, h, b), F.proj(F.rf, t, h, b));
-  F.min = Func(nm + "_min");
-  F.min(t, h, b) = Float(32).max();
-  F.min(t, h, b) = min(F.min(t, h, b), F.proj(F.rf, t, h, b));
+  const int L = F.L = (!ctx.gpu && f % ctx.V == 0) ? ctx.V : 1;
+  auto proj = [&](Expr q) { return F.proj(q, t, h, b); };
+  auto maxOf = [](Expr a, Expr c) { return max(a, c); };
+  auto minOf = [](Expr a, Expr c) { return min(a, c); };
+  auto sumOf = [](Expr a, Expr c) { return a + c; };
+  Func mx =
+      laneReduce(F, nm + "_max", L, Float(32).min(), maxOf, proj, t, h, b);
+  Func mn =
+      laneReduce(F, nm + "_min", L, Float(32).max(), minOf, proj, t, h, b);
   // The exponentials once each: the sums and the features share them.
   F.expPos = Func(nm + "_exp");
-  F.expPos(p, t, h, b) = expf32(F.proj(p, t, h, b) - F.max(t, h, b));
+  F.expPos(p, t, h, b) = expf32(F.proj(p, t, h, b) - mx(t, h, b));
   F.expNeg = Func(nm + "_expneg");
-  F.expNeg(p, t, h, b) = expf32(F.min(t, h, b) - F.proj(p, t, h, b));
-  F.sum = Func(nm + "_sum");
-  F.sum(t, h, b) = 0.0f;
-  F.sum(t, h, b) += F.expPos(F.rf, t, h, b);
-  F.sumNeg = Func(nm + "_sumneg");
-  F.sumNeg(t, h, b) = 0.0f;
-  F.sumNeg(t, h, b) += F.expNeg(F.rf, t, h, b);
-  Expr pos = F.expPos(clamp(u, 0, f - 1), t, h, b) / F.sum(t, h, b);
-  Expr neg = F.expNeg(clamp(u - f, 0, f - 1), t, h, b) / F.sumNeg(t, h, b);
+  F.expNeg(p, t, h, b) = expf32(mn(t, h, b) - F.proj(p, t, h, b));
+  Func sum = laneReduce(
+      F, nm + "_sum", L, 0.0f, sumOf,
+      [&](Expr q) { return F.expPos(q, t, h, b); }, t, h, b);
+  Func sumNeg = laneReduce(
+      F, nm + "_sumneg", L, 0.0f, sumOf,
+      [&](Expr q) { return F.expNeg(q, t, h, b); }, t, h, b);
+  // Their reciprocals once per token.
+  Func inv(nm + "_inv"), invNeg(nm + "_invneg");
+  inv(t, h, b) = 1.0f / sum(t, h, b);
+  invNeg(t, h, b) = 1.0f / sumNeg(t, h, b);
+  F.totals.push_back(inv);
+  F.totals.push_back(invNeg);
+  Expr pos = F.expPos(clamp(u, 0, f - 1), t, h, b) * inv(t, h, b);
+  Expr neg = F.expNeg(clamp(u - f, 0, f - 1), t, h, b) * invNeg(t, h, b);
   return select(u < f, pos, neg);
 }
 
@@ -96,10 +128,10 @@ void defineFeatures(Parts &P) {
   Expr qphi, kphi;
   if (P.op.getFeatureMap() == nn::FeatureMap::hedgehog) {
     int f = P.F / 2;
-    qphi = hedgehogFeature(A.q, P.nm + "_q", Q, P.ctx.in(P.op.getMapQ()), P.dk,
-                           f, u, t, h, b);
-    kphi = hedgehogFeature(A.k, P.nm + "_k", K, P.ctx.in(P.op.getMapK()), P.dk,
-                           f, u, t, h, b);
+    qphi = hedgehogFeature(A.q, P.ctx, P.nm + "_q", Q, P.ctx.in(P.op.getMapQ()),
+                           P.dk, f, u, t, h, b);
+    kphi = hedgehogFeature(A.k, P.ctx, P.nm + "_k", K, P.ctx.in(P.op.getMapK()),
+                           P.dk, f, u, t, h, b);
   } else {
     qphi = pointMap(P.op.getFeatureMap(), Q(h * P.dk + u, t, b));
     kphi = pointMap(P.op.getFeatureMap(), K(h * P.dk + u, t, b));

@@ -12,12 +12,14 @@ namespace {
 /// Every internal Func of the stage, in definition order.
 std::vector<Func> internalFuncs(LinearAttentionStages &A) {
   std::vector<Func> all;
-  for (Func f :
-       {A.q.proj,   A.q.max,    A.q.min,  A.q.expPos,  A.q.expNeg, A.q.sum,
-        A.q.sumNeg, A.k.proj,   A.k.max,  A.k.min,     A.k.expPos, A.k.expNeg,
-        A.k.sum,    A.k.sumNeg, A.qf,     A.kf,        A.kv,       A.states,
-        A.ksum,     A.zstates,  A.scores, A.kvAll,     A.zAll,     A.acc,
-        A.denLanes, A.den,      A.mean,   A.meanSquare})
+  for (FeatureFuncs *f : {&A.q, &A.k}) {
+    all.insert(all.end(), f->lanes.begin(), f->lanes.end());
+    all.insert(all.end(), f->totals.begin(), f->totals.end());
+  }
+  for (Func f : {A.q.proj,   A.q.expPos, A.q.expNeg, A.k.proj, A.k.expPos,
+                 A.k.expNeg, A.qf,       A.kf,       A.kv,     A.states,
+                 A.ksum,     A.zstates,  A.scores,   A.kvAll,  A.zAll,
+                 A.acc,      A.denLanes, A.den,      A.mean,   A.meanSquare})
     if (f.defined())
       all.push_back(f);
   return all;
@@ -50,7 +52,14 @@ void scheduleHedgehog(FeatureFuncs &f, Var t, Func at, Var var, int V) {
   tileUpdate(f.proj.update(), p, t, f.rd, f.f, V);
   for (Func e : {f.expPos, f.expNeg})
     e.compute_at(at, var).vectorize(p, V, TailStrategy::GuardWithIf);
-  for (Func s : {f.max, f.min, f.sum, f.sumNeg})
+  for (Func l : f.lanes) {
+    l.compute_at(at, var);
+    if (f.L > 1) {
+      l.vectorize(l.args()[0]);
+      l.update().vectorize(l.args()[0]);
+    }
+  }
+  for (Func s : f.totals)
     s.compute_at(at, var);
 }
 

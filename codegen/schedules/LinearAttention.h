@@ -24,9 +24,12 @@ constexpr int kLinearAttentionChunk = 64;
 /// The Funcs of one feature map (q or k) of a head: for hedgehog the
 /// projection x W and its softmax statistics; `phi` the features.
 struct FeatureFuncs {
-  Halide::Func proj, max, min, expPos, expNeg, sum, sumNeg; // hedgehog only
-  Halide::RDom rd, rf;                                      // over dk, over f
+  Halide::Func proj, expPos, expNeg; // hedgehog only
+  /// max, min, sum, sum of the negated: lane partials and their totals.
+  std::vector<Halide::Func> lanes, totals;
+  Halide::RDom rd; // over dk
   int f = 0;
+  int L = 1; // lanes of the partials (1: scalar)
 };
 
 /// The Funcs of one nn.linear_attention. Per-head Funcs have the pure vars
