@@ -10,6 +10,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerEmbeddingCodegen(registry);
   registerNormCodegen(registry);
   registerAttentionCodegen(registry);
+  registerDeltaRuleCodegen(registry);
 }
 
 } // namespace modelc::codegen
