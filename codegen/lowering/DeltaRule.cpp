@@ -36,6 +36,8 @@ using Tokens = std::vector<Expr>;
 
 /// The L2 norm's epsilon of flash-linear-attention's l2norm.
 constexpr float kL2Epsilon = 1e-6f;
+/// Independent accumulation chains of the loop step's products.
+constexpr int kChains = 8;
 
 /// ln(x) for x > 0 (Cephes logf: mantissa in [sqrt(1/2), sqrt(2)), degree-8
 /// polynomial), about 1 ulp; no libm call, so it vectorizes.
@@ -222,10 +224,19 @@ struct DeltaRuleLowering
     Expr chunks = (S + (C - 1)) / C;
     D.rx = RDom(0, d + C, 0, chunks, nm + "_rx");
     Expr rr = D.rx.x, rn = D.rx.y;
-    Expr step = D.bias(j, rr, rn, h, bb);
-    for (int k = 0; k < d; ++k)
-      step += D.coef(k, rr, rn, h, bb) * D.X(j, k, rn, h, bb);
-    D.X(j, rr, select(rr < d, rn + 1, rn), h, bb) = step;
+    // The dk-term product as kChains interleaved chains summed at the end:
+    // one chain of dk dependent multiply-adds is latency bound.
+    std::vector<Expr> chains(std::min(d, kChains));
+    for (int k = 0; k < d; ++k) {
+      Expr term = D.coef(k, rr, rn, h, bb) * D.X(j, k, rn, h, bb);
+      Expr &acc = chains[k % chains.size()];
+      acc = acc.defined() ? acc + term : term;
+    }
+    chains[0] += D.bias(j, rr, rn, h, bb);
+    for (size_t width = 1; width < chains.size(); width *= 2)
+      for (size_t k = 0; k + width < chains.size(); k += 2 * width)
+        chains[k] += chains[k + width];
+    D.X(j, rr, select(rr < d, rn + 1, rn), h, bb) = chains[0];
 
     // The output rows, RMS-normalised per head.
     D.rv = RDom(0, e, nm + "_rv");

@@ -90,12 +90,19 @@ LogicalResult DeltaRuleOp::verify() {
   if (bool(getDecay()) != bool(getALog()) ||
       bool(getDecay()) != bool(getDtBias()))
     return emitOpError("decay, a_log and dt_bias come together");
-  if (getDecay() &&
-      (failed(verifyChannelVector(*this, getALog(), heads, "a_log")) ||
-       failed(verifyChannelVector(*this, getDtBias(), heads, "dt_bias"))))
+  auto verifySize = [&](Value vec, int64_t n, StringRef what,
+                        StringRef per) -> LogicalResult {
+    int64_t got = rankedType(vec).getDimSize(0);
+    if (got != n)
+      return emitOpError(what) << " needs " << n << " elements (one per " << per
+                               << "), got " << got;
+    return success();
+  };
+  if (getDecay() && (failed(verifySize(getALog(), heads, "a_log", "head")) ||
+                     failed(verifySize(getDtBias(), heads, "dt_bias", "head"))))
     return failure();
-  if (failed(verifyChannelVector(*this, getNormWeight(), getValueHeadDim(),
-                                 "norm_weight")))
+  if (failed(verifySize(getNormWeight(), getValueHeadDim(), "norm_weight",
+                        "value channel of a head")))
     return failure();
   for (auto [name, value] : {std::pair{"scale", getScale()},
                              {"beta_scale", getBetaScale()},

@@ -35,9 +35,9 @@ def l2norm(x):
 def short_conv(x, weight, bias):
     """Causal depthwise conv over the sequence: x [B, S, C], weight [C, 1, K] (nn.Conv1d, groups=C,
     padding K-1, the first S outputs), as fla's ShortConvolution."""
-    S, K = x.shape[1], weight.shape[-1]
-    y = F.conv1d(x.transpose(1, 2), weight, bias, padding=K - 1, groups=x.shape[-1])
-    return y[..., :S].transpose(1, 2)
+    C, K = int(weight.shape[0]), int(weight.shape[-1])  # ints, also while an ONNX export traces
+    y = F.conv1d(x.transpose(1, 2), weight, bias, padding=K - 1, groups=C)
+    return y[..., :x.shape[1]].transpose(1, 2)
 
 
 def delta_rule_recurrent(q, k, v, beta, g=None):
@@ -328,3 +328,52 @@ spec_error("deltanet-conv-bias-without-conv", _ERR % (4, "short_conv = false\nco
            match="conv_bias only applies with short_conv = true")
 spec_error("deltanet-head-dim-limit", _ERR % (1, "head_dim = 512\n"), match="head_dim 512 exceeds 256")
 spec_error("deltanet-unknown-key", _ERR % (4, "use_gate = true\n"), match="unknown key.*use_gate")
+
+
+# flash-linear-attention's state_dict of the same model (DeltaNetForCausalLM / GatedDeltaNetForCausalLM
+# layers, hidden 16, 2 heads, GatedMLP 24, untied head), written from fla's module definitions:
+# the "fla" scheme must name every tensor exactly so, at fla's shapes.
+_FLA_LAYER0 = {"q_proj.weight": (16, 16), "k_proj.weight": (16, 16), "v_proj.weight": (16, 16),
+               "b_proj.weight": (2, 16), "q_conv1d.weight": (16, 1, 4), "k_conv1d.weight": (16, 1, 4),
+               "v_conv1d.weight": (16, 1, 4), "o_norm.weight": (8,), "o_proj.weight": (16, 16)}
+_FLA_LAYER1 = {"q_proj.weight": (16, 16), "k_proj.weight": (16, 16), "v_proj.weight": (32, 16),
+               "a_proj.weight": (2, 16), "b_proj.weight": (2, 16), "A_log": (2,), "dt_bias": (2,),
+               "q_conv1d.weight": (16, 1, 4), "k_conv1d.weight": (16, 1, 4), "v_conv1d.weight": (32, 1, 4),
+               "g_proj.weight": (32, 16), "o_norm.weight": (16,), "o_proj.weight": (16, 32)}
+
+
+def _fla_state_dict():
+    out = {"model.embeddings.weight": (20, 16), "model.norm.weight": (16,), "lm_head.weight": (20, 16)}
+    for i, attn in enumerate((_FLA_LAYER0, _FLA_LAYER1)):
+        p = "model.layers.%d." % i
+        out.update({p + "attn." + k: v for k, v in attn.items()})
+        out.update({p + "attn_norm.weight": (16,), p + "mlp_norm.weight": (16,), p + "mlp.gate_proj.weight": (24, 16),
+                    p + "mlp.up_proj.weight": (24, 16), p + "mlp.down_proj.weight": (16, 24)})
+    return out
+
+
+_FLA = model_toml(vocab=20, dim=16, layers=2, output="logits") + """[embed]
+position = "none"
+[block]
+norm = "rmsnorm"
+mixer = ["deltanet", "gated_deltanet"]
+bias = false
+[block.deltanet]
+heads = 2
+[block.gated_deltanet]
+heads = 2
+[block.mlp]
+kind = "glu"
+hidden = 24
+activation = "silu"
+[head]
+tied = false
+[weights]
+scheme = "fla"
+"""
+
+
+@selftest("deltanet-fla-checkpoint-names", spec=_FLA)
+def _(case):
+    from ..weights import expected_weights
+    assert expected_weights(case.spec) == _fla_state_dict()
