@@ -649,6 +649,10 @@ SCHEME_ROWS = {
     "llama": {"embed.tokens": "model.embed_tokens.weight", "layer.attn.q.bias": "model.layers.{i}.self_attn.q_proj.bias",
               "layer.mlp.gate.weight": "model.layers.{i}.mlp.gate_proj.weight", "head.weight": "lm_head.weight",
               "final_norm.weight": "model.norm.weight", "embed.positions": None},
+    "fla": {"embed.tokens": "model.embeddings.weight", "layer.attn.q.weight": "model.layers.{i}.attn.q_proj.weight",
+            "layer.delta.q_conv.weight": "model.layers.{i}.attn.q_conv1d.weight",
+            "layer.delta.A_log": "model.layers.{i}.attn.A_log", "layer.mlp.gate.weight": "model.layers.{i}.mlp.gate_proj.weight",
+            "final_norm.weight": "model.norm.weight", "head.weight": "lm_head.weight", "embed.positions": None},
 }
 
 
