@@ -90,28 +90,13 @@ std::unique_ptr<SubLayerSpec> readDeltaNet(const ReadContext &ctx, bool gated) {
   auto d = std::make_unique<DeltaNet>();
   d->gated = gated;
   SpecLoc loc = t.loc();
-  auto heads = t.getInt("heads");
-  if (!heads) {
-    if (!t.has("heads"))
-      t.missing("heads");
+  auto heads = ctx.heads();
+  if (!heads)
     return nullptr;
-  }
-  d->heads = heads->value;
-  int64_t dim = ctx.model.dim;
-  auto hd = t.getInt("head_dim");
-  if (hd) {
-    d->headDim = hd->value;
-  } else if (dim > 0) {
-    if (dim % d->heads != 0) {
-      ctx.error(heads->valueLoc, "dim = " + Twine(dim) +
-                                     " is not divisible by heads = " +
-                                     Twine(d->heads) + "; set head_dim");
-      return nullptr;
-    }
-    d->headDim = dim / d->heads;
-  }
+  d->heads = heads->heads.value;
+  d->headDim = heads->headDim;
   if (d->headDim > nn::DeltaRuleOp::kMaxKeyHeadDim) {
-    ctx.error(hd ? hd->valueLoc : heads->valueLoc,
+    ctx.error(heads->headDimLoc,
               "head_dim = " + Twine(d->headDim) + " exceeds " +
                   Twine(nn::DeltaRuleOp::kMaxKeyHeadDim) +
                   ", the largest key head the delta_rule kernel takes");
@@ -160,6 +145,7 @@ std::unique_ptr<SubLayerSpec> readDeltaNet(const ReadContext &ctx, bool gated) {
     if (convBias)
       c.bias = ctx.weight((base + ".bias").str(), loc);
   };
+  int64_t dim = ctx.model.dim;
   d->q = ctx.linear("layer.delta.q", dim, kw, false, loc);
   d->k = ctx.linear("layer.delta.k", dim, kw, false, loc);
   d->v = ctx.linear("layer.delta.v", dim, vw, false, loc);
