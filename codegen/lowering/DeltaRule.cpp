@@ -219,8 +219,12 @@ struct DeltaRuleLowering
     D.bias = F("bias");
     D.bias(j, row, n, h, bb) =
         select(row < d, D.ab(d + j, r, n, h, bb), D.pr(d + j, rq, n, h, bb));
+    // Every row is written before it is read except the first chunk's
+    // state: no pure values, the initial state zeroed by the first update.
     D.X = F("X");
-    D.X(j, row, n, h, bb) = 0.0f;
+    D.X(j, row, n, h, bb) = undef<float>();
+    D.rz = RDom(0, d, nm + "_rz");
+    D.X(j, D.rz, 0, h, bb) = 0.0f;
     Expr chunks = (S + (C - 1)) / C;
     D.rx = RDom(0, d + C, 0, chunks, nm + "_rx");
     Expr rr = D.rx.x, rn = D.rx.y;

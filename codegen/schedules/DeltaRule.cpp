@@ -61,10 +61,11 @@ void scheduleDeltaRuleCpu(Func host, DeltaRuleStages &D, LoweringContext &x) {
   // `rows` rows by up to 4 vectors of value channels.
   int vectors = std::min((e + V - 1) / V, 4);
   int rows = std::max(1, kAccumulators / vectors);
-  D.X.compute_at(host, bh).vectorize(D.j, V, guardUnless(e % V == 0));
+  D.X.compute_at(host, bh);
+  D.X.update(0).vectorize(D.j, V, guardUnless(e % V == 0));
   Var jt("jt"), jr("jr"), jo("jo"), jv("jv");
   RVar ro("ro"), ri("ri");
-  D.X.update()
+  D.X.update(1)
       .split(D.j, jt, jr, vectors * V, guardUnless(e % (vectors * V) == 0))
       .split(jr, jo, jv, V)
       .split(D.rx.x, ro, ri, rows, TailStrategy::GuardWithIf)
@@ -151,7 +152,7 @@ void scheduleDeltaRuleCuda(DeltaRuleStages &D) {
     gpuTile(f, {x, t}, {n, h, bb});
   gpuTile(D.coef, {i, row}, {n, h, bb});
   gpuTile(D.bias, {j, row}, {n, h, bb});
-  gpuTile(D.X, {j, row}, {n, h, bb});
+
   // [token] stages.
   for (Func f : {D.qSq, D.kSq, D.beta, D.outSq})
     gpuTile(f, {t}, {n, h, bb});
@@ -170,7 +171,8 @@ void scheduleDeltaRuleCuda(DeltaRuleStages &D) {
     if (D.gated)
       gpuTile(D.decay.update(), {}, {n, h, bb});
   }
-  gpuTile(D.X.update(), {j}, {h, bb});
+  gpuTile(D.X.update(0), {j}, {h, bb});
+  gpuTile(D.X.update(1), {j}, {h, bb});
 }
 
 void scheduleDeltaRuleKernel(ScheduleEnv &env) {

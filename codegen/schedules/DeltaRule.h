@@ -37,10 +37,11 @@ struct DeltaRuleStages : OpStages {
   // rows [dk, dk + C).
   Halide::Func coef, bias;
   // X(j, row, n): rows [0, dk) the state before chunk n, rows [dk, dk + C)
-  // the outputs of chunk n. The serial loop is its update.
+  // the outputs of chunk n. Update 0 zeroes the initial state, update 1 is
+  // the serial loop.
   Halide::Func X;
   Halide::Func outSq; // the output RMSNorm's sum of squares per token
-  Halide::RDom rk, rt, rs, rv, rx, rc;
+  Halide::RDom rk, rt, rs, rv, rx, rz, rc;
   void computeAtRoot(const LoweringContext &ctx) override;
 };
 

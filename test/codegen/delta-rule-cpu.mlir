@@ -1,5 +1,6 @@
 // The delta_rule kernel class on CPU (codegen/schedules/DeltaRule.cpp): one
-// parallel task per (head, batch), the chunks in a serial loop (X's update)
+// parallel task per (head, batch), the chunks in a serial loop (X's second
+// update, after the first zeroes the initial state)
 // with every per-chunk stage allocated and computed inside it, the short
 // convolutions and SiLU inlined into the chunk's inputs, the output gate
 // into the output, and no buffer that grows with seq x seq.
@@ -8,7 +9,8 @@
 // CHECK-LABEL: // kernel k0_delta_rule (delta_rule)
 // CHECK: external func out0_par_for_out0_s0_c_hd_bh
 // CHECK: allocate [[X:v[0-9]+_X]][float32 *
-// CHECK: for ([[X]].s1.{{v[0-9]+}}_rx$y,
+// CHECK: for ([[X]].s1.{{v[0-9]+}}_rz$x, 0, 16)
+// CHECK: for ([[X]].s2.{{v[0-9]+}}_rx$y,
 // CHECK: allocate {{v[0-9]+}}_gram[float32 * 17 * 15 *
 // CHECK: allocate {{v[0-9]+}}_wu[float32 * 32 * 16 *
 // CHECK: for ({{v[0-9]+}}_wu.s1.{{v[0-9]+}}_rs$y
@@ -18,7 +20,7 @@
 // CHECK: halide_do_par_for({{.*}}out0_par_for_out0_s0_c_hd_bh
 // CHECK-LABEL: // kernel k1_delta_rule (delta_rule)
 // CHECK: allocate [[GX:v[0-9]+_X]][float32 * 32 * 32 *
-// CHECK: for ([[GX]].s1.{{v[0-9]+}}_rx$y,
+// CHECK: for ([[GX]].s2.{{v[0-9]+}}_rx$y,
 // CHECK: allocate {{v[0-9]+}}_decay[float32 *
 // CHECK: for ({{v[0-9]+}}_decay.s1.{{v[0-9]+}}_rc
 // CHECK: allocate {{v[0-9]+}}_wu[float32 * 48 * 16 *

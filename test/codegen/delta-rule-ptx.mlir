@@ -12,10 +12,10 @@
 
 // CHECK-LABEL: // kernel k0_delta_rule (delta_rule)
 // CHECK: .entry _kernel_{{v[0-9]+}}_wu_s1
-// CHECK: .entry _kernel_{{v[0-9]+}}_X_s1
+// CHECK: .entry _kernel_{{v[0-9]+}}_X_s2
 // CHECK-LABEL: // kernel k1_delta_rule (delta_rule)
 // CHECK: .entry _kernel_{{v[0-9]+}}_decay_s1
-// CHECK: .entry _kernel_{{v[0-9]+}}_X_s1
+// CHECK: .entry _kernel_{{v[0-9]+}}_X_s2
 
 module attributes {nn.arena_floats_per_token = 128 : i64, nn.max_seq = 64 : i64} {
 func.func @forward(%q: tensor<?x?x32xf32>, %k: tensor<?x?x32xf32>, %v: tensor<?x?x32xf32>, %b: tensor<?x?x2xf32>, %a: tensor<?x?x2xf32>, %g: tensor<?x?x64xf32>, %v2: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
