@@ -163,11 +163,12 @@ struct DeltaRuleLowering
       }
     }
     auto g = [&](Expr tt) { return D.decay(tt, n, h, bb); };
-    // exp(g_a - g_b), and exp(g_a): 1 without decay.
-    auto gamma = [&](Expr a, Expr bq) {
+    // The decay from token b to token a of the chunk, exp(g_a - g_b), and
+    // from its start, exp(g_a): 1 without decay.
+    auto decayBetween = [&](Expr a, Expr bq) {
       return D.gated ? expf32(g(a) - g(bq)) : Expr(1.0f);
     };
-    auto grow = [&](Expr a) { return D.gated ? expf32(g(a)) : Expr(1.0f); };
+    auto decayTo = [&](Expr a) { return D.gated ? expf32(g(a)) : Expr(1.0f); };
 
     // [W | U] = (I + L)^-1 diag(beta) [K .* exp(g) | V], row by row.
     D.gram = F("gram");
@@ -176,15 +177,16 @@ struct DeltaRuleLowering
         D.knT(tk, D.rk, n, h, bb) * D.knT(t, D.rk, n, h, bb);
     D.lower = F("lower");
     D.lower(tk, t, n, h, bb) = select(
-        tk < t, D.gram(tk, t, n, h, bb) * beta(t, n, h, bb) * gamma(t, tk),
+        tk < t,
+        D.gram(tk, t, n, h, bb) * beta(t, n, h, bb) * decayBetween(t, tk),
         0.0f);
     Func vIn = F("v");
     vIn(j, t, n, h, bb) = Vf(h * e + j, pos(t), bb);
     D.wu = F("wu");
     D.wu(x, t, n, h, bb) =
-        beta(t, n, h, bb) * select(x < d,
-                                   D.kn(min(x, d - 1), t, n, h, bb) * grow(t),
-                                   vIn(clamp(x - d, 0, e - 1), t, n, h, bb));
+        beta(t, n, h, bb) *
+        select(x < d, D.kn(min(x, d - 1), t, n, h, bb) * decayTo(t),
+               vIn(clamp(x - d, 0, e - 1), t, n, h, bb));
     if (C > 1) {
       D.rs = RDom(0, C, 0, C, nm + "_rs");
       D.rs.where(D.rs.x < D.rs.y);
@@ -195,7 +197,7 @@ struct DeltaRuleLowering
     // [Kd^T W | Kd^T U] (ab(x, i)) and A_qk [W | U] (pr(x, t)).
     D.rt = RDom(0, C, nm + "_rt");
     D.kd = F("kd");
-    D.kd(i, t, n, h, bb) = D.kn(i, t, n, h, bb) * gamma(C - 1, t);
+    D.kd(i, t, n, h, bb) = D.kn(i, t, n, h, bb) * decayBetween(C - 1, t);
     D.ab = F("ab");
     D.ab(x, i, n, h, bb) = 0.0f;
     D.ab(x, i, n, h, bb) += D.kd(i, D.rt, n, h, bb) * D.wu(x, D.rt, n, h, bb);
@@ -204,7 +206,7 @@ struct DeltaRuleLowering
     D.qk(tk, t, n, h, bb) += D.knT(tk, D.rk, n, h, bb) * qn(D.rk, t, n, h, bb);
     D.aqk = F("aqk");
     D.aqk(tk, t, n, h, bb) =
-        select(tk <= t, D.qk(tk, t, n, h, bb) * gamma(t, tk), 0.0f);
+        select(tk <= t, D.qk(tk, t, n, h, bb) * decayBetween(t, tk), 0.0f);
     D.pr = F("pr");
     D.pr(x, t, n, h, bb) = 0.0f;
     D.pr(x, t, n, h, bb) += D.aqk(D.rt, t, n, h, bb) * D.wu(x, D.rt, n, h, bb);
@@ -214,8 +216,8 @@ struct DeltaRuleLowering
     Var a = i;
     D.coef = F("coef");
     D.coef(a, row, n, h, bb) = select(
-        row < d, select(a == row, grow(C - 1), 0.0f) - D.ab(a, r, n, h, bb),
-        qn(a, rq, n, h, bb) * grow(rq) - D.pr(a, rq, n, h, bb));
+        row < d, select(a == row, decayTo(C - 1), 0.0f) - D.ab(a, r, n, h, bb),
+        qn(a, rq, n, h, bb) * decayTo(rq) - D.pr(a, rq, n, h, bb));
     D.bias = F("bias");
     D.bias(j, row, n, h, bb) =
         select(row < d, D.ab(d + j, r, n, h, bb), D.pr(d + j, rq, n, h, bb));

@@ -90,7 +90,7 @@ void scheduleDeltaRuleCpu(Func host, DeltaRuleStages &D, LoweringContext &x) {
     s.split(D.x, xo, xi, V, guardUnless((d + e) % V == 0))
         .reorder(xi, xo, D.rs.x, D.rs.y)
         .vectorize(xi);
-    if ((d + e) / V <= 16)
+    if ((d + e) / V <= 32)
       s.unroll(xo);
   }
   for (Func f : {D.lower, D.aqk, D.knT})
