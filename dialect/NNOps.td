@@ -16,5 +16,6 @@ include "dialect/ops/EmbeddingOps.td"
 include "dialect/ops/NormOps.td"
 include "dialect/ops/AttentionOps.td"
 include "dialect/ops/LinearAttentionOps.td"
+include "dialect/ops/DeltaRuleOps.td"
 
 #endif // MODELC_NN_OPS

@@ -53,6 +53,34 @@ void registerOutput(OutputFamily f) {
 }
 
 //===----------------------------------------------------------------------===//
+// Reading
+//===----------------------------------------------------------------------===//
+
+std::optional<ReadContext::Heads> ReadContext::heads() const {
+  auto heads = table.getInt("heads");
+  if (!heads) {
+    if (!table.has("heads"))
+      table.missing("heads");
+    return std::nullopt;
+  }
+  Heads h{*heads, 0, heads->valueLoc};
+  int64_t dim = model.dim;
+  if (auto hd = table.getInt("head_dim")) {
+    h.headDim = hd->value;
+    h.headDimLoc = hd->valueLoc;
+  } else if (dim > 0) {
+    if (dim % heads->value != 0) {
+      error(heads->valueLoc, "dim = " + Twine(dim) +
+                                 " is not divisible by heads = " +
+                                 Twine(heads->value) + "; set head_dim");
+      return std::nullopt;
+    }
+    h.headDim = dim / heads->value;
+  }
+  return h;
+}
+
+//===----------------------------------------------------------------------===//
 // Building
 //===----------------------------------------------------------------------===//
 

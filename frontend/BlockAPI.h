@@ -160,6 +160,16 @@ public:
   /// Whether the scheme stores the slots grouped under `base` (e.g.
   /// layer.attn.qkv = q, k, v) as one concatenated tensor.
   bool schemeFuses(llvm::StringRef base) const;
+
+  /// A multi-head block's `heads` (required) and `head_dim` (default
+  /// dim / heads, which must then divide) from its table.
+  struct Heads {
+    Val<int64_t> heads;
+    int64_t headDim = 0;
+    SpecLoc headDimLoc; // head_dim's value, else heads'
+  };
+  /// Reports a missing `heads` or an indivisible dim and returns nullopt.
+  std::optional<Heads> heads() const;
 };
 
 //===----------------------------------------------------------------------===//

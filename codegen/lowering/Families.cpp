@@ -11,6 +11,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerNormCodegen(registry);
   registerAttentionCodegen(registry);
   registerLinearAttentionCodegen(registry);
+  registerDeltaRuleCodegen(registry);
 }
 
 } // namespace modelc::codegen

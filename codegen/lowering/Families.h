@@ -19,6 +19,7 @@ void registerEmbeddingCodegen(mlir::DialectRegistry &registry);
 void registerNormCodegen(mlir::DialectRegistry &registry);
 void registerAttentionCodegen(mlir::DialectRegistry &registry);
 void registerLinearAttentionCodegen(mlir::DialectRegistry &registry);
+void registerDeltaRuleCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen
 

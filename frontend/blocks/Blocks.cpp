@@ -15,6 +15,7 @@ void registerBuiltinBlocks() {
     registerPlacements();
     registerAttentionMixer();
     registerLinearAttentionMixer();
+    registerDeltaNetMixers();
     registerMlpChannel();
     registerOutputs();
   });

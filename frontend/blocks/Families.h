@@ -15,6 +15,7 @@ void registerNorms();
 void registerPlacements();
 void registerAttentionMixer();
 void registerLinearAttentionMixer();
+void registerDeltaNetMixers();
 void registerMlpChannel();
 void registerOutputs();
 
