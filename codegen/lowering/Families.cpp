@@ -10,6 +10,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerEmbeddingCodegen(registry);
   registerNormCodegen(registry);
   registerAttentionCodegen(registry);
+  registerMambaCodegen(registry);
 }
 
 } // namespace modelc::codegen

@@ -14,6 +14,7 @@ void registerBuiltinBlocks() {
     registerNorms();
     registerPlacements();
     registerAttentionMixer();
+    registerMambaMixer();
     registerMlpChannel();
     registerOutputs();
   });

@@ -14,6 +14,7 @@ void registerPositions();
 void registerNorms();
 void registerPlacements();
 void registerAttentionMixer();
+void registerMambaMixer();
 void registerMlpChannel();
 void registerOutputs();
 
