@@ -17,6 +17,10 @@ namespace modelc::frontend {
 
 namespace {
 
+// The scan kernel unrolls the state and conv-tap loops: these bounds keep
+// its code size sane (Mamba uses 16 states and 4 taps).
+constexpr int64_t kMaxState = 256, kMaxTaps = 256;
+
 class Mamba : public SubLayerSpec {
 public:
   int64_t inner = 0, dState = 0, dConv = 0, dtRank = 0;
@@ -74,10 +78,22 @@ std::unique_ptr<SubLayerSpec> readMamba(const ReadContext &ctx) {
   m->dtRank = size("dt_rank", (dim + 15) / 16); // HF time_step_rank "auto"
   if (!ok)
     return nullptr;
+  for (auto [key, v, limit] : {std::make_tuple("d_state", m->dState, kMaxState),
+                               std::make_tuple("d_conv", m->dConv, kMaxTaps)})
+    if (v > limit) {
+      ctx.error(t.keyLoc(key), Twine(key) + " = " + Twine(v) + " in " +
+                                   t.where(key) + " is above the limit " +
+                                   Twine(limit) +
+                                   " (the scan kernel unrolls it)");
+      ok = false;
+    }
+  if (!ok)
+    return nullptr;
   if (dim > 0 && expand > kMaxSize / dim) {
-    ctx.error(t.keyLoc("expand"), "expand = " + Twine(expand) + " makes " +
-                                      t.where("expand") +
-                                      " inner width expand * dim exceed 2^31");
+    ctx.error(t.keyLoc("expand"),
+              "expand = " + Twine(expand) + " in " + t.where("expand") +
+                  ": the inner width expand * dim = " + Twine(expand * dim) +
+                  " exceeds 2^31");
     return nullptr;
   }
   m->inner = expand * dim;
