@@ -15,7 +15,7 @@ namespace {
 
 // Tokens per chunk: the conv output (kChunk x I floats) and dbc of a chunk
 // stay in L2 while every channel block scans it.
-constexpr int kChunk = 64;
+constexpr int kChunk = 128;
 // x_proj's register tile: kDbcTokens tokens x up to kDbcVectors vectors of
 // projections.
 constexpr int kDbcTokens = 4;

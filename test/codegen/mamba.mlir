@@ -17,16 +17,16 @@
 // CPU: external func {{.*}}par_for_v{{[0-9]+}}_dbc_s1_t_to
 // CPU: external func {{.*}}par_for_v{{[0-9]+}}_scan_s2_i_io
 // CPU: produce v{{[0-9]+}}_delta
-// CPU: for (v{{[0-9]+}}_scan.s2.v{{[0-9]+}}_steps$y.rj, 0, 64)
+// CPU: for (v{{[0-9]+}}_scan.s2.v{{[0-9]+}}_steps$y.rj, 0, 128)
 // CPU: produce v{{[0-9]+}}_conv_taps
 // CPU: produce v{{[0-9]+}}_neg_a
 // CPU: produce out0
 // CPU: for (out0.s0.b,
 // CPU: allocate v[[S:[0-9]+]]_scan[float32 * 32 * (max({{.*}}, 1) + 16) * 1]
 // CPU: for (v[[S]]_scan.s2.v{{[0-9]+}}_steps$y.rk,
-// CPU: allocate v[[S]]_u[float32 * 32 * min({{.*}}, 64) * 1]
+// CPU: allocate v[[S]]_u[float32 * 32 * min({{.*}}, 128) * 1]
 // CPU: halide_do_par_for({{.*}}par_for_v[[S]]_u_s0_i_io
-// CPU: allocate v[[S]]_dbc[float32 * 34 * min({{.*}}, 64) * 1]
+// CPU: allocate v[[S]]_dbc[float32 * 34 * min({{.*}}, 128) * 1]
 // CPU: halide_do_par_for({{.*}}par_for_v[[S]]_dbc_s1_t_to
 // CPU: halide_do_par_for({{.*}}par_for_v[[S]]_scan_s2_i_io
 // CPU: halide_do_par_for({{.*}}par_for_out0_s0_s_so

@@ -203,7 +203,7 @@ def _(case, k, cb, b):
     np.testing.assert_allclose(got, naive_mamba(x, g, k, 2, 3), rtol=1e-10, atol=1e-12)
 
 
-_WIDE = model_toml(vocab=10, dim=8, max_seq=128) + """[block]
+_WIDE = model_toml(vocab=10, dim=8, max_seq=160) + """[block]
 mixer = "mamba"
 channel = "none"
 [block.mamba]
@@ -211,7 +211,7 @@ d_state = 5
 """
 
 
-@selftest("mamba-recurrent-vs-chunked", spec=_WIDE, params=[{"chunk": c} for c in (1, 7, 16, 64)], seed=3)
+@selftest("mamba-recurrent-vs-chunked", spec=_WIDE, params=[{"chunk": c} for c in (1, 7, 16, 40)], seed=3)
 def _(case, chunk):
     """Both forms, with chunks that divide the 40 tokens or not, on the block's real scan inputs."""
     blk, w = case.block(), case.module.weights(0)
@@ -224,13 +224,12 @@ def _(case, chunk):
 
 @selftest("mamba-memory-outlasts-a-chunk", spec=_WIDE, seed=4)
 def _(case):
-    """With the random weights, token 0 still moves token 99: models that span several of the
-    compiled kernel's 64-token chunks test the state it carries between them."""
-    x = case.rand(1, 100, 8)
-    x2 = x.clone()
-    x2[0, 0] += 1.0
-    d = (case.run("mixer", x2) - case.run("mixer", x))[0].abs().amax(-1)
-    assert d[99] > 1e-3 * d[0]
+    """With the random weights the state carried into token 128 matters: restarting the scan there
+    (what a kernel that lost its state between its 128-token chunks would compute) changes the
+    outputs far beyond the 1e-4 tolerance of the numerics tests."""
+    x = case.rand(1, 150, 8)
+    full, restarted = case.run("mixer", x)[:, 128:], case.run("mixer", x[:, 128:])
+    assert (full - restarted).abs().max() > 1e-2 * full.abs().max()
 
 
 spec_error("mamba-d-state-positive", _WIDE.replace("d_state = 5", "d_state = 0"), match="d_state = 0: must be >= 1")
