@@ -6,6 +6,7 @@ h_t = exp(delta_t A) h_(t-1) + delta_t B_t u_t; y_t = C_t h_t + D u_t; out_proj(
 The forward scans token by token, as Hugging Face's slow path and mamba_ssm's selective_scan_ref do;
 scan_chunked is the chunkwise-parallel form (each chunk in closed form from its start state), and the
 self-tests check each against the other and both against per-element loops."""
+import functools
 import math
 
 import numpy as np
@@ -34,42 +35,58 @@ def _d_init(rng, shape, spec):
 
 
 class Scan:
-    """The discretized inputs of one scan, shaped [batch, inner, seq(, d_state)]: delta_a = delta A,
-    bu = delta B u, c = C."""
+    """The discretized inputs of one scan, time-major so that each token's slice is contiguous:
+    delta_a = delta A and bu = delta B u are [seq, batch, inner, d_state], c = C [seq, batch, d_state]."""
 
     def __init__(self, delta, a, b, c, u):
-        self.delta_a = delta[..., None] * a[None, :, None, :]
-        self.bu = (delta * u)[..., None] * b[:, None, :, :]
-        self.c = c[:, None, :, :]
+        # delta, u: [batch, seq, inner]; b, c: [batch, seq, d_state]
+        delta, u, b, c = (v.transpose(0, 1) for v in (delta, u, b, c))
+        self.delta_a = delta[..., None] * a
+        self.bu = (delta * u)[..., None] * b[:, :, None, :]
+        self.c = c
+
+
+def scan_steps(decay, bu, c):
+    """h_t = decay_t h_(t-1) + bu_t; y_t = h_t c_t, one token at a time (time-major inputs as in
+    Scan). y: [batch, seq, inner]. Plain torch, so torch.jit.script can make it an ONNX Loop."""
+    h = torch.zeros_like(bu[0])
+    ys = []
+    for t in range(bu.shape[0]):
+        h = decay[t] * h + bu[t]
+        ys.append((h * c[t].unsqueeze(1)).sum(-1))
+    return torch.stack(ys, dim=1)
+
+
+@functools.lru_cache(maxsize=None)
+def scripted_scan_steps():
+    """scan_steps compiled by TorchScript: a traced export (bench/export_onnx.py) then records its
+    loop as one ONNX Loop over the dynamic sequence instead of unrolling the traced length."""
+    return torch.jit.script(scan_steps)
 
 
 def scan_recurrent(s):
-    """h_t = exp(delta_t A) h_(t-1) + bu_t; y_t = sum_n c_t h_t, one token at a time."""
-    h = torch.zeros_like(s.bu[:, :, 0])
-    ys = []
-    for t in range(s.bu.shape[2]):
-        h = torch.exp(s.delta_a[:, :, t]) * h + s.bu[:, :, t]
-        ys.append((h * s.c[:, :, t]).sum(-1))
-    return torch.stack(ys, dim=2)
+    """The scan token by token (eager; the TorchScript form while tracing for ONNX)."""
+    steps = scripted_scan_steps() if torch.jit.is_tracing() else scan_steps
+    return steps(torch.exp(s.delta_a), s.bu, s.c)
 
 
 def scan_chunked(s, chunk):
     """The same scan chunk by chunk: inside a chunk, with L_t = sum_(r<=t) delta_a_r,
     h_t = exp(L_t) h_start + sum_(s<=t) exp(L_t - L_s) bu_s, all tokens of the chunk at once."""
-    seq = s.bu.shape[2]
-    h = torch.zeros_like(s.bu[:, :, 0])
+    seq = s.bu.shape[0]
+    h = torch.zeros_like(s.bu[0])
     ys = []
     for t0 in range(0, seq, chunk):
-        da, bu, c = (v[:, :, t0:t0 + chunk] for v in (s.delta_a, s.bu, s.c))
-        L = torch.cumsum(da, dim=2)                                   # [b, i, l, n]
-        n = L.shape[2]
-        diff = L[:, :, :, None, :] - L[:, :, None, :, :]             # [b, i, t, s, n]
-        mask = torch.tril(torch.ones(n, n, dtype=torch.bool))[None, None, :, :, None]
+        da, bu, c = (v[t0:t0 + chunk] for v in (s.delta_a, s.bu, s.c))
+        L = torch.cumsum(da, dim=0)                                   # [l, b, i, n]
+        n = L.shape[0]
+        diff = L[:, None] - L[None, :]                                # [t, s, b, i, n]
+        mask = torch.tril(torch.ones(n, n, dtype=torch.bool))[:, :, None, None, None]
         decay = torch.where(mask, torch.exp(diff.masked_fill(~mask, 0.0)), torch.zeros_like(diff))
-        hs = torch.exp(L) * h[:, :, None] + (decay * bu[:, :, None, :, :]).sum(3)
-        ys.append((hs * c).sum(-1))
-        h = hs[:, :, -1]
-    return torch.cat(ys, dim=2)
+        hs = torch.exp(L) * h + (decay * bu[None]).sum(1)             # [t, b, i, n]
+        ys.append((hs * c[:, :, None, :]).sum(-1))
+        h = hs[-1]
+    return torch.cat(ys, dim=0).transpose(0, 1)
 
 
 @mixer("mamba")
@@ -118,20 +135,18 @@ class Mamba(Mixer):
         xs, z = xz[..., :I].transpose(1, 2), xz[..., I:]
         seq = xs.shape[2]
         bias = w["layer.mamba.conv1d.bias"] if "layer.mamba.conv1d.bias" in w else None
-        u = F.silu(F.conv1d(xs, w["layer.mamba.conv1d.weight"], bias, padding=p.d_conv - 1, groups=I)[..., :seq])
-        dbc = torch.matmul(u.transpose(1, 2), w["layer.mamba.x_proj.weight"].t())
+        conv = F.conv1d(xs, w["layer.mamba.conv1d.weight"], bias, padding=p.d_conv - 1, groups=I)
+        u = F.silu(conv[..., :seq]).transpose(1, 2)                    # [batch, seq, inner]
+        dbc = torch.matmul(u, w["layer.mamba.x_proj.weight"].t())
         dt, b, c = torch.split(dbc, [p.dt_rank, p.d_state, p.d_state], dim=-1)
-        delta = F.softplus(linear(dt, w, "layer.mamba.dt_proj")).transpose(1, 2)
+        delta = F.softplus(linear(dt, w, "layer.mamba.dt_proj"))
         return Scan(delta, -torch.exp(w["layer.mamba.A_log"]), b, c, u), u, z
 
     def finish(self, y, u, z, w):
-        y = (y + u * w["layer.mamba.D"][None, :, None]).transpose(1, 2)
+        y = y + u * w["layer.mamba.D"]
         return linear(y * F.silu(z), w, "layer.mamba.out_proj")
 
     def forward(self, x, w, env):
-        if torch.jit.is_tracing():
-            raise SpecError("mamba: the scan is a loop over the sequence; a traced ONNX graph would "
-                            "unroll it for the traced length (no useful export)")
         s, u, z = self.scan_inputs(x, w)
         return self.finish(scan_recurrent(s), u, z, w)
 
@@ -220,6 +235,16 @@ def _(case, chunk):
         want = scan_recurrent(s)
         torch.testing.assert_close(scan_chunked(s, chunk), want, rtol=1e-10, atol=1e-12)
         assert want.abs().max() > 1e-3
+
+
+@selftest("mamba-scripted-scan-is-eager", spec=_WIDE, seed=5)
+def _(case):
+    """The TorchScript scan used for ONNX export computes what the eager one does."""
+    with torch.no_grad():
+        s, _, _ = case.block().scan_inputs(case.rand(2, 33, 8), case.module.weights(0))
+        decay = torch.exp(s.delta_a)
+        torch.testing.assert_close(scripted_scan_steps()(decay, s.bu, s.c), scan_steps(decay, s.bu, s.c),
+                                   rtol=0, atol=0)
 
 
 @selftest("mamba-memory-outlasts-a-chunk", spec=_WIDE, seed=4)
