@@ -1,4 +1,4 @@
-//===- MambaOps.cpp - nn.selective_scan, the seed of selective_scan kernels ===//
+//===- MambaOps.cpp - nn.selective_scan, Mamba's selective SSM ------------===//
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
 
@@ -63,8 +63,7 @@ Absorb SelectiveScanOp::absorbsConsumer(Value, Operation *consumer) {
 }
 
 double SelectiveScanOp::getFlopsPerToken() {
-  double I = getInner(), K = getConvTaps(), N = getStateSize(),
-         R = getDtRank();
+  double I = getInner(), K = getConvTaps(), N = getStateSize(), R = getDtRank();
   // conv; x_proj; dt_proj; per state element delta*A, exp, the update
   // (2 mul + add) and C h (mul + add); per channel delta*u and D*u + y.
   return 2 * K * I + 2 * I * (R + 2 * N) + 2 * R * I + 7 * I * N + 3 * I;

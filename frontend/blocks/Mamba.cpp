@@ -29,8 +29,7 @@ public:
 
   Value build(BuildContext &ctx, Value x) const override {
     Value xz = ctx.linear(x, inProj, "mamba.in_proj", loc);
-    Value xs =
-        ctx.b.create<nn::SliceOp>(ctx.loc("mamba.x", loc), xz, 0, inner);
+    Value xs = ctx.b.create<nn::SliceOp>(ctx.loc("mamba.x", loc), xz, 0, inner);
     Value zs =
         ctx.b.create<nn::SliceOp>(ctx.loc("mamba.z", loc), xz, inner, inner);
     auto weight = [&](const LinearSpec &l, const char *what) {
@@ -42,11 +41,11 @@ public:
     };
     Value cw = ctx.weight(convWeight, false, {inner, 1, dConv},
                           "mamba.conv1d.weight", loc);
-    Value cb = convBias.present() ? vector(convBias, "mamba.conv1d.bias")
-                                  : Value();
+    Value cb =
+        convBias.present() ? vector(convBias, "mamba.conv1d.bias") : Value();
     Value y = ctx.b.create<nn::SelectiveScanOp>(
-        ctx.loc("mamba.scan", loc), xs, cw, cb,
-        weight(xProj, "mamba.x_proj"), weight(dtProj, "mamba.dt_proj"),
+        ctx.loc("mamba.scan", loc), xs, cw, cb, weight(xProj, "mamba.x_proj"),
+        weight(dtProj, "mamba.dt_proj"),
         vector(dtProj.bias, "mamba.dt_proj.bias"),
         ctx.weight(aLog, false, {inner, dState}, "mamba.A_log", loc),
         vector(d, "mamba.D"));
@@ -100,8 +99,7 @@ std::unique_ptr<SubLayerSpec> readMamba(const ReadContext &ctx) {
   if (m->dtRank > m->inner) {
     ctx.error(t.has("dt_rank") ? t.keyLoc("dt_rank") : loc,
               "dt_rank = " + Twine(m->dtRank) + " in " + t.where("dt_rank") +
-                  " exceeds the inner width expand * dim = " +
-                  Twine(m->inner));
+                  " exceeds the inner width expand * dim = " + Twine(m->inner));
     return nullptr;
   }
   auto convBias = t.getBool("conv_bias");
