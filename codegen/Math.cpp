@@ -23,6 +23,54 @@ Expr expf32(Expr x) {
   return y * scale;
 }
 
+Expr exp2f32(Expr x) {
+  x = clamp(x, -126.0f, 127.0f);
+  // t's low mantissa bits hold k = round(x); x - k is exact.
+  Expr t = strict_float(x + 12582912.0f);
+  Expr f = x - strict_float(t - 12582912.0f);
+  Expr p = 1.535336188319500e-4f;
+  p = p * f + 1.339887440266574e-3f;
+  p = p * f + 9.618437357674640e-3f;
+  p = p * f + 5.550332471162809e-2f;
+  p = p * f + 2.402264791363012e-1f;
+  p = p * f + 6.931472028550421e-1f;
+  Expr y = p * f + 1.0f;
+  Expr k127 = reinterpret(UInt(32), t) - cast<uint32_t>(0x4B400000 - 127);
+  return y * reinterpret(Float(32), k127 << 23);
+}
+
+Expr logf32(Expr x) {
+  // x = m 2^e with m in [sqrt(1/2), sqrt(2)); log x = log1p(m - 1) + e ln 2.
+  Expr bits = reinterpret(Int(32), x);
+  Expr e = ((bits >> 23) & 0xff) - 126;
+  Expr m = reinterpret(Float(32), (bits & 0x007fffff) | 0x3f000000);
+  Expr low = m < 0.707106781186547524f;
+  e = select(low, e - 1, e);
+  m = select(low, m + m, m) - 1.0f;
+  Expr z = m * m;
+  Expr p = 7.0376836292e-2f;
+  p = p * m - 1.1514610310e-1f;
+  p = p * m + 1.1676998740e-1f;
+  p = p * m - 1.2420140846e-1f;
+  p = p * m + 1.4249322787e-1f;
+  p = p * m - 1.6668057665e-1f;
+  p = p * m + 2.0000714765e-1f;
+  p = p * m - 2.4999993993e-1f;
+  p = p * m + 3.3333331174e-1f;
+  Expr fe = cast<float>(e);
+  Expr y = p * m * z + fe * -2.12194440e-4f - 0.5f * z;
+  return m + y + fe * 0.693359375f;
+}
+
+Expr softplusf32(Expr x) {
+  // max(x, 0) + log1p(e^-|x|), log1p(y) = log(w) * y / (w - 1) with
+  // w = 1 + y (Goldberg), which stays exact when y is tiny.
+  Expr y = expf32(-abs(x));
+  Expr w = 1.0f + y;
+  Expr log1p = select(w == 1.0f, y, logf32(w) * (y / (w - 1.0f)));
+  return max(x, 0.0f) + log1p;
+}
+
 Expr erff32(Expr x) {
   Expr ax = abs(x);
   Expr t = 1.0f / (1.0f + 0.3275911f * ax);

@@ -19,6 +19,13 @@ namespace modelc::codegen {
 
 /// e^x (Cephes: Cody-Waite range reduction + a degree-6 polynomial).
 Halide::Expr expf32(Halide::Expr x);
+/// 2^x (Cephes exp2f: a degree-6 polynomial on [-0.5, 0.5]; rounds with
+/// the 1.5 * 2^23 trick, since Halide's round() splits AVX-512 vectors).
+Halide::Expr exp2f32(Halide::Expr x);
+/// ln x for x > 0 (Cephes logf: frexp + a degree-8 polynomial).
+Halide::Expr logf32(Halide::Expr x);
+/// ln(1 + e^x), accurate for every x (no cancellation for x << 0).
+Halide::Expr softplusf32(Halide::Expr x);
 /// erf(x) (Abramowitz-Stegun 7.1.26, odd extension).
 Halide::Expr erff32(Halide::Expr x);
 /// 1 / (1 + e^-x).

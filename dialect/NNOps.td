@@ -17,5 +17,6 @@ include "dialect/ops/NormOps.td"
 include "dialect/ops/AttentionOps.td"
 include "dialect/ops/LinearAttentionOps.td"
 include "dialect/ops/DeltaRuleOps.td"
+include "dialect/ops/MambaOps.td"
 
 #endif // MODELC_NN_OPS

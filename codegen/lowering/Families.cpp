@@ -12,6 +12,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerAttentionCodegen(registry);
   registerLinearAttentionCodegen(registry);
   registerDeltaRuleCodegen(registry);
+  registerMambaCodegen(registry);
 }
 
 } // namespace modelc::codegen

@@ -20,6 +20,7 @@ void registerNormCodegen(mlir::DialectRegistry &registry);
 void registerAttentionCodegen(mlir::DialectRegistry &registry);
 void registerLinearAttentionCodegen(mlir::DialectRegistry &registry);
 void registerDeltaRuleCodegen(mlir::DialectRegistry &registry);
+void registerMambaCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen
 

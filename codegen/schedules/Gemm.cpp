@@ -28,6 +28,11 @@ constexpr int kSmallM = 16;
 constexpr int kPanelBytesInL2 = 256 * 1024;
 // K-chunk of a blocked panel: 256 x 48 floats = 48 KB, about L1.
 constexpr int kKChunk = 256;
+// From this many rows on (a long sequence), rows are taken in blocks of
+// kRowBlock: at M = 8192 the whole activation matrix no longer stays in L3
+// between panels, and a deep-K accumulator (M x 48) no longer fits L2.
+constexpr int kBlockRowsFrom = 4096;
+constexpr int kRowBlock = 1024;
 } // namespace
 
 Expr gemmWeightAt(const Func &wPacked, Expr n, Expr k,
@@ -63,6 +68,17 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
         .vectorize(ni, kVec)
         .parallel(no);
   };
+  // Long inputs (a whole long sequence): the panel tasks take the rows one
+  // block at a time, so each streams one block of activations (not all M
+  // rows) and a deep-K accumulator stays a block tall.
+  Var mblk("mblk"), mr("mr");
+  out.specialize(M >= kBlockRowsFrom)
+      .split(m, mblk, mr, kRowBlock, TailStrategy::ShiftInwards)
+      .split(n, no, ni, kTileN, TailStrategy::GuardWithIf)
+      .split(mr, mo, mi, kTileM, TailStrategy::ShiftInwards)
+      .reorder(ni, mi, mo, no, mblk)
+      .vectorize(ni, kVec)
+      .parallel(no);
   tile(out.specialize(M >= kSmallM), kTileM);
   tile(out.specialize(M >= 4), 4); // Stream the panel M/4 times, not M.
   tile(out, 1);                    // M < 4: decode GEMV.

@@ -16,6 +16,7 @@ void registerBuiltinBlocks() {
     registerAttentionMixer();
     registerLinearAttentionMixer();
     registerDeltaNetMixers();
+    registerMambaMixer();
     registerMlpChannel();
     registerOutputs();
   });

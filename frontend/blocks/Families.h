@@ -16,6 +16,7 @@ void registerPlacements();
 void registerAttentionMixer();
 void registerLinearAttentionMixer();
 void registerDeltaNetMixers();
+void registerMambaMixer();
 void registerMlpChannel();
 void registerOutputs();
 

@@ -542,7 +542,7 @@ def test_registered_family_keys_are_checked(shift_mixer):
         spec(HYBRID.replace("steps = 2", 'steps = "2"'))
     with pytest.raises(ref.SpecError, match="steps = 0: must be >= 1"):
         spec(HYBRID.replace("steps = 1", "steps = 0"))
-    with pytest.raises(ref.SpecError, match="mixer = 'shfit': expected one of .*shift"):
+    with pytest.raises(ref.SpecError, match=r"mixer = 'shfit': expected one of attention\|(\w+\|)*shift"):
         spec(HYBRID.replace('"attention", "shift", "shift"', '"attention", "shfit"'))
     # the scheme names the new slots by its fallback rule (modelc), or not at all
     assert "layers.1.shift.proj.bias" in ref.expected_weights(spec(HYBRID))
@@ -616,7 +616,7 @@ def test_channel_pattern_with_builtin_families():
 @pytest.mark.parametrize("extra,match", [
     ('mixer = []', "non-empty array"),
     ('mixer = ["attention", 3]', "non-empty array of strings"),
-    ('mixer = ["attention", "mamba"]', "mixer = 'mamba': expected one of"),
+    ('mixer = ["attention", "hyena"]', "mixer = 'hyena': expected one of"),
     ('channel = ["mlp", "moe"]', "channel = 'moe': expected one of mlp\\|none"),
     ('norm = ["layernorm"]', "norm = \\['layernorm'\\]: expected a string$"),
     ('mixer = 3', "expected a string or an array of strings"),
@@ -657,6 +657,11 @@ SCHEME_ROWS = {
             "final_norm.weight": "model.norm.weight", "head.weight": "lm_head.weight", "embed.positions": None},
     "lolcats": {"layer.attn.feature_k.weight": "model.layers.{i}.self_attn.feature_map_k.mlp.layer",
                 "layer.attn.o.weight": "model.layers.{i}.self_attn.o_proj.weight", "head.weight": "lm_head.weight"},
+    "mamba": {"embed.tokens": "backbone.embeddings.weight", "layer.attn_norm.weight": "backbone.layers.{i}.norm.weight",
+              "layer.mamba.in_proj.weight": "backbone.layers.{i}.mixer.in_proj.weight",
+              "layer.mamba.conv1d.bias": "backbone.layers.{i}.mixer.conv1d.bias",
+              "layer.mamba.A_log": "backbone.layers.{i}.mixer.A_log", "final_norm.weight": "backbone.norm_f.weight",
+              "layer.mlp_norm.weight": None},
 }
 
 
