@@ -15,5 +15,8 @@ include "dialect/ops/LinearOps.td"
 include "dialect/ops/EmbeddingOps.td"
 include "dialect/ops/NormOps.td"
 include "dialect/ops/AttentionOps.td"
+include "dialect/ops/AftOps.td"
+include "dialect/ops/PoolingOps.td"
+include "dialect/ops/ConvOps.td"
 
 #endif // MODELC_NN_OPS
