@@ -14,6 +14,9 @@ void registerBuiltinBlocks() {
     registerNorms();
     registerPlacements();
     registerAttentionMixer();
+    registerAftMixer();
+    registerPoolingMixer();
+    registerConvMixer();
     registerMlpChannel();
     registerOutputs();
   });

@@ -14,6 +14,9 @@ void registerPositions();
 void registerNorms();
 void registerPlacements();
 void registerAttentionMixer();
+void registerAftMixer();
+void registerPoolingMixer();
+void registerConvMixer();
 void registerMlpChannel();
 void registerOutputs();
 
