@@ -10,6 +10,9 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerEmbeddingCodegen(registry);
   registerNormCodegen(registry);
   registerAttentionCodegen(registry);
+  registerAftCodegen(registry);
+  registerPoolingCodegen(registry);
+  registerConvCodegen(registry);
 }
 
 } // namespace modelc::codegen

@@ -18,6 +18,9 @@ void registerLinearCodegen(mlir::DialectRegistry &registry);
 void registerEmbeddingCodegen(mlir::DialectRegistry &registry);
 void registerNormCodegen(mlir::DialectRegistry &registry);
 void registerAttentionCodegen(mlir::DialectRegistry &registry);
+void registerAftCodegen(mlir::DialectRegistry &registry);
+void registerPoolingCodegen(mlir::DialectRegistry &registry);
+void registerConvCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen
 
