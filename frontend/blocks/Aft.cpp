@@ -24,11 +24,11 @@ public:
   LinearSpec q, k, v, o;
 
   Value build(BuildContext &ctx, Value x) const override {
-    Value qv = ctx.linear(x, q, "aft.q", loc);
-    Value kv = ctx.linear(x, k, "aft.k", loc);
-    Value vv = ctx.linear(x, v, "aft.v", loc);
+    Value qv = ctx.linear(x, q, "aft.to_q", loc);
+    Value kv = ctx.linear(x, k, "aft.to_k", loc);
+    Value vv = ctx.linear(x, v, "aft.to_v", loc);
     Value y = ctx.b.create<nn::AftOp>(ctx.loc("aft", loc), qv, kv, vv, causal);
-    return ctx.linear(y, o, "aft.o", loc);
+    return ctx.linear(y, o, "aft.project", loc);
   }
 };
 

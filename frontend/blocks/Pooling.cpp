@@ -20,7 +20,7 @@ public:
   int64_t poolSize = 3;
 
   Value build(BuildContext &ctx, Value x) const override {
-    return ctx.b.create<nn::PoolingOp>(ctx.loc("pool", loc), x, poolSize);
+    return ctx.b.create<nn::PoolingOp>(ctx.loc("pooling", loc), x, poolSize);
   }
 };
 
