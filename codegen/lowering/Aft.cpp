@@ -1,9 +1,9 @@
 //===- Aft.cpp - Halide lowering of AFT-simple ----------------------------===//
-#include "codegen/schedules/Aft.h"
 #include "codegen/Math.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
+#include "codegen/schedules/Aft.h"
 #include "dialect/NNOps.h"
 
 #include <limits>
@@ -16,6 +16,14 @@ namespace modelc::codegen {
 
 namespace {
 
+/// Two states (m, n, d), each with its sums scaled to its own maximum m,
+/// merged and scaled to the larger maximum.
+Tuple merge(Expr m1, Expr n1, Expr d1, Expr m2, Expr n2, Expr d2) {
+  Expr m = max(m1, m2);
+  Expr a = expf32(m1 - m), b = expf32(m2 - m);
+  return Tuple(m, n1 * a + n2 * b, d1 * a + d2 * b);
+}
+
 struct AftLowering
     : HalideLoweringOpInterface::ExternalModel<AftLowering, nn::AftOp> {
   bool needsPositions(Operation *) const { return true; }
@@ -24,49 +32,80 @@ struct AftLowering
     Func q = ctx.in(op.getQuery()), k = ctx.in(op.getKey()),
          v = ctx.in(op.getValue());
     const Var &c = ctx.c, &s = ctx.s, &b = ctx.b;
+    const int T = kAftChunk;
+    Expr S = ctx.seqLen, chunkCount = (S + T - 1) / T;
     std::string nm = ctx.name();
     auto &A = ctx.addStage(std::make_unique<AftStages>(op.getResult()));
-    bool causal = A.causal = op.getCausal();
-    A.tokens = RDom(0, ctx.seqLen, nm + "_t");
-    Expr t = A.tokens.x;
-    // No key yet: the lowest float, whose rescale factor against any key
-    // underflows to ~0 (and multiplies empty sums).
+    A.causal = op.getCausal();
+    const Var &j = A.j, &t = A.t;
+    // No key yet: the lowest float (its factor against any key underflows
+    // to ~0 and multiplies empty sums).
     Expr lowest = -std::numeric_limits<float>::max();
-    Func m(nm + "_max"), e(nm + "_rescale"), sums(nm + "_sums");
-    // mPrev(s): the maximum the sums are scaled to before token s is added.
-    std::function<Expr(Expr)> mPrev;
-    if (causal) {
-      m(c, s, b) = lowest;
-      m(c, t, b) = max(m(c, t - 1, b), k(c, t, b));
-      mPrev = [&](Expr at) { return m(c, at - 1, b); };
+
+    // 1. Each chunk alone. Reads past the sequence are clamped to its last
+    // token (harmless in a maximum) and weigh nothing in the sums.
+    A.chunkTokens = RDom(0, T, nm + "_ct");
+    Expr ct = A.chunkTokens.x, at = j * T + ct;
+    A.chunkMax = Func(nm + "_chunk_max");
+    A.chunkMax(c, j, b) = lowest;
+    A.chunkMax(c, j, b) = max(A.chunkMax(c, j, b), k(c, at, b));
+    A.chunkExp = Func(nm + "_chunk_exp");
+    A.chunkExp(c, s, b) = expf32(k(c, s, b) - A.chunkMax(c, s / T, b));
+    A.chunkSums = Func(nm + "_chunk_sums");
+    Expr w = select(at < S, A.chunkExp(c, at, b), 0.0f);
+    A.chunkSums(c, j, b) = Tuple(0.0f, 0.0f);
+    A.chunkSums(c, j, b) = Tuple(A.chunkSums(c, j, b)[0] + w * v(c, at, b),
+                                 A.chunkSums(c, j, b)[1] + w);
+    A.chunkState = Func(nm + "_chunk");
+    A.chunkState(c, j, b) = Tuple(A.chunkMax(c, j, b), A.chunkSums(c, j, b)[0],
+                                  A.chunkSums(c, j, b)[1]);
+
+    // 2. The state before each chunk.
+    A.chunks = RDom(1, chunkCount, nm + "_chunks");
+    Expr jr = A.chunks.x;
+    A.carry = Func(nm + "_carry");
+    A.carry(c, j, b) = Tuple(lowest, 0.0f, 0.0f);
+    Tuple before = A.carry(c, jr - 1, b), chunk = A.chunkState(c, jr - 1, b);
+    A.carry(c, jr, b) = merge(before[0], before[1], before[2], chunk[0],
+                              chunk[1], chunk[2]);
+
+    std::function<Tuple(Expr, Expr, Expr)> state; // (n, d) of (c, s, b)
+    if (!A.causal) {
+      Func carry = A.carry;
+      state = [carry, chunkCount](Expr cc, Expr, Expr bb) {
+        Tuple end = carry(cc, chunkCount, bb);
+        return Tuple(end[1], end[2]);
+      };
     } else {
-      m(c, b) = lowest;
-      m(c, b) = max(m(c, b), k(c, t, b));
-      mPrev = [&](Expr) { return m(c, b); };
+      // 3. Each chunk's tokens from the state before it; t = -1 is that
+      // state.
+      A.steps = RDom(0, T, nm + "_steps");
+      Expr st = A.steps.x, tok = j * T + st;
+      A.runMax = Func(nm + "_run_max");
+      A.runMax(c, t, j, b) = A.carry(c, j, b)[0];
+      A.runMax(c, st, j, b) = max(A.runMax(c, st - 1, j, b), k(c, tok, b));
+      // Token t raises the maximum (the sums so far shrink by exp(m - k),
+      // it adds 1) or not (it adds exp(k - m)): one exp serves both.
+      A.runRescale = Func(nm + "_run_rescale");
+      A.runRescale(c, t, j, b) =
+          expf32(-abs(k(c, j * T + t, b) - A.runMax(c, t - 1, j, b)));
+      Expr raises = k(c, tok, b) > A.runMax(c, st - 1, j, b);
+      Expr e = A.runRescale(c, st, j, b);
+      Expr old = select(raises, e, 1.0f), add = select(raises, 1.0f, e);
+      A.runSums = Func(nm + "_run_sums");
+      A.runSums(c, t, j, b) = Tuple(A.carry(c, j, b)[1], A.carry(c, j, b)[2]);
+      Tuple prev = A.runSums(c, st - 1, j, b);
+      A.runSums(c, st, j, b) =
+          Tuple(prev[0] * old + v(c, tok, b) * add, prev[1] * old + add);
+      Func run = A.runSums;
+      state = [run, T](Expr cc, Expr ss, Expr bb) {
+        return run(cc, ss % T, ss / T, bb);
+      };
     }
-    // Causal: token s either raises the maximum (the sums so far shrink by
-    // exp(m - k), it adds 1) or not (it adds exp(k - m)): one exp serves
-    // both cases. Otherwise every token adds exp(k - max) <= 1.
-    e(c, s, b) = expf32(-abs(k(c, s, b) - mPrev(s)));
-    if (causal) {
-      Expr raises = k(c, t, b) > mPrev(t);
-      Expr old = select(raises, e(c, t, b), 1.0f);
-      Expr add = select(raises, 1.0f, e(c, t, b));
-      sums(c, s, b) = Tuple(0.0f, 0.0f);
-      sums(c, t, b) = Tuple(sums(c, t - 1, b)[0] * old + v(c, t, b) * add,
-                            sums(c, t - 1, b)[1] * old + add);
-    } else {
-      sums(c, b) = Tuple(0.0f, 0.0f);
-      sums(c, b) = Tuple(sums(c, b)[0] + v(c, t, b) * e(c, t, b),
-                         sums(c, b)[1] + e(c, t, b));
-    }
-    A.maxKey = m;
-    A.rescale = e;
-    A.sums = sums;
     ctx.define(op.getResult(),
                ctx.def(nm + "_aft", [&](Expr cc, const std::vector<Expr> &tk) {
-                 Tuple at = causal ? sums(cc, tk[0], tk[1]) : sums(cc, tk[1]);
-                 return sigmoidf32(q(cc, tk[0], tk[1])) * (at[0] / at[1]);
+                 Tuple nd = state(cc, tk[0], tk[1]);
+                 return sigmoidf32(q(cc, tk[0], tk[1])) * (nd[0] / nd[1]);
                }));
     return mlir::success();
   }

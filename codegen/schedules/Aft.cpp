@@ -7,73 +7,95 @@ using namespace Halide;
 namespace modelc::codegen {
 
 void AftStages::computeAtRoot(const LoweringContext &) {
-  maxKey.compute_root();
-  sums.compute_root();
-  // One token's factor, shared by both sums.
-  rescale.compute_at(sums, tokens.x);
+  for (Func f : {chunkMax, chunkExp, chunkSums, chunkState, carry})
+    f.compute_root();
+  if (causal)
+    for (Func f : {runMax, runRescale, runSums})
+      f.compute_root();
 }
 
 namespace {
 
-// Vectors of channels per task: their scans interleave in each step, so the
-// latency of one vector's chain hides behind the other's.
-constexpr int kVectorsPerTask = 2;
-
-// The pure definition of a scan Func over its tokens (causal) or one state
-// per sequence, and its update over (c, b): one GPU thread per channel
-// walks the tokens.
-void gpuScan(Func f, bool causal, LoweringContext &x) {
-  Var cb("cb"), ct("ct"), sb("sb"), st("st");
-  if (causal)
-    f.gpu_tile(x.c, x.s, cb, sb, ct, st, 64, 4, TailStrategy::GuardWithIf)
-        .gpu_blocks(x.b);
-  else
-    f.gpu_tile(x.c, x.b, cb, sb, ct, st, 64, 1, TailStrategy::GuardWithIf);
-  f.update().gpu_tile(x.c, x.b, cb, sb, ct, st, 64, 1,
-                      TailStrategy::GuardWithIf);
-}
-
-void scheduleAftCuda(Func host, AftStages &A, LoweringContext &x) {
-  Var cb("cb"), ct("ct"), sb("sb"), st("st");
-  host.gpu_tile(x.c, x.s, cb, sb, ct, st, 64, 4, TailStrategy::GuardWithIf)
-      .gpu_blocks(x.b);
-  A.maxKey.compute_root();
-  gpuScan(A.maxKey, A.causal, x);
-  A.sums.compute_root();
-  gpuScan(A.sums, A.causal, x);
-  A.rescale.compute_at(A.sums, A.tokens.x);
+/// `f`'s pure definition and its update over `steps` vectorized over
+/// channels, the steps outside the channel loop (each step handles a whole
+/// row of channels) and the update's other pure loops (`outer`) outside them.
+void rowSteps(Func f, const RDom &steps, std::vector<VarOrRVar> outer,
+              LoweringContext &x) {
+  f.vectorize(x.c, x.V, TailStrategy::GuardWithIf);
+  std::vector<VarOrRVar> order{x.c, steps.x};
+  order.insert(order.end(), outer.begin(), outer.end());
+  f.update().reorder(order).vectorize(x.c, x.V, TailStrategy::GuardWithIf);
 }
 
 void scheduleAftCpu(Host &host, AftStages &A, LoweringContext &x) {
+  const int T = kAftChunk;
+  // 1. The chunks in parallel, each one's exps once, in its task.
+  Var jb("jb");
+  A.chunkState.compute_root()
+      .fuse(A.j, x.b, jb)
+      .parallel(jb)
+      .vectorize(x.c, x.V, TailStrategy::GuardWithIf);
+  for (Func f : {A.chunkMax, A.chunkSums}) {
+    f.compute_at(A.chunkState, jb);
+    rowSteps(f, A.chunkTokens, {A.j, x.b}, x);
+  }
+  A.chunkExp.compute_at(A.chunkState, jb)
+      .vectorize(x.c, x.V, TailStrategy::GuardWithIf);
+  // 2. The scan over chunks, one sequence per task.
+  A.carry.compute_root();
+  rowSteps(A.carry, A.chunks, {x.b}, x);
+  A.carry.update().parallel(x.b);
+  // 3. The output by chunks in parallel; causal: each chunk's scan in its
+  // task.
   Func f = host.func;
-  const int V = x.V;
-  Var co("co"), ci("ci"), cb("cb");
-  if (host.channels < V) {
-    f.reorder(x.c, x.s, x.b).parallel(x.b);
-    A.maxKey.compute_at(f, x.b);
-    A.sums.compute_at(f, x.b);
-    A.rescale.compute_at(A.sums, A.tokens.x);
+  Var so("so"), si("si"), sb("sb"), co("co"), ci("ci");
+  f.split(x.s, so, si, T, TailStrategy::GuardWithIf)
+      .fuse(so, x.b, sb)
+      .parallel(sb);
+  if (host.channels >= x.V)
+    f.split(x.c, co, ci, x.V, TailStrategy::ShiftInwards).vectorize(ci);
+  if (A.causal) {
+    A.runMax.compute_at(f, sb);
+    rowSteps(A.runMax, A.steps, {A.j, x.b}, x);
+    A.runRescale.compute_at(f, sb).vectorize(x.c, x.V,
+                                             TailStrategy::GuardWithIf);
+    A.runSums.compute_at(f, sb);
+    rowSteps(A.runSums, A.steps, {A.j, x.b}, x);
+  }
+}
+
+void scheduleAftCuda(Func host, AftStages &A, LoweringContext &x) {
+  // One thread per channel (and chunk or sequence) walks its tokens; the
+  // output is element-wise.
+  Var cb("cb"), ct("ct"), rb("rb"), rt("rt"), jb("jb");
+  auto perChannel = [&](Stage f, Var rows, int rowsPerBlock) {
+    f.gpu_tile(x.c, rows, cb, rb, ct, rt, 64, rowsPerBlock,
+               TailStrategy::GuardWithIf);
+  };
+  host.gpu_tile(x.c, x.s, cb, rb, ct, rt, 64, 4, TailStrategy::GuardWithIf)
+      .gpu_blocks(x.b);
+  A.chunkState.compute_root().fuse(A.j, x.b, jb);
+  perChannel(A.chunkState, jb, 1);
+  for (Func f : {A.chunkMax, A.chunkSums, A.carry}) {
+    f.compute_root();
+    f.fuse(A.j, x.b, jb);
+    perChannel(f, jb, 1);
+  }
+  A.chunkMax.update().fuse(A.j, x.b, jb);
+  perChannel(A.chunkMax.update(), jb, 1);
+  A.chunkSums.update().fuse(A.j, x.b, jb);
+  perChannel(A.chunkSums.update(), jb, 1);
+  A.carry.update().gpu_tile(x.c, cb, ct, 64, TailStrategy::GuardWithIf);
+  if (!A.causal)
     return;
+  Var tj("tj"), tjb("tjb");
+  for (Func f : {A.runMax, A.runSums}) {
+    f.compute_root();
+    f.fuse(A.t, A.j, tj).fuse(tj, x.b, tjb);
+    perChannel(f, tjb, 1);
+    f.update().fuse(A.j, x.b, jb);
+    perChannel(f.update(), jb, 1);
   }
-  // Shifted inwards, the last block of channels overlaps the one before it
-  // instead of reading past the row.
-  int block = host.channels >= kVectorsPerTask * V ? kVectorsPerTask * V : V;
-  f.split(x.c, co, ci, block, TailStrategy::ShiftInwards)
-      .reorder(ci, x.s, co, x.b)
-      .fuse(co, x.b, cb)
-      .parallel(cb)
-      .vectorize(ci, V);
-  // Each step of a scan handles the block's vectors side by side.
-  Var vo("vo"), vi("vi");
-  for (Func scan : {A.maxKey, A.sums}) {
-    scan.compute_at(f, cb).vectorize(x.c, V);
-    scan.update()
-        .split(x.c, vo, vi, V)
-        .reorder(vi, vo, A.tokens.x)
-        .vectorize(vi)
-        .unroll(vo);
-  }
-  A.rescale.compute_at(A.sums, A.tokens.x).vectorize(x.c, V);
 }
 
 void scheduleAftKernel(ScheduleEnv &env) {

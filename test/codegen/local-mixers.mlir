@@ -1,10 +1,11 @@
 // The aft, pooling and conv kernel classes.
 // On the CPU, a window kernel (pooling, conv) runs token blocks in parallel
 // and sums its taps per vector of channels, unrolled, in a 16-lane
-// accumulator; a conv transposes its [C, 1, K] taps once per call. An aft kernel runs blocks of
-// channels in parallel: the maximum key, then the sums, each step handling
-// both vectors of the block, with one exp per step (the rescale factor,
-// shared by both sums); causal keeps every token's state, bidirectional one.
+// accumulator; a conv transposes its [C, 1, K] taps once per call. An aft
+// kernel is a chunked scan: the chunks' maxima and sums in parallel (one exp
+// per token, in a pass of its own), the scan over chunks, then (causal) each
+// chunk's tokens re-scanned from the state before it in parallel tasks, one
+// exp per token shared by both sums; every step walks a row of channels.
 // For CUDA every kernel gets GPU loops; each kernel's PTX is assembled by ptxas
 // for sm_75 and sm_90 where CUDA is installed.
 // RUN: modelc compile %s --emit=halide | FileCheck %s --check-prefix=CPU
@@ -29,22 +30,35 @@
 // CPU-LABEL: // kernel k2_conv (conv)
 // CPU-COUNT-5: v{{[0-9]+}}_conv[ramp(0, 1, 16)] = v{{[0-9]+}}_conv[ramp(0, 1, 16)] + (v{{[0-9]+}}_taps_t[ramp(
 // CPU-LABEL: // kernel k3_aft (aft)
-// CPU: external func {{.*}}par_for_out0__3_s0_c_co_cb
-// CPU: produce v{{[0-9]+}}_max
-// CPU: for (v{{[0-9]+}}_max.s1.v{{[0-9]+}}_t$x, 0,
-// CPU-COUNT-2: v{{[0-9]+}}_max[ramp((v{{[0-9]+}}_max.s1.v{{[0-9]+}}_t$x*32)
-// CPU: produce v{{[0-9]+}}_sums
-// CPU: for (v{{[0-9]+}}_sums.s1.v{{[0-9]+}}_t$x, 0,
-// CPU: produce v{{[0-9]+}}_rescale
+// CPU: external func {{.*}}par_for_v{{[0-9]+}}_chunk_s0_j_jb
+// CPU: produce v{{[0-9]+}}_chunk_max
+// CPU: for (v{{[0-9]+}}_chunk_max.s1.v{{[0-9]+}}_ct$x, 0, 32)
+// CPU: for (v{{[0-9]+}}_chunk_max.s1.c.c, 0, 4)
+// CPU: produce v{{[0-9]+}}_chunk_exp
+// CPU: floor_f32
+// CPU: produce v{{[0-9]+}}_chunk_sums
+// CPU-NOT: floor_f32
+// CPU: external func {{.*}}par_for_v{{[0-9]+}}_carry_s1_b
+// CPU: external func {{.*}}par_for_out0__3_s0_s_so_sb
+// CPU: produce v{{[0-9]+}}_run_max
+// CPU: for (v{{[0-9]+}}_run_max.s1.v{{[0-9]+}}_steps$x, 0, 32)
+// CPU: for (v{{[0-9]+}}_run_max.s1.c.c, 0, 4)
+// CPU: produce v{{[0-9]+}}_run_rescale
+// CPU: floor_f32
+// CPU: produce v{{[0-9]+}}_run_sums
+// CPU-NOT: floor_f32
+// CPU: for (v{{[0-9]+}}_run_sums.s1.v{{[0-9]+}}_steps$x, 0, 32)
+// CPU: for (v{{[0-9]+}}_run_sums.s1.c.c, 0, 4)
+// CPU-NOT: floor_f32
+// CPU: for (out0$3.s0.s.si, 0,
 // CPU: floor_f32
 // CPU-NOT: floor_f32
-// CPU: for (out0$3.s0.s, 0,
 // CPU-LABEL: // kernel k4_aft (aft)
-// CPU: produce v{{[0-9]+}}_max
-// CPU-NOT: for (v{{[0-9]+}}_max{{.*}}.s0.s
-// CPU: produce v{{[0-9]+}}_sums
-// CPU: produce v{{[0-9]+}}_rescale
-// CPU: for (out0$4.s0.s, 0,
+// CPU: produce v{{[0-9]+}}_chunk_max
+// CPU: produce v{{[0-9]+}}_chunk_sums
+// CPU: external func {{.*}}par_for_out0__4_s0_s_so_sb
+// CPU-NOT: run_max
+// CPU: for (out0$4.s0.s.si, 0,
 
 // PTX-LABEL: // kernel k0_pooling (pooling)
 // PTX: .entry
@@ -54,10 +68,9 @@
 // PTX-LABEL: // kernel k2_conv (conv)
 // PTX: .entry
 // PTX-LABEL: // kernel k3_aft (aft)
-// PTX: .entry _kernel_v{{[0-9]+}}_max_s0
-// PTX: .entry _kernel_v{{[0-9]+}}_max_s1
-// PTX: .entry _kernel_v{{[0-9]+}}_sums_s0
-// PTX: .entry _kernel_v{{[0-9]+}}_sums_s1
+// PTX: .entry _kernel_v{{[0-9]+}}_chunk_s0
+// PTX: .entry _kernel_v{{[0-9]+}}_carry_s1
+// PTX: .entry _kernel_v{{[0-9]+}}_run_sums_s1
 // PTX: .entry _kernel_out0
 // PTX-LABEL: // kernel k4_aft (aft)
 // PTX: .entry
