@@ -90,7 +90,8 @@ func::FuncOp findForward(ModuleOp module) {
   return fwd;
 }
 
-std::string instanceName(nn::KernelOp k, int index) {
+/// The first NameLoc name inside `loc` ("" if none).
+std::string instanceOf(Location loc) {
   std::string found;
   std::function<void(Location)> walk = [&](Location l) {
     if (!found.empty())
@@ -105,10 +106,31 @@ std::string instanceName(nn::KernelOp k, int index) {
     if (auto c = dyn_cast<CallSiteLoc>(l))
       walk(c.getCallee());
   };
-  walk(k.getLoc());
+  walk(loc);
+  return found;
+}
+
+std::string instanceName(nn::KernelOp k, int index) {
+  std::string found = instanceOf(k.getLoc());
   if (found.empty())
     found = k.getName().str() + "#" + std::to_string(index);
   return found;
+}
+
+/// What a weight value computes, as text: the checkpoint name of an
+/// nn.weight (".T" when transposed), else the expression over them.
+std::string weightKey(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (auto w = dyn_cast<nn::WeightOp>(def))
+    return w.getName().str() + (w.getTransposed() ? ".T" : "");
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << def->getName().getStringRef() << def->getAttrDictionary() << "("
+     << v.getType();
+  for (Value operand : def->getOperands())
+    os << ", " << weightKey(operand);
+  os << ")";
+  return s;
 }
 
 // The region as text, without locations, name or arena offsets: the part of
@@ -411,7 +433,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
   std::map<std::string, UniqueKernel *> byName;
   for (UniqueKernel &u : kernels)
     byName[u.tk.name] = &u;
-  std::map<std::tuple<std::string, bool, bool>, int> weightIndex;
+  std::map<std::pair<std::string, bool>, int> weightIndex;
   auto outputIndex = [&](Value v) -> int {
     for (unsigned oi = 0; oi < ret->getNumOperands(); ++oi)
       if (ret->getOperand(oi) == v)
@@ -441,23 +463,29 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       b.extents = extentsOf(ka, tk.flat, ka.channels);
       if (auto ba = dyn_cast<BlockArgument>(v)) {
         b.pointer = "inputs[" + std::to_string(ba.getArgNumber()) + "]";
-      } else if (auto w = v.getDefiningOp<nn::WeightOp>()) {
+      } else if (nn::isWeightValue(v)) {
         if (ka.kind != KernelArg::Weight)
           return k.emitError("codegen: weight bound to a non-weight argument");
-        auto key =
-            std::make_tuple(w.getName().str(), w.getTransposed(), ka.gemm);
+        auto key = std::make_pair(weightKey(v), ka.gemm);
         auto it = weightIndex.find(key);
         if (it == weightIndex.end()) {
           WeightPlanEntry e;
-          e.source = w.getName().str();
-          e.transposed = w.getTransposed();
+          e.value = v;
           e.shape = ka.shape;
           e.isGemmWeight = ka.gemm;
           e.layout = ka.layout;
           e.fileShape = ka.fileShape;
-          e.fileName = e.source;
-          if (e.transposed)
-            e.fileName += ".T";
+          if (auto w = v.getDefiningOp<nn::WeightOp>()) {
+            e.source = w.getName().str();
+            e.transposed = w.getTransposed();
+            e.fileName = e.source + (e.transposed ? ".T" : "");
+          } else {
+            // A derived weight: named by the op that made it, made unique
+            // by the hash of what it computes.
+            e.source = key.first;
+            e.fileName = instanceOf(v.getDefiningOp()->getLoc()) + "#" +
+                         llvm::utohexstr(llvm::xxh3_64bits(e.source), true, 8);
+          }
           if (ka.gemm && ka.layout.panelWidth)
             e.fileName += ".p" + std::to_string(ka.layout.panelWidth);
           it = weightIndex.emplace(key, (int)m.weights.size()).first;

@@ -12,6 +12,7 @@
 #include "frontend/MLIRGen.h"
 #include "frontend/Safetensors.h"
 #include "frontend/Spec.h"
+#include "frontend/WeightEval.h"
 #include "frontend/WeightStore.h"
 #include "passes/Pipeline.h"
 #include "passes/Registration.h"
@@ -163,7 +164,7 @@ writeWeights(modelc::frontend::WeightStore &store,
   storage.reserve(plan.size());
   for (const auto &entry : plan) {
     std::vector<float> logical =
-        store.materialize(entry.source, entry.transposed, entry.shape);
+        modelc::frontend::materializeWeight(store, entry.value);
     std::vector<float> packed(modelc::codegen::weightFileElems(entry));
     modelc::codegen::packWeight(entry, logical.data(), packed.data());
     storage.push_back(std::move(packed));
