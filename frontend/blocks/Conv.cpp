@@ -58,9 +58,10 @@ std::unique_ptr<SubLayerSpec> readConv(const ReadContext &ctx) {
   auto bias = t.getBool("bias");
   auto blockBias = ctx.block.getBool("bias");
   bool withBias = bias ? bias->value : (blockBias ? blockBias->value : true);
-  c->weight = ctx.weight("layer.conv.weight", loc);
+  int64_t dim = ctx.model.dim;
+  c->weight = ctx.weight("layer.conv.weight", loc, {dim, 1, c->kernelSize});
   if (withBias)
-    c->bias = ctx.weight("layer.conv.bias", loc);
+    c->bias = ctx.weight("layer.conv.bias", loc, {dim});
   return c;
 }
 
