@@ -1,9 +1,9 @@
 //===- Aft.cpp - Halide lowering of AFT-simple ----------------------------===//
+#include "codegen/schedules/Aft.h"
 #include "codegen/Math.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
-#include "codegen/schedules/Aft.h"
 #include "dialect/NNOps.h"
 
 #include <limits>
@@ -66,8 +66,8 @@ struct AftLowering
     A.carry = Func(nm + "_carry");
     A.carry(c, j, b) = Tuple(lowest, 0.0f, 0.0f);
     Tuple before = A.carry(c, jr - 1, b), chunk = A.chunkState(c, jr - 1, b);
-    A.carry(c, jr, b) = merge(before[0], before[1], before[2], chunk[0],
-                              chunk[1], chunk[2]);
+    A.carry(c, jr, b) =
+        merge(before[0], before[1], before[2], chunk[0], chunk[1], chunk[2]);
 
     std::function<Tuple(Expr, Expr, Expr)> state; // (n, d) of (c, s, b)
     if (!A.causal) {

@@ -1,4 +1,4 @@
-//===- Aft.h - the aft kernel class ------------------------------*- C++ -*-===//
+//===- Aft.h - the aft kernel class ----------------------------*- C++ -*-===//
 //
 // AFT-simple per channel as a chunked scan over the sequence (DESIGN
 // decision 12): the sequence is cut into chunks of kAftChunk tokens.
