@@ -30,8 +30,7 @@ Absorb AftOp::absorbsProducer(OpOperand &, Operation *producer) {
              : Absorb::No;
 }
 Absorb AftOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return exclusiveIfPointwise(consumer);
 }
 
 double AftOp::getFlopsPerToken() {

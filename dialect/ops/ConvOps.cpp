@@ -45,12 +45,10 @@ Absorb DepthwiseConvOp::absorbsProducer(OpOperand &operand,
                                         Operation *producer) {
   if (operand.getOwner() == getOperation() && operand.getOperandNumber() != 0)
     return Absorb::No;
-  return fusionKindOf(producer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return exclusiveIfPointwise(producer);
 }
 Absorb DepthwiseConvOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return exclusiveIfPointwise(consumer);
 }
 
 double DepthwiseConvOp::getFlopsPerToken() {

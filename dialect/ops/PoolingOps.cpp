@@ -25,12 +25,10 @@ std::optional<KernelClass> PoolingOp::getSeedClass() {
 }
 int PoolingOp::getSeedPriority() { return 12; }
 Absorb PoolingOp::absorbsProducer(OpOperand &, Operation *producer) {
-  return fusionKindOf(producer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return exclusiveIfPointwise(producer);
 }
 Absorb PoolingOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return exclusiveIfPointwise(consumer);
 }
 
 double PoolingOp::getFlopsPerToken() {
