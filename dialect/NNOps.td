@@ -18,5 +18,8 @@ include "dialect/ops/AttentionOps.td"
 include "dialect/ops/LinearAttentionOps.td"
 include "dialect/ops/DeltaRuleOps.td"
 include "dialect/ops/MambaOps.td"
+include "dialect/ops/AftOps.td"
+include "dialect/ops/PoolingOps.td"
+include "dialect/ops/ConvOps.td"
 
 #endif // MODELC_NN_OPS

@@ -13,6 +13,9 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerLinearAttentionCodegen(registry);
   registerDeltaRuleCodegen(registry);
   registerMambaCodegen(registry);
+  registerAftCodegen(registry);
+  registerPoolingCodegen(registry);
+  registerConvCodegen(registry);
 }
 
 } // namespace modelc::codegen

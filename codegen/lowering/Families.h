@@ -21,6 +21,9 @@ void registerAttentionCodegen(mlir::DialectRegistry &registry);
 void registerLinearAttentionCodegen(mlir::DialectRegistry &registry);
 void registerDeltaRuleCodegen(mlir::DialectRegistry &registry);
 void registerMambaCodegen(mlir::DialectRegistry &registry);
+void registerAftCodegen(mlir::DialectRegistry &registry);
+void registerPoolingCodegen(mlir::DialectRegistry &registry);
+void registerConvCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen
 

@@ -44,6 +44,13 @@ inline mlir::Operation *singleUser(mlir::Value v) {
 /// The fusion kind of `op` (Opaque when it has no FusionOpInterface).
 FusionKind fusionKindOf(mlir::Operation *op);
 
+/// Exclusive when `op` is point-wise, else No: a seed that takes in the
+/// point-wise ops next to it as long as nothing else needs their values.
+inline Absorb exclusiveIfPointwise(mlir::Operation *op) {
+  return fusionKindOf(op) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                   : Absorb::No;
+}
+
 } // namespace modelc::nn
 
 #endif // MODELC_DIALECT_OPS_OPHELPERS_H

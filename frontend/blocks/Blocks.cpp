@@ -17,6 +17,9 @@ void registerBuiltinBlocks() {
     registerLinearAttentionMixer();
     registerDeltaNetMixers();
     registerMambaMixer();
+    registerAftMixer();
+    registerPoolingMixer();
+    registerConvMixer();
     registerMlpChannel();
     registerOutputs();
   });

@@ -17,6 +17,9 @@ void registerAttentionMixer();
 void registerLinearAttentionMixer();
 void registerDeltaNetMixers();
 void registerMambaMixer();
+void registerAftMixer();
+void registerPoolingMixer();
+void registerConvMixer();
 void registerMlpChannel();
 void registerOutputs();
 

@@ -1,0 +1,48 @@
+//===- Pooling.cpp - Halide lowering of PoolFormer's pooling mixer --------===//
+#include "codegen/lowering/Families.h"
+#include "codegen/lowering/HalideLowering.h"
+#include "codegen/lowering/LoweringContext.h"
+#include "codegen/schedules/Window.h"
+#include "dialect/NNOps.h"
+
+using namespace Halide;
+using mlir::LogicalResult;
+using mlir::Operation;
+
+namespace modelc::codegen {
+
+namespace {
+
+struct PoolingLowering
+    : HalideLoweringOpInterface::ExternalModel<PoolingLowering, nn::PoolingOp> {
+  bool needsPositions(Operation *) const { return true; }
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::PoolingOp>(o);
+    Func x = ctx.in(op.getInput());
+    int size = (int)op.getPoolSize(), half = size / 2;
+    std::string nm = ctx.name();
+    auto &w = ctx.addStage(std::make_unique<WindowStages>(op.getResult()));
+    Func sum = windowSum(ctx, nm + "_window", x, size, half, nullptr, 0.0f, w);
+    Expr S = ctx.seqLen;
+    ctx.define(
+        op.getResult(),
+        ctx.def(nm + "_pooling", [&](Expr c, const std::vector<Expr> &t) {
+          // count_include_pad = False: divide by the taps inside.
+          Expr s = t[0];
+          Expr count = min(s + half, S - 1) - max(s - half, 0) + 1;
+          return sum(c, s, t[1]) / cast<float>(count) - x(c, s, t[1]);
+        }));
+    return mlir::success();
+  }
+};
+
+} // namespace
+
+void registerPoolingCodegen(mlir::DialectRegistry &registry) {
+  registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
+    nn::PoolingOp::attachInterface<PoolingLowering>(*ctx);
+  });
+  registerWindowSchedule(nn::KernelClass::pooling);
+}
+
+} // namespace modelc::codegen
