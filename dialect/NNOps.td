@@ -15,5 +15,6 @@ include "dialect/ops/LinearOps.td"
 include "dialect/ops/EmbeddingOps.td"
 include "dialect/ops/NormOps.td"
 include "dialect/ops/AttentionOps.td"
+include "dialect/ops/StructureOps.td"
 
 #endif // MODELC_NN_OPS
