@@ -10,6 +10,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerEmbeddingCodegen(registry);
   registerNormCodegen(registry);
   registerAttentionCodegen(registry);
+  registerStructureCodegen(registry);
 }
 
 } // namespace modelc::codegen

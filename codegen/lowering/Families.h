@@ -18,6 +18,7 @@ void registerLinearCodegen(mlir::DialectRegistry &registry);
 void registerEmbeddingCodegen(mlir::DialectRegistry &registry);
 void registerNormCodegen(mlir::DialectRegistry &registry);
 void registerAttentionCodegen(mlir::DialectRegistry &registry);
+void registerStructureCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen
 
