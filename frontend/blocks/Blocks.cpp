@@ -12,10 +12,14 @@ void registerBuiltinBlocks() {
     registerTokenInput();
     registerPositions();
     registerNorms();
+    registerVisionNorms(); // before the placements: peri names their leaves
     registerPlacements();
     registerAttentionMixer();
     registerMlpChannel();
     registerOutputs();
+    // Last: per-loop LoRA names its slots after the projections of every
+    // mixer and channel.
+    registerDepthStructures();
   });
 }
 

@@ -12,10 +12,12 @@ namespace modelc::frontend {
 void registerTokenInput();
 void registerPositions();
 void registerNorms();
+void registerVisionNorms();
 void registerPlacements();
 void registerAttentionMixer();
 void registerMlpChannel();
 void registerOutputs();
+void registerDepthStructures();
 
 } // namespace modelc::frontend
 
