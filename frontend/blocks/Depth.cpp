@@ -35,9 +35,10 @@ bool inRange(const ReadContext &ctx, const Val<int64_t> &v, StringRef key) {
   int64_t n = ctx.model.layers.size();
   if (v.value < n)
     return true;
-  ctx.error(v.valueLoc, "'" + key + "' = " + Twine(v.value) +
-                            " in [depth] is out of range: the model has " +
-                            Twine(n) + " layers (0.." + Twine(n - 1) + ")");
+  ctx.error(v.valueLoc, "'" + key + "' = " + Twine(v.value) + " in " +
+                            ctx.table.where(key) +
+                            " is out of range: the model has " + Twine(n) +
+                            " layers (0.." + Twine(n - 1) + ")");
   return false;
 }
 
@@ -145,6 +146,7 @@ bool readLora(const ReadContext &ctx, Loop &loop) {
   if (!targets && t.has("lora_targets"))
     return false;
   bool ok = true;
+  std::set<std::string> reported; // a bad target once, not once per layer
   for (int64_t i = loop.first; i <= loop.last; ++i) {
     auto available = targetsOf(ctx.model.layers[i]);
     std::vector<std::string> names;
@@ -156,13 +158,15 @@ bool readLora(const ReadContext &ctx, Loop &loop) {
       auto it = llvm::find_if(available,
                               [&](const auto &a) { return a.first == name; });
       if (it == available.end()) {
+        ok = false;
+        if (!reported.insert(name).second)
+          continue;
         std::string msg =
             "LoRA target '" + name + "' is not a projection of layer " +
             std::to_string(i) + " (it has: " + llvm::join(names, ", ") + ")";
         if (auto best = closest(name, names))
           msg += "; did you mean '" + *best + "'?";
         ctx.error(targets->valueLoc, msg);
-        ok = false;
         continue;
       }
       const LinearSpec &l = it->second->linear;
@@ -182,17 +186,18 @@ std::unique_ptr<DepthSpec> readLoop(const ReadContext &ctx) {
   int64_t n = ctx.model.layers.size();
   auto first = t.getInt("first", 0), last = t.getInt("last", 0);
   auto times = t.getInt("times");
+  bool ok = (t.has("first") == bool(first)) && (t.has("last") == bool(last));
   if (!times) {
     if (!t.has("times"))
       t.missing("times");
-    return nullptr;
+    ok = false;
   }
+  if ((first && !inRange(ctx, *first, "first")) ||
+      (last && !inRange(ctx, *last, "last")) || !ok)
+    return nullptr;
   loop->times = times->value;
   loop->first = first ? first->value : 0;
   loop->last = last ? last->value : n - 1;
-  if ((first && !inRange(ctx, *first, "first")) ||
-      (last && !inRange(ctx, *last, "last")))
-    return nullptr;
   if (loop->first > loop->last) {
     ctx.error(first ? first->keyLoc : t.loc(),
               "a loop over an empty group: first = " + Twine(loop->first) +

@@ -36,21 +36,24 @@ Value leaf(BuildContext &ctx, const NormSpec &n, size_t i, int64_t size,
 Value batchNorm(BuildContext &ctx, Value x, const NormSpec &n, StringRef what,
                 bool rep) {
   int64_t c = channelsOf(x);
-  size_t first = rep ? 1 : 0; // RepBN's alpha comes first
-  Value alpha = rep ? leaf(ctx, n, 0, 1, what) : Value();
-  return ctx.b.create<nn::BatchNormOp>(
-      ctx.loc(what, n.loc), x, leaf(ctx, n, first, c, what),
-      leaf(ctx, n, first + 1, c, what), leaf(ctx, n, first + 2, c, what),
-      leaf(ctx, n, first + 3, c, what), alpha,
-      APFloat(static_cast<float>(n.eps)));
+  // Leaf order: [alpha,] weight, bias, running_mean, running_var.
+  std::vector<Value> w;
+  for (size_t i = 0; i < n.tensors.size(); ++i)
+    w.push_back(leaf(ctx, n, i, rep && i == 0 ? 1 : c, what));
+  Value alpha = rep ? w.front() : Value();
+  ArrayRef<Value> bn = ArrayRef<Value>(w).drop_front(rep ? 1 : 0);
+  return ctx.b.create<nn::BatchNormOp>(ctx.loc(what, n.loc), x, bn[0], bn[1],
+                                       bn[2], bn[3], alpha,
+                                       APFloat(static_cast<float>(n.eps)));
 }
 
 Value groupNorm(BuildContext &ctx, Value x, const NormSpec &n, StringRef what) {
   int64_t c = channelsOf(x);
-  return ctx.b.create<nn::GroupNormOp>(
-      ctx.loc(what, n.loc), x, leaf(ctx, n, 0, c, what),
-      leaf(ctx, n, 1, c, what), APFloat(static_cast<float>(n.eps)),
-      /*groups=*/1);
+  Value gamma = leaf(ctx, n, 0, c, what);
+  Value beta = leaf(ctx, n, 1, c, what);
+  return ctx.b.create<nn::GroupNormOp>(ctx.loc(what, n.loc), x, gamma, beta,
+                                       APFloat(static_cast<float>(n.eps)),
+                                       /*groups=*/1);
 }
 
 } // namespace
