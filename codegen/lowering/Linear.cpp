@@ -48,10 +48,10 @@ LogicalResult lowerGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
   if (lowRank) {
     g.rank = (int)dimOf(lowRank->weight, 0);
     g.rl = RDom(0, g.rank, nm + "_r");
-    g.acc(lhs) +=
-        lowRank->scale *
-        LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
-        gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x, b->layout);
+    Expr term = LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
+                gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x, b->layout);
+    // The frontend folds LoRA's scale into B: then one FMA per element.
+    g.acc(lhs) += lowRank->scale == 1.0f ? term : lowRank->scale * term;
   }
   Func acc = g.acc;
   ctx.define(o->getResult(0),

@@ -84,9 +84,11 @@ Func sequenceSum(
   Func part(name + "_blocks"), tot(name);
   RDom r(0, cols, 0, kRowsPerTask, name + "_r");
   Expr s = blk * kRowsPerTask + r.y;
-  part(l, g, blk, b) = 0.0f;
-  part(l, g, blk, b) +=
-      select(s < S, term(g * (int)groupSize + r.x * lanes + l, {s, b}), 0.0f);
+  // An inline reduction: one parallel loop over the blocks, not an
+  // initialisation pass and an update pass.
+  part(l, g, blk, b) = sum(
+      select(s < S, term(g * (int)groupSize + r.x * lanes + l, {s, b}), 0.0f),
+      name + "_block_sum");
   RDom rb(0, lanes, 0, (S + kRowsPerTask - 1) / kRowsPerTask, name + "_rb");
   tot(g, b) = 0.0f;
   tot(g, b) += part(rb.x, g, rb.y, b);
@@ -101,15 +103,11 @@ void SequenceStages::computeAtRoot(const LoweringContext &ctx) {
     if (ctx.gpu) {
       Var bo("bo"), bi("bi");
       p.gpu_tile(block, bo, bi, 32, TailStrategy::GuardWithIf);
-      p.update().gpu_tile(block, bo, bi, 32, TailStrategy::GuardWithIf);
       continue;
     }
     p.parallel(block);
-    p.update().parallel(block);
-    if (lanes > 1) {
+    if (lanes > 1)
       p.vectorize(lane);
-      p.update().vectorize(lane);
-    }
   }
   for (Func t : totals) {
     t.compute_root();
@@ -170,6 +168,21 @@ void scheduleRowStage(ScheduleEnv &env, Host &host, RowStages &st) {
 
 void scheduleRowKernel(ScheduleEnv &env) {
   LoweringContext &x = env.ctx;
+  // A sequence statistic's host: the normalized rows in parallel blocks,
+  // after the statistics (computed at root).
+  for (SequenceStages *st : env.stagesOf<SequenceStages>()) {
+    Host *host = env.hostFor(*st);
+    if (!host || host->scheduled || x.gpu)
+      continue;
+    if (host->channels >= x.V)
+      host->func.vectorize(x.c, x.V,
+                           host->channels % x.V ? TailStrategy::GuardWithIf
+                                                : TailStrategy::Auto);
+    Var so("so"), si("si");
+    host->func.split(x.s, so, si, kRowsPerTask, TailStrategy::GuardWithIf)
+        .parallel(so);
+    host->scheduled = true;
+  }
   Host *rowHost = nullptr;
   for (RowStages *st : env.stagesOf<RowStages>()) {
     Host *host = env.hostFor(*st);

@@ -104,6 +104,11 @@ private:
         slice(ctx, p.a, l.transposed, l.in, rank, (what + ".lora_a").str(), at);
     Value b = slice(ctx, p.b, l.transposed, rank, l.out,
                     (what + ".lora_b").str(), at);
+    // The scale is folded into B at compile time: the GEMM adds (x A) B.
+    if (scale != 1.0)
+      b = ctx.b.create<nn::WeightMulScalarOp>(
+          ctx.loc((what + ".lora_b").str(), at), b.getType(), b,
+          ctx.b.getF32FloatAttr(static_cast<float>(scale)));
     Value xa = ctx.b.create<nn::LinearOp>(ctx.loc((what + ".lora_a").str(), at),
                                           x, a, Value());
     Value w = ctx.weight(l.weight, l.transposed, {l.in, l.out},
@@ -112,7 +117,7 @@ private:
     if (l.bias.present())
       bias = ctx.weight(l.bias, false, {l.out}, (what + ".bias").str(), at);
     return ctx.b.create<nn::LoraLinearOp>(ctx.loc(what, at), x, w, bias, xa, b,
-                                          ctx.b.getF32FloatAttr(scale));
+                                          ctx.b.getF32FloatAttr(1.0f));
   }
 };
 
