@@ -93,6 +93,9 @@ public:
   std::optional<Val<std::vector<std::string>>>
   getStrings(llvm::StringRef key) const;
   std::optional<Val<std::vector<double>>> getNumbers(llvm::StringRef key) const;
+  /// An integer or a list of integers, each at least `min`.
+  std::optional<Val<std::vector<int64_t>>> getInts(llvm::StringRef key,
+                                                   int64_t min = 0) const;
 
   /// "missing required key 'K' in [block.T]" at the innermost table (or
   /// the fallback location), unless the table itself is malformed (then

@@ -67,6 +67,8 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
     apps.push_back({i, 0});
   for (const auto &d : spec.depth)
     d->schedule(apps);
+  for (const auto &d : spec.depth)
+    x = d->beforeLayers(top, x);
   for (auto [position, app] : llvm::enumerate(apps)) {
     const LayerSpec &layer = spec.layers[app.layer];
     BuildContext lc(b, weights, spec, app.layer, app.iteration);

@@ -114,11 +114,20 @@ public:
                             const LayerSpec &layer) const = 0;
 };
 
+/// A projection a layer's families read (ReadContext::linear), by its slot
+/// base ("layer.attn.q"): what the depth structures that act on projections
+/// (per-loop LoRA) look up.
+struct ProjectionSpec {
+  std::string base;
+  LinearSpec linear;
+};
+
 struct LayerSpec {
   std::unique_ptr<PlacementSpec> placement;
-  NormSpec mixerNorm, channelNorm;       // slots layer.attn_norm, mlp_norm
-  std::unique_ptr<SubLayerSpec> mixer;   // never null in a resolved spec
-  std::unique_ptr<SubLayerSpec> channel; // null: channel = "none"
+  NormSpec mixerNorm, channelNorm;         // slots layer.attn_norm, mlp_norm
+  std::unique_ptr<SubLayerSpec> mixer;     // never null in a resolved spec
+  std::unique_ptr<SubLayerSpec> channel;   // null: channel = "none"
+  std::vector<ProjectionSpec> projections; // in reading order
 };
 
 /// One application of a layer in the depth schedule: layer `layer`, in pass
@@ -135,6 +144,12 @@ public:
   /// Rewrites the schedule (a loop repeats a group, a skip removes layers).
   virtual void schedule(std::vector<LayerApplication> &apps) const {
     (void)apps;
+  }
+  /// The residual stream entering the first layer application (the
+  /// embedding's output): a dense connection keeps it in its history.
+  virtual mlir::Value beforeLayers(BuildContext &ctx, mlir::Value x) const {
+    (void)ctx;
+    return x;
   }
   /// After application `position` of the schedule built `x` (a dense
   /// connection mixes the history in); returns the new residual stream.

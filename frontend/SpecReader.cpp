@@ -359,6 +359,39 @@ std::optional<Val<std::vector<double>>> SpecReader::getNumbers(const Scope &s,
   return Val<std::vector<double>>{values, keyLoc(s, key), vl};
 }
 
+std::optional<Val<std::vector<int64_t>>>
+SpecReader::getInts(const Scope &s, StringRef key, int64_t min) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  SmallVector<const toml::node *> items;
+  if (const toml::array *arr = n->as_array())
+    for (const toml::node &item : *arr)
+      items.push_back(&item);
+  else
+    items.push_back(n);
+  std::vector<int64_t> values;
+  for (const toml::node *item : items) {
+    auto v = item->value_exact<int64_t>();
+    if (!v) {
+      error(locOf(item->source()),
+            "'" + key + "' in " + s.where +
+                " must be an integer or a list of integers, got " +
+                typeName(item->type()));
+      return std::nullopt;
+    }
+    if (*v < min) {
+      error(locOf(item->source()), "'" + key + "' in " + s.where +
+                                       " must be at least " + Twine(min) +
+                                       ", got " + Twine(*v));
+      return std::nullopt;
+    }
+    values.push_back(*v);
+  }
+  return Val<std::vector<int64_t>>{values, keyLoc(s, key), vl};
+}
+
 //===----------------------------------------------------------------------===//
 // Pass 1
 //===----------------------------------------------------------------------===//
@@ -465,6 +498,10 @@ void SpecReader::checkNames(const toml::table &names) {
   for (const auto &x : f.mixers)
     add(x.slots);
   for (const auto &x : f.channels)
+    add(x.slots);
+  for (const auto &x : f.placements)
+    add(x.slots);
+  for (const auto &x : f.depths)
     add(x.slots);
   for (const NormFamily &n : f.norms)
     for (const char *base :
@@ -823,17 +860,6 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
   LayerSpec &layer = spec.layers[i];
   TableView bv = blockView(i);
 
-  auto placeV = bv.getString("placement");
-  std::string place = placeV ? placeV->value : "pre";
-  for (const PlacementFamily &p : f.placements)
-    if (p.name == place) {
-      ReadContext rc(*this, spec, i, bv, bv);
-      layer.placement = p.read(rc);
-      if (layer.placement) {
-        layer.placement->family = p.name;
-        layer.placement->loc = placeV ? placeV->keyLoc : bv.loc();
-      }
-    }
   auto normV = bv.getString("norm");
   auto epsV = bv.getFloat("norm_eps");
   std::string normKind = normV ? normV->value : "layernorm";
@@ -867,6 +893,20 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
     layer.channelNorm = rc.norm("layer.mlp_norm", normKind, eps, normLoc);
     layer.channel = read(f.channels, channel->value);
   }
+  layer.projections = std::move(projections[i]);
+
+  // Last: a placement may check the sub-layers it wires (spec.layers[i]).
+  auto placeV = bv.getString("placement");
+  std::string place = placeV ? placeV->value : "pre";
+  for (const PlacementFamily &p : f.placements)
+    if (p.name == place) {
+      ReadContext rc(*this, spec, i, bv, bv);
+      layer.placement = p.read(rc);
+      if (layer.placement) {
+        layer.placement->family = p.name;
+        layer.placement->loc = placeV ? placeV->keyLoc : bv.loc();
+      }
+    }
 }
 
 void SpecReader::checkPlacementKeys(const ModelSpec &spec) {
@@ -1171,6 +1211,11 @@ TableView::getNumbers(StringRef key) const {
   const Scope *s = find(key);
   return s ? reader->getNumbers(*s, key) : std::nullopt;
 }
+std::optional<Val<std::vector<int64_t>>> TableView::getInts(StringRef key,
+                                                            int64_t min) const {
+  const Scope *s = find(key);
+  return s ? reader->getInts(*s, key, min) : std::nullopt;
+}
 
 void TableView::missing(StringRef key) const {
   for (const Scope *s : scopes)
@@ -1239,6 +1284,8 @@ LinearSpec ReadContext::linear(StringRef base, int64_t in, int64_t out,
   if (bias)
     l.bias = weight((base + ".bias").str(), loc, {out});
   reader.noteActivation(loc, "the output of " + base, out);
+  if (layer)
+    reader.noteProjection(*layer, base, l);
   return l;
 }
 

@@ -63,6 +63,8 @@ public:
   getStrings(const Scope &s, llvm::StringRef key, const KeySpec *spec);
   std::optional<Val<std::vector<double>>> getNumbers(const Scope &s,
                                                      llvm::StringRef key);
+  std::optional<Val<std::vector<int64_t>>>
+  getInts(const Scope &s, llvm::StringRef key, int64_t min);
   SpecLoc keyLoc(const Scope &s, llvm::StringRef key);
 
   // Weight naming ------------------------------------------------------------
@@ -75,6 +77,11 @@ public:
                   llvm::ArrayRef<int64_t> shape);
   /// Checks an activation [max_seq, channels] against kMaxTensorBytes.
   void noteActivation(SpecLoc loc, const llvm::Twine &what, int64_t channels);
+  /// Records projection `base` of layer `layer` (LayerSpec::projections).
+  void noteProjection(int64_t layer, llvm::StringRef base,
+                      const LinearSpec &l) {
+    projections[layer].push_back({base.str(), l});
+  }
   TableView modelTable(llvm::StringRef name);
 
 private:
@@ -152,6 +159,7 @@ private:
   int64_t maxSeq = 0;          // for activation sizes
   double weightBytes = 0;      // every checked tensor (double: no overflow)
   std::set<std::string> noted; // tensors counted once
+  std::map<int64_t, std::vector<ProjectionSpec>> projections; // by layer
 };
 
 } // namespace modelc::frontend

@@ -201,11 +201,13 @@ LogicalResult WeightStore::check(ModuleOp module) {
       using Init = StoredTensor::Init;
       Init init = Init::Matrix;
       for (OpOperand &use : op->getUses()) {
-        Operation *user = use.getOwner();
-        unsigned n = use.getOperandNumber();
-        if (isa<nn::LayerNormOp, nn::RMSNormOp>(user))
-          init = n == 1 ? Init::Scale : Init::Shift;
-        else if (isa<nn::LinearOp>(user) && n == 2)
+        auto roles = dyn_cast<nn::WeightRolesOpInterface>(use.getOwner());
+        if (!roles)
+          continue;
+        nn::WeightRole role = roles.getWeightRole(use.getOperandNumber());
+        if (role == nn::WeightRole::Scale)
+          init = Init::Scale; // positive: also a BatchNorm's variance
+        else if (role == nn::WeightRole::Shift)
           init = Init::Shift;
       }
       inits[name] = init;

@@ -136,6 +136,48 @@ private:
     return op && op->getBlock() == &block && !claimed(op) && isCompute(op);
   }
 
+  /// Whether group `g` with `op` added would depend on itself: a result of
+  /// a member used outside the group by ops whose results lead back into it
+  /// (a residual sum that a post-norm layer's projections read, while the
+  /// group also needs those projections' result).
+  bool closesCycle(Operation *op, unsigned g) {
+    SmallPtrSet<Operation *, 16> members(groups[g].ops.begin(),
+                                         groups[g].ops.end());
+    members.insert(op);
+    Operation *last = op;
+    for (Operation *m : members)
+      if (last->isBeforeInBlock(m))
+        last = m;
+    SmallVector<Operation *> work;
+    // Pushes the users of `from`'s results outside the group; true when one
+    // is inside it.
+    auto pushUsers = [&](Operation *from, bool fromOutside) {
+      for (Value result : from->getResults())
+        for (Operation *user : result.getUsers()) {
+          Operation *top = block.findAncestorOpInBlock(*user);
+          if (!top)
+            continue;
+          if (!members.contains(top))
+            work.push_back(top);
+          else if (fromOutside)
+            return true;
+        }
+      return false;
+    };
+    for (Operation *m : members)
+      pushUsers(m, false);
+    SmallPtrSet<Operation *, 32> seen;
+    while (!work.empty()) {
+      Operation *u = work.pop_back_val();
+      // Ops after the last member cannot feed it (the block is in order).
+      if (!seen.insert(u).second || last->isBeforeInBlock(u))
+        continue;
+      if (pushUsers(u, true))
+        return true;
+    }
+    return false;
+  }
+
   /// Offers the producer of `operand` (an operand of an op of group `g`) to
   /// the seed, then the producers of its own operands.
   void growBackward(FusionOpInterface seed, unsigned g, OpOperand &operand) {
@@ -150,19 +192,23 @@ private:
         for (Operation *user : result.getUsers())
           if (!inGroup(user, g))
             return;
+    if (mode == Absorb::Shared && closesCycle(def, g))
+      return;
     claim(def, g);
     for (OpOperand &o : def->getOpOperands())
       growBackward(seed, g, o);
   }
 
   /// The consumer of `v` the seed takes in next, if any.
-  Operation *nextConsumer(FusionOpInterface seed, Value v) {
+  Operation *nextConsumer(FusionOpInterface seed, unsigned g, Value v) {
     if (Operation *user = v.hasOneUse() ? *v.user_begin() : nullptr)
-      return available(user) && seed.absorbsConsumer(v, user) != Absorb::No
+      return available(user) && seed.absorbsConsumer(v, user) != Absorb::No &&
+                     !closesCycle(user, g)
                  ? user
                  : nullptr;
     for (Operation *user : v.getUsers())
-      if (available(user) && seed.absorbsConsumer(v, user) == Absorb::Shared)
+      if (available(user) && seed.absorbsConsumer(v, user) == Absorb::Shared &&
+          !closesCycle(user, g))
         return user;
     return nullptr;
   }
@@ -176,7 +222,7 @@ private:
     if (op->getNumResults() != 1)
       return;
     Value v = op->getResult(0);
-    while (Operation *next = nextConsumer(seed, v)) {
+    while (Operation *next = nextConsumer(seed, g, v)) {
       claim(next, g);
       for (OpOperand &o : next->getOpOperands())
         if (o.get() != v)

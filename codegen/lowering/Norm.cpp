@@ -1,4 +1,4 @@
-//===- Norm.cpp - Halide lowering of LayerNorm and RMSNorm ----------------===//
+//===- Norm.cpp - Halide lowering of the norms ----------------------------===//
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
@@ -81,12 +81,88 @@ struct RMSNormLowering
   }
 };
 
+// A per-channel affine: x * k(c) + shift(c), both computed once per call.
+struct BatchNormLowering
+    : HalideLoweringOpInterface::ExternalModel<BatchNormLowering,
+                                               nn::BatchNormOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::BatchNormOp>(o);
+    Func x = ctx.in(op.getInput()), g = ctx.in(op.getGamma()),
+         be = ctx.in(op.getBeta()), mu = ctx.in(op.getMean()),
+         var = ctx.in(op.getVariance());
+    float eps = op.getEpsilon().convertToFloat();
+    std::string nm = ctx.name();
+    Var c("bn_c");
+    Func scale(nm + "_bn_scale"), shift(nm + "_bn_shift");
+    Expr k = g(c) / sqrt(var(c) + eps);
+    shift(c) = be(c) - mu(c) * k;
+    // RepBN: BN(x) + alpha x.
+    if (op.getAlpha())
+      k += ctx.in(op.getAlpha())(0);
+    scale(c) = k;
+    ctx.addRoot(scale);
+    ctx.addRoot(shift);
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_batchnorm", [&](Expr cc, const Tokens &t) {
+                 return LoweringContext::at(x, cc, t) * scale(cc) + shift(cc);
+               }));
+    return mlir::success();
+  }
+};
+
+// Two passes over the sample (mean, then the variance about it) and the
+// normalized output.
+struct GroupNormLowering
+    : HalideLoweringOpInterface::ExternalModel<GroupNormLowering,
+                                               nn::GroupNormOp> {
+  bool needsPositions(Operation *) const { return true; }
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::GroupNormOp>(o);
+    Func x = ctx.in(op.getInput()), g = ctx.in(op.getGamma()),
+         be = ctx.in(op.getBeta());
+    int64_t C = dimOf(op.getInput(), 2);
+    int groupSize = (int)(C / (int64_t)op.getGroups());
+    float eps = op.getEpsilon().convertToFloat();
+    std::string nm = ctx.name();
+    auto &st = ctx.addStage(std::make_unique<SequenceStages>(op.getResult()));
+    Expr count = cast<float>(ctx.seqLen) * (float)groupSize;
+    Func sum = sequenceSum(
+        ctx, nm + "_sum", groupSize,
+        [&](Expr c, const Tokens &t) { return LoweringContext::at(x, c, t); },
+        st);
+    Var gv("g"), bv("b");
+    Func mean(nm + "_mean");
+    mean(gv, bv) = sum(gv, bv) / count;
+    Func sq = sequenceSum(
+        ctx, nm + "_var", groupSize,
+        [&](Expr c, const Tokens &t) {
+          Expr d = LoweringContext::at(x, c, t) - mean(c / groupSize, t[1]);
+          return d * d;
+        },
+        st);
+    Func rstd(nm + "_rstd");
+    rstd(gv, bv) = 1.0f / sqrt(sq(gv, bv) / count + eps);
+    st.totals.push_back(mean);
+    st.totals.push_back(rstd);
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_groupnorm", [&](Expr cc, const Tokens &t) {
+                 Expr grp = cc / groupSize;
+                 return (LoweringContext::at(x, cc, t) - mean(grp, t[1])) *
+                            rstd(grp, t[1]) * g(cc) +
+                        be(cc);
+               }));
+    return mlir::success();
+  }
+};
+
 } // namespace
 
 void registerNormCodegen(mlir::DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
     nn::LayerNormOp::attachInterface<LayerNormLowering>(*ctx);
     nn::RMSNormOp::attachInterface<RMSNormLowering>(*ctx);
+    nn::BatchNormOp::attachInterface<BatchNormLowering>(*ctx);
+    nn::GroupNormOp::attachInterface<GroupNormLowering>(*ctx);
   });
   registerClassSchedule(nn::KernelClass::norm, scheduleRowKernel);
 }

@@ -48,7 +48,7 @@ Expr gemmWeightAt(const Func &wPacked, Expr n, Expr k,
 Expr gemmBiasAt(const Func &bias, Expr n, int N) { return bias(min(n, N - 1)); }
 
 void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
-                  const Target &target) {
+                  const Target &target, std::optional<RVar> lowRank) {
   (void)K;
   (void)N;
   (void)target;
@@ -94,6 +94,12 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
         .unroll(n)
         .unroll(m);
     acc.update().reorder(n, m, k).vectorize(n, kVec).unroll(n).unroll(m);
+    if (lowRank)
+      acc.update(1)
+          .reorder(n, m, *lowRank)
+          .vectorize(n, kVec)
+          .unroll(n)
+          .unroll(m);
     return;
   }
 
@@ -109,17 +115,22 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   acc.compute_at(out, no).bound_extent(n, kTileN).vectorize(n, kVec).unroll(n);
   Var ma("ma"), mb("mb");
   RVar ko("ko"), ki("ki");
-  auto update = [&](Stage s, int rows, bool kBlocked) {
+  auto update = [&](Stage s, RVar r, int rows, bool kBlocked) {
     s.split(m, ma, mb, rows, TailStrategy::GuardWithIf);
     if (kBlocked && kc < K)
-      s.split(k, ko, ki, kc).reorder(n, mb, ki, ma, ko);
+      s.split(r, ko, ki, kc).reorder(n, mb, ki, ma, ko);
     else
-      s.reorder(n, mb, k, ma);
+      s.reorder(n, mb, r, ma);
     s.vectorize(n, kVec).unroll(n).unroll(mb);
   };
-  update(acc.update().specialize(M >= kSmallM), kTileM, true);
-  update(acc.update().specialize(M >= 4), 4, false);
-  update(acc.update(), 1, false);
+  update(acc.update().specialize(M >= kSmallM), k, kTileM, true);
+  update(acc.update().specialize(M >= 4), k, 4, false);
+  update(acc.update(), k, 1, false);
+  if (lowRank) {
+    update(acc.update(1).specialize(M >= kSmallM), *lowRank, kTileM, false);
+    update(acc.update(1).specialize(M >= 4), *lowRank, 4, false);
+    update(acc.update(1), *lowRank, 1, false);
+  }
 }
 
 void scheduleGemmCuda(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
@@ -138,14 +149,17 @@ void scheduleGemmCuda(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
 
 void GemmStages::computeAtRoot(const LoweringContext &ctx) {
   acc.compute_root();
+  int updates = rank > 0 ? 2 : 1;
   if (!ctx.gpu) {
     acc.vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
-    acc.update().vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
+    for (int u = 0; u < updates; ++u)
+      acc.update(u).vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
     return;
   }
   Var cb("cb"), ct("ct");
   acc.gpu_tile(ctx.c, cb, ct, 64, TailStrategy::GuardWithIf);
-  acc.update().gpu_tile(ctx.c, cb, ct, 64, TailStrategy::GuardWithIf);
+  for (int u = 0; u < updates; ++u)
+    acc.update(u).gpu_tile(ctx.c, cb, ct, 64, TailStrategy::GuardWithIf);
 }
 
 namespace {
@@ -163,7 +177,8 @@ void scheduleGemmKernel(ScheduleEnv &env) {
       scheduleGemmCuda(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N,
                        x.target);
     else
-      scheduleGemm(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N, x.target);
+      scheduleGemm(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N, x.target,
+                   g->rank ? std::optional<RVar>(g->rl.x) : std::nullopt);
     host->scheduled = true;
     g->placed = true;
   }

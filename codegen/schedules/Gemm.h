@@ -15,14 +15,18 @@
 
 #include "Halide.h"
 
+#include <optional>
+
 namespace modelc::codegen {
 
-/// acc(n, tokens) = bias(n) + sum_k x(k, tokens) * W[k][n] of one nn.linear.
+/// acc(n, tokens) = bias(n) + sum_k x(k, tokens) * W[k][n] of one nn.linear;
+/// for nn.lora_linear a second update adds sum_j xa(j, tokens) * B[j][n]
+/// over `rl` (rank > 0).
 struct GemmStages : OpStages {
   using OpStages::OpStages;
   Halide::Func acc;
-  Halide::RDom rk;
-  int K = 0, N = 0;
+  Halide::RDom rk, rl;
+  int K = 0, N = 0, rank = 0;
   void computeAtRoot(const LoweringContext &ctx) override;
 };
 
@@ -40,12 +44,15 @@ Halide::Expr gemmWeightAt(const Halide::Func &wPacked, Halide::Expr n,
 Halide::Expr gemmBiasAt(const Halide::Func &bias, Halide::Expr n, int N);
 
 /// Applies the CPU hand schedule. `acc` has a pure definition plus one update
-/// reducing over `k`; `out` is the output Func with the epilogue inlined into
-/// it. `n`, `m` are the pure Vars of both. M (the extent of m) is dynamic;
-/// out's buffer must have min 0 in n (the schedule constrains it).
+/// reducing over `k` (and, with `lowRank`, a second one reducing over it: a
+/// low-rank term added to the tile in registers); `out` is the output Func
+/// with the epilogue inlined into it. `n`, `m` are the pure Vars of both. M
+/// (the extent of m) is dynamic; out's buffer must have min 0 in n (the
+/// schedule constrains it).
 void scheduleGemm(Halide::Func out, Halide::Func acc, Halide::Var n,
                   Halide::Var m, Halide::RVar k, int K, int N,
-                  const Halide::Target &target);
+                  const Halide::Target &target,
+                  std::optional<Halide::RVar> lowRank = std::nullopt);
 
 /// CUDA variant (gpu_tile): 32x8 thread blocks, one output per thread with
 /// its accumulator in a register. Correct by construction; validated only by

@@ -70,6 +70,55 @@ Func rowSum(const LoweringContext &ctx, const std::string &name, int64_t C,
   return tot;
 }
 
+Func sequenceSum(
+    const LoweringContext &ctx, const std::string &name, int64_t groupSize,
+    const std::function<Expr(Expr, const std::vector<Expr> &)> &term,
+    SequenceStages &stage) {
+  // Lanes are channels of one vector when the group is whole vectors, so the
+  // block sums vectorize; each block is kRowsPerTask tokens.
+  const int lanes = stage.lanes =
+      !ctx.gpu && groupSize % ctx.V == 0 ? ctx.V : 1;
+  const int cols = (int)(groupSize / lanes);
+  Var g("g"), l = stage.lane, blk = stage.block, b = ctx.b;
+  Expr S = ctx.seqLen;
+  Func part(name + "_blocks"), tot(name);
+  RDom r(0, cols, 0, kRowsPerTask, name + "_r");
+  Expr s = blk * kRowsPerTask + r.y;
+  // An inline reduction: one parallel loop over the blocks, not an
+  // initialisation pass and an update pass.
+  part(l, g, blk, b) = sum(
+      select(s < S, term(g * (int)groupSize + r.x * lanes + l, {s, b}), 0.0f),
+      name + "_block_sum");
+  RDom rb(0, lanes, 0, (S + kRowsPerTask - 1) / kRowsPerTask, name + "_rb");
+  tot(g, b) = 0.0f;
+  tot(g, b) += part(rb.x, g, rb.y, b);
+  stage.blocks.push_back(part);
+  stage.totals.push_back(tot);
+  return tot;
+}
+
+void SequenceStages::computeAtRoot(const LoweringContext &ctx) {
+  for (Func p : blocks) {
+    p.compute_root();
+    if (ctx.gpu) {
+      Var bo("bo"), bi("bi");
+      p.gpu_tile(block, bo, bi, 32, TailStrategy::GuardWithIf);
+      continue;
+    }
+    p.parallel(block);
+    if (lanes > 1)
+      p.vectorize(lane);
+  }
+  for (Func t : totals) {
+    t.compute_root();
+    if (ctx.gpu) {
+      t.gpu_single_thread();
+      if (t.has_update_definition())
+        t.update().gpu_single_thread();
+    }
+  }
+}
+
 void RowStages::computeAtRoot(const LoweringContext &) {
   for (Func f : totals)
     f.compute_root();
@@ -119,6 +168,21 @@ void scheduleRowStage(ScheduleEnv &env, Host &host, RowStages &st) {
 
 void scheduleRowKernel(ScheduleEnv &env) {
   LoweringContext &x = env.ctx;
+  // A sequence statistic's host: the normalized rows in parallel blocks,
+  // after the statistics (computed at root).
+  for (SequenceStages *st : env.stagesOf<SequenceStages>()) {
+    Host *host = env.hostFor(*st);
+    if (!host || host->scheduled || x.gpu)
+      continue;
+    if (host->channels >= x.V)
+      host->func.vectorize(x.c, x.V,
+                           host->channels % x.V ? TailStrategy::GuardWithIf
+                                                : TailStrategy::Auto);
+    Var so("so"), si("si");
+    host->func.split(x.s, so, si, kRowsPerTask, TailStrategy::GuardWithIf)
+        .parallel(so);
+    host->scheduled = true;
+  }
   Host *rowHost = nullptr;
   for (RowStages *st : env.stagesOf<RowStages>()) {
     Host *host = env.hostFor(*st);

@@ -4,7 +4,9 @@
 // of an input (LayerNorm's mean and variance, RMSNorm's mean square): the
 // `norm` class and the `embedding` class (gather + positions + its norm).
 // Rows are processed in blocks, one block per parallel task; a row's sums
-// are vectorized partial sums folded to one lane.
+// are vectorized partial sums folded to one lane. GroupNorm's statistics
+// span a sample's whole sequence: blocks of rows are summed in parallel,
+// then the blocks (SequenceStages).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_CODEGEN_SCHEDULES_ROWS_H
@@ -30,6 +32,26 @@ Halide::Func rowSum(const LoweringContext &ctx, const std::string &name,
                     const std::function<Halide::Expr(
                         Halide::Expr, const std::vector<Halide::Expr> &)> &term,
                     RowStages &stage);
+
+/// The per-sample Funcs of a statistic over every token of a sequence (and
+/// a group of channels): GroupNorm's mean and variance.
+struct SequenceStages : OpStages {
+  using OpStages::OpStages;
+  std::vector<Halide::Func> blocks; // lanes x group x row block x sample
+  std::vector<Halide::Func> totals; // group x sample
+  Halide::Var lane{"lane"}, block{"rblock"};
+  int lanes = 1; // the extent of `lane`
+  void computeAtRoot(const LoweringContext &ctx) override;
+};
+
+/// total(g, b) = sum over every token s < S and every channel c of group g
+/// (`groupSize` channels) of term(c, {s, b}), for a positional kernel; its
+/// Funcs are recorded in `stage`.
+Halide::Func sequenceSum(
+    const LoweringContext &ctx, const std::string &name, int64_t groupSize,
+    const std::function<Halide::Expr(Halide::Expr,
+                                     const std::vector<Halide::Expr> &)> &term,
+    SequenceStages &stage);
 
 class ScheduleEnv;
 /// The schedule of row kernels: each RowStages inside the rows of its host,

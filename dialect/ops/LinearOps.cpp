@@ -1,4 +1,4 @@
-//===- LinearOps.cpp - nn.linear, the seed of GEMM kernels ----------------===//
+//===- LinearOps.cpp - nn.linear and nn.lora_linear: GEMM kernel seeds ---===//
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
 
@@ -33,14 +33,16 @@ FusionKind LinearOp::getFusionKind() { return FusionKind::Opaque; }
 std::optional<KernelClass> LinearOp::getSeedClass() {
   return KernelClass::gemm;
 }
-int LinearOp::getSeedPriority() {
-  // Activated linears first: in a GLU, the gate's kernel takes the `mul`,
-  // and the up projection is its already-computed operand.
-  Operation *user = singleUser(getResult());
+/// Activated GEMMs first: in a GLU, the gate's kernel takes the `mul`, and
+/// the up projection is its already-computed operand.
+static int gemmSeedPriority(Value result) {
+  Operation *user = singleUser(result);
   bool activated = user && user->getNumOperands() == 1 &&
                    fusionKindOf(user) == FusionKind::Pointwise;
   return activated ? 20 : 30;
 }
+
+int LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
 Absorb LinearOp::absorbsProducer(OpOperand &, Operation *) {
   return Absorb::No;
 }
@@ -56,6 +58,55 @@ double LinearOp::getFlopsPerToken() {
 
 WeightRole LinearOp::getWeightRole(unsigned index) {
   return index == 1 ? WeightRole::GemmWeight : WeightRole::Shift;
+}
+
+LogicalResult LoraLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
+  int64_t n = rankedType(operands[1]).getDimSize(1);
+  return inferredAs(results, activationsLike(operands[0], n));
+}
+
+LogicalResult LoraLinearOp::verify() {
+  auto w = getWeight().getType(), b = getLowRankWeight().getType();
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+  if (k != channels(getInput()))
+    return emitOpError("weight is [")
+           << k << ", " << n << "] (in, out) but the input has "
+           << channels(getInput()) << " channels";
+  if (getBias() && failed(verifyChannelVector(*this, getBias(), n, "bias")))
+    return failure();
+  int64_t rank = channels(getLowRankInput());
+  if (b.getDimSize(0) != rank || b.getDimSize(1) != n)
+    return emitOpError("low-rank weight is [")
+           << b.getDimSize(0) << ", " << b.getDimSize(1) << "] but needs ["
+           << rank << ", " << n << "] (rank, out)";
+  return verifySameTokens(*this, getInput(), getLowRankInput());
+}
+
+FusionKind LoraLinearOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> LoraLinearOp::getSeedClass() {
+  return KernelClass::gemm;
+}
+int LoraLinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
+Absorb LoraLinearOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
+  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                         : Absorb::No;
+}
+
+double LoraLinearOp::getFlopsPerToken() {
+  auto w = getWeight().getType();
+  int64_t rank = channels(getLowRankInput());
+  return 2.0 * (w.getDimSize(0) + rank) * w.getDimSize(1);
+}
+
+WeightRole LoraLinearOp::getWeightRole(unsigned index) {
+  Value v = getOperation()->getOperand(index);
+  return v == getWeight() || v == getLowRankWeight() ? WeightRole::GemmWeight
+                                                     : WeightRole::Shift;
 }
 
 } // namespace modelc::nn

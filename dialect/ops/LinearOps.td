@@ -20,4 +20,28 @@ def NN_LinearOp : NN_ComputeOp<"linear", [], NN_SeedMethods,
   let results = (outs NN_Activations:$result);
 }
 
+def NN_LoraLinearOp : NN_ComputeOp<"lora_linear", [], NN_SeedMethods,
+                                     ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "x W + b with a low-rank term: + scale (x A) B";
+  let description = [{
+    `result[b, s, n] = sum_k input[b, s, k] * weight[k, n] (+ bias[n])
+    + scale * sum_j low_rank_input[b, s, j] * low_rank_weight[j, n]`.
+    `low_rank_input` is `x A` (an `nn.linear` of the same input by the
+    `[in, rank]` LoRA matrix A), `low_rank_weight` is B, `[rank, out]`:
+    W + scale A B applied without forming it, the low-rank product added
+    inside the GEMM's output tile (per-loop LoRA shares W between the passes
+    of a loop, each pass with its own A and B).
+
+    ```mlir
+    %xa = nn.linear %x, %a : (tensor<?x?x64xf32>, tensor<64x8xf32>) -> tensor<?x?x8xf32>
+    %y = nn.lora_linear %x, %w, %bias, %xa, %b {scale = 1.0 : f32} : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<?x?x8xf32>, tensor<8x256xf32>) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, NN_Matrix:$weight,
+                       Optional<NN_Vector>:$bias,
+                       NN_Activations:$low_rank_input,
+                       NN_Matrix:$low_rank_weight, F32Attr:$scale);
+  let results = (outs NN_Activations:$result);
+}
+
 #endif // MODELC_NN_LINEAR_OPS

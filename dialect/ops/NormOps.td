@@ -34,4 +34,47 @@ def NN_RMSNormOp : NN_SameTypeOp<"rms_norm", [], NN_SeedMethods,
   let results = (outs NN_Activations:$result);
 }
 
+def NN_BatchNormOp : NN_SameTypeOp<"batch_norm", [], NN_SeedMethods,
+                                   ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "BatchNorm at inference (running statistics), or RepBN";
+  let description = [{
+    A per-channel affine from the running statistics of training:
+    `(x - mean) / sqrt(var + epsilon) * gamma + beta`, the same for every
+    token. With `alpha` (a one-element weight), SLAB's RepBN:
+    `batch_norm(x) + alpha * x`. No statistics are computed at run time, so
+    the re-parameterization passes can fold it into the next linear.
+
+    ```mlir
+    %y = nn.batch_norm %x, %g, %b, %mean, %var {epsilon = 1.0e-05 : f32} : (tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+    %r = nn.batch_norm %x, %g, %b, %mean, %var, %alpha {epsilon = 1.0e-05 : f32} : (tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<1xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, NN_Vector:$gamma,
+                       NN_Vector:$beta, NN_Vector:$mean, NN_Vector:$variance,
+                       Optional<NN_Vector>:$alpha, F32Attr:$epsilon);
+  let results = (outs NN_Activations:$result);
+}
+
+def NN_GroupNormOp : NN_SameTypeOp<"group_norm", [], NN_SeedMethods,
+                                   ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "GroupNorm over the whole sequence of each sample";
+  let description = [{
+    The channels are split into `groups` equal groups; each sample's group
+    is normalized over all its tokens and the group's channels (biased
+    variance), then scaled and shifted per channel:
+    `(x - mean[b, g]) / sqrt(var[b, g] + epsilon) * gamma[c] + beta[c]`.
+    This is PyTorch's GroupNorm on `[batch, channels, tokens]`; with one
+    group it is PoolFormer's GroupNorm(1, C) on the patch grid. The
+    statistics span the whole sequence, so every token's result depends on
+    every other token of its sample.
+
+    ```mlir
+    %y = nn.group_norm %x, %g, %b {epsilon = 1.0e-05 : f32, groups = 1 : i64} : (tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, NN_Vector:$gamma,
+                       NN_Vector:$beta, F32Attr:$epsilon, I64Attr:$groups);
+  let results = (outs NN_Activations:$result);
+}
+
 #endif // MODELC_NN_NORM_OPS

@@ -12,6 +12,7 @@ void registerBuiltinBlocks() {
     registerTokenInput();
     registerPositions();
     registerNorms();
+    registerVisionNorms(); // before the placements: peri names their leaves
     registerPlacements();
     registerAttentionMixer();
     registerLinearAttentionMixer();
@@ -22,6 +23,9 @@ void registerBuiltinBlocks() {
     registerConvMixer();
     registerMlpChannel();
     registerOutputs();
+    // Last: per-loop LoRA names its slots after the projections of every
+    // mixer and channel.
+    registerDepthStructures();
   });
 }
 

@@ -12,6 +12,7 @@ namespace modelc::frontend {
 void registerTokenInput();
 void registerPositions();
 void registerNorms();
+void registerVisionNorms();
 void registerPlacements();
 void registerAttentionMixer();
 void registerLinearAttentionMixer();
@@ -22,6 +23,7 @@ void registerPoolingMixer();
 void registerConvMixer();
 void registerMlpChannel();
 void registerOutputs();
+void registerDepthStructures();
 
 } // namespace modelc::frontend
 

@@ -239,7 +239,8 @@ def test_every_family_has_a_registered_case():
         for name in registry.names(role):
             fam = registry.get(role, name)
             assert fam.__doc__, "%s %s has no docstring" % (role, name)
-            assert registry.default(role) == name or '"%s"' % name in texts, "%s %s: no registered case" % (role, name)
+            named = '"%s"' % name in texts or "[%s.%s]" % (registry.ROLES[role][1], name) in texts
+            assert registry.default(role) == name or named, "%s %s: no registered case" % (role, name)
 
 
 def hf_permute(w, n_heads):

@@ -60,11 +60,17 @@ def slots(spec):
         add([Slot("embed.token_types", (spec.token_types, D), "embed")])
     if spec.embed_norm:
         add(spec.norm.slots("embed.norm", spec))
+    applied = {i for i, _ in spec.schedule()}  # a skipped layer needs no weights
     for L in spec.layer:
+        if L.index not in applied:
+            continue
         for sub in sublayers(L):
             for base in L.placement.norms(sub):
                 add(L.norm.slots(base, spec), L.index)
+            add(L.placement.slots(sub, spec), L.index)
             add(sub.block.slots(spec), L.index)
+        for d in spec.depth:
+            add(d.layer_slots(L, spec), L.index)
     if spec.final_norm:
         add(spec.norm.slots("final_norm", spec))
     if spec.output == "logits":
@@ -83,12 +89,14 @@ def slots(spec):
 class Env:
     """What a family's forward sees besides x and its weights, for one model call:
     spec, pos (positions 0..seq-1, int64 [seq]), position (the spec's Position instance), layer (the
-    index of the layer running), fast_norm (use fused torch norms, for ONNX export), and state (a
-    dict the layers of one call share, for cross-layer values such as a first layer's V)."""
+    index of the layer running), iteration (its loop pass, 0 outside loops), fast_norm (use fused
+    torch norms, for ONNX export), and state (a dict the layers of one call share, for cross-layer
+    values such as a first layer's V or a dense connection's history)."""
 
     def __init__(self, spec, pos, fast_norm):
         self.spec, self.pos, self.position, self.fast_norm = spec, pos, spec.position, fast_norm
         self.layer = None
+        self.iteration = 0
         self.state = {}
 
 
@@ -98,10 +106,21 @@ def _param(key):
 
 class Weights:
     """One layer's (or, with layer None, the model-level) weights by slot name: w["layer.attn.q.weight"],
-    "layer.attn.q.bias" in w."""
+    "layer.attn.q.bias" in w. With env (a layer application running), linear_delta(x, base) is what
+    the depth structures add to projection `base` (per-loop LoRA), else None."""
 
-    def __init__(self, module, layer):
-        self.module, self.layer = module, layer
+    def __init__(self, module, layer, env=None):
+        self.module, self.layer, self.env = module, layer, env
+
+    def linear_delta(self, x, base):
+        if self.env is None:
+            return None
+        out = None
+        for d in self.env.spec.depth:
+            t = d.linear_delta(x, self, base, self.env)
+            if t is not None:
+                out = t if out is None else out + t
+        return out
 
     def _key(self, slot):
         return slot if self.layer is None else layer_key(slot, self.layer)
@@ -126,17 +145,17 @@ class RefModel(nn.Module):
             t = torch.from_numpy(np.ascontiguousarray(canon[ps.key])).to(dtype)
             self.register_parameter(_param(ps.key), nn.Parameter(t, requires_grad=False))
 
-    def weights(self, layer=None):
-        return Weights(self, layer)
+    def weights(self, layer=None, env=None):
+        return Weights(self, layer, env)
 
     def env(self, seq):
         return Env(self.spec, torch.arange(seq), self.fast_norm)
 
-    def run_layer(self, x, layer, env):
-        env.layer = layer.index
-        w = self.weights(layer.index)
+    def run_layer(self, x, layer, env, iteration=0):
+        env.layer, env.iteration = layer.index, iteration
+        w = self.weights(layer.index, env)
         subs = sublayers(layer, lambda block: lambda h: block.forward(h, w, env))
-        return layer.placement.forward(x, subs, lambda base, h: layer.norm.forward(h, w, base, env), env)
+        return layer.placement.forward(x, subs, lambda base, h: layer.norm.forward(h, w, base, env), w, env)
 
     def forward(self, tokens, token_types=None):
         spec = self.spec
@@ -151,8 +170,12 @@ class RefModel(nn.Module):
             x = x + F.embedding(token_types.long(), w["embed.token_types"])
         if spec.embed_norm:
             x = spec.norm.forward(x, w, "embed.norm", env)
-        for layer in spec.layer:
-            x = self.run_layer(x, layer, env)
+        for d in spec.depth:
+            x = d.before_layers(x, env)
+        for i, iteration in spec.schedule():
+            x = self.run_layer(x, spec.layer[i], env, iteration)
+            for d in spec.depth:
+                x = d.after_layer(x, i, self.weights(i, env), env)
         if spec.final_norm:
             x = spec.norm.forward(x, w, "final_norm", env)
         if spec.output == "hidden":

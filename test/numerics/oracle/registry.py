@@ -8,6 +8,7 @@ with the role's decorator:
     @norm("layernorm")           class LayerNorm(Norm): ...
     @placement("pre")            class Pre(Placement): ...        # how a layer wires its sub-layers
     @position("rope")            class Rope(Position): ...        # [embed] position
+    @depth("loop")               class Loop(Depth): ...           # [depth.<name>] depth structures
     @activation("gelu")          def gelu(x): ...                 # plain functions, no spec keys
 
 The spec reader (spec.py) asks the registry which names a key accepts, which keys a family reads and
@@ -24,7 +25,9 @@ REQUIRED = object()  # Key default: the key must be given
 class Key:
     """One spec key a family reads.
 
-    type:     bool | int | float | str (float also takes a TOML integer; int never takes a bool).
+    type:     bool | int | float | str (float also takes a TOML integer; int never takes a bool), or
+              ListOf(int) / ListOf(str): one value or an array of them (choices and min apply to
+              each element).
     default:  a value, REQUIRED, or a callable (p, ctx) -> value, where p holds the keys declared
               before this one (already resolved) and ctx is the ResolveContext; it may raise
               SpecError.
@@ -47,15 +50,28 @@ class Key:
             return self.default(p, ctx) if callable(self.default) else self.default
         v = convert(table[self.name], self.type, "%s %s" % (where, self.name))
         allowed = self.allowed()
-        if allowed is not None and v not in allowed:
-            raise SpecError("%s %s = %r: expected one of %s" % (where, self.name, v, "|".join(allowed)))
-        if self.min is not None and v < self.min:
-            raise SpecError("%s %s = %r: must be >= %r" % (where, self.name, v, self.min))
+        for e in v if isinstance(self.type, ListOf) else [v]:
+            if allowed is not None and e not in allowed:
+                raise SpecError("%s %s = %r: expected one of %s" % (where, self.name, e, "|".join(allowed)))
+            if self.min is not None and e < self.min:
+                raise SpecError("%s %s = %r: must be >= %r" % (where, self.name, e, self.min))
         return v
+
+
+class ListOf:
+    """A Key type: one value of type `item` or an array of them; read as a list."""
+
+    def __init__(self, item):
+        self.item = item
 
 
 def convert(v, typ, what):
     """A TOML value checked against a Key type."""
+    if isinstance(typ, ListOf):
+        items = v if isinstance(v, list) else [v]
+        if not items:
+            raise SpecError("%s = []: expected a value or a non-empty array" % what)
+        return [convert(e, typ.item, what) for e in items]
     ok = {bool: isinstance(v, bool),
           int: isinstance(v, int) and not isinstance(v, bool),
           float: isinstance(v, (int, float)) and not isinstance(v, bool),
@@ -126,6 +142,10 @@ class Family:
     def check(self, ctx):
         """Cross-key checks once all keys are read; raise SpecError. ctx: the ResolveContext."""
 
+    def check_layer(self, layer, ctx):
+        """Checks against the other parts of its layer (a spec.Layer), once they are all resolved;
+        raise SpecError."""
+
     def __repr__(self):
         return "%s(%s)" % (self.name, ", ".join("%s=%r" % kv for kv in vars(self.p).items()))
 
@@ -174,17 +194,23 @@ class Placement(Family):
     final_norm:            the default of [model] final_norm.
     norms(sub)             -> the norm bases the placement applies around sub-layer `sub` (their
                               slots are listed before the sub-layer's own); default [sub.norm].
-    forward(x, subs, norm, env) -> the layer's output. subs: the layer's sub-layers in order
+    slots(sub, spec)       -> [Slot] of its own weights around `sub` (LayerScale's vectors).
+    forward(x, subs, norm, w, env) -> the layer's output. subs: the layer's sub-layers in order
                               (mixer, then channel unless channel = "none"); sub(x) runs one, sub.norm
-                              is its norm base ("layer.attn_norm", "layer.mlp_norm"); norm(base, x)
-                              applies the layer's norm with the weights at `base`.
+                              is its norm base ("layer.attn_norm", "layer.mlp_norm"), sub.role its
+                              role; norm(base, x) applies the layer's norm with the weights at `base`;
+                              w the layer's weights.
     """
     final_norm = True
 
     def norms(self, sub):
         return [sub.norm]
 
-    def forward(self, x, subs, norm, env):
+    def slots(self, sub, spec):
+        """[Slot] of the placement's own weights around sub-layer `sub` (listed after its norms)."""
+        return []
+
+    def forward(self, x, subs, norm, w, env):
         raise NotImplementedError
 
 
@@ -216,6 +242,40 @@ class Position(Family):
         pass
 
 
+class Depth(Family):
+    """A depth structure, enabled by its table [depth.<name>] (at most one instance per model; the
+    instances act in registration order). Every hook defaults to doing nothing.
+
+    check(ctx)                 -> as Family.check; ctx.spec.layer holds the resolved layers and
+                                  ctx.spec.depth the depth structures read before this one.
+    schedule(apps)             -> the layer applications, a list of (layer index, loop pass),
+                                  rewritten (a loop repeats a group, a skip removes layers).
+    layer_slots(layer, spec)   -> [Slot] it adds to layer `layer` (a Layer), listed after the layer's
+                                  own ("layer." names).
+    before_layers(x, env)      -> the stream entering the first layer (the embedding output).
+    after_layer(x, layer, w, env) -> the stream after an application of `layer` (its index); w: that
+                                  layer's weights.
+    linear_delta(x, w, base, env) -> a term added to projection `base`'s output in the layer
+                                  application running (env.layer, env.iteration), or None.
+    """
+    table = None  # set to the name: [depth.<name>]
+
+    def schedule(self, apps):
+        return apps
+
+    def layer_slots(self, layer, spec):
+        return []
+
+    def before_layers(self, x, env):
+        return x
+
+    def after_layer(self, x, layer, w, env):
+        return x
+
+    def linear_delta(self, x, w, base, env):
+        return None
+
+
 # role -> (base class, the scope table whose key of the role's name selects the family)
 ROLES = {
     "mixer": (Mixer, "block"),
@@ -223,6 +283,7 @@ ROLES = {
     "norm": (Norm, "block"),
     "placement": (Placement, "block"),
     "position": (Position, "embed"),
+    "depth": (Depth, "depth"),  # selected by the presence of its table [depth.<name>]
 }
 BLOCK_ROLES = ("placement", "norm", "mixer", "channel")
 
@@ -244,7 +305,7 @@ def register(role, name, default=False):
         if default and role in _defaults:
             raise ValueError("%s: %r and %r both claim to be the default" % (role, _defaults[role], name))
         cls.role, cls.name = role, name
-        if role in ("mixer", "channel") and "table" not in vars(cls):
+        if role in ("mixer", "channel", "depth") and "table" not in vars(cls):
             cls.table = name
         _check_clashes(cls)
         _families[role][name] = cls
@@ -277,7 +338,9 @@ def unregister(role, name):
 
 
 def default(role):
-    return _defaults[role]
+    """The role's default family (None for a role without one: depth structures are chosen by
+    their table)."""
+    return _defaults.get(role)
 
 
 def get(role, name):
@@ -310,6 +373,10 @@ def placement(name, default=False):
 
 def position(name, default=False):
     return register("position", name, default)
+
+
+def depth(name):
+    return register("depth", name)
 
 
 def activation(name):

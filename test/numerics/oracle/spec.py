@@ -20,8 +20,9 @@ from .registry import Key, read_keys
 GENERIC_KEYS = {
     "embed": ("position", "token_types", "norm", "scale"),
     "block": ("norm", "placement", "mixer", "channel", "bias", "index"),
+    "depth": (),
 }
-TOP_KEYS = ("model", "embed", "block", "layer", "head", "weights")
+TOP_KEYS = ("model", "embed", "block", "layer", "depth", "head", "weights")
 MODEL_KEYS = (
     Key("name", str),
     Key("vocab", int, min=1),
@@ -49,7 +50,16 @@ class Spec:
     final_norm tied head_bias                     [model] final_norm, [head]
     scheme prefix names                           [weights] (scheme: a schemes.Scheme)
     layer                                         [Layer]
+    depth                                         [Depth instance], one per [depth.<name>] table,
+                                                  in registration order
     """
+
+    def schedule(self):
+        """The layer applications [(layer index, loop pass)], as the depth structures rewrite them."""
+        apps = [(i, 0) for i in range(self.layers)]
+        for d in self.depth:
+            apps = d.schedule(apps)
+        return apps
 
     def __repr__(self):
         return "Spec(%s)" % self.name
@@ -241,6 +251,9 @@ def parse_spec(raw):
             name = select(role, b, i, "[block]", pattern_ok=True)
             parts[role] = None if name == NO_CHANNEL else resolve_part(role, name, b, ctx, "[block]")
         s.layer.append(Layer(i, bias, parts))
+        for part in s.layer[-1].parts():
+            if part is not None:
+                part.check_layer(s.layer[-1], ctx)
 
     # the embed norm and the final norm take [block]'s norm and its keys, never an override's
     s.norm = resolve_part("norm", select("norm", block, 0, "[block]"), block, top, "[block]")
@@ -264,6 +277,19 @@ def parse_spec(raw):
     s.names = {}
     for slot, name in wp.names.items():
         s.names[slot] = registry.convert(name, str, "[weights.names] %s" % slot)
+
+    # last: a depth structure may check the layers and the scheme (the projections it acts on)
+    s.depth = []
+    dt = check_table(raw.get("depth", {}), "[depth]")
+    check_keys(dt, registry.names("depth"), "[depth]")
+    for name in registry.names("depth"):
+        if name in dt:
+            fam = registry.get("depth", name)
+            where = "[depth.%s]" % name
+            check_keys(dt[name], [k.name for k in fam.keys], where)
+            part = fam(read_keys(fam.keys, dt[name], top, where), where)
+            part.check(top)
+            s.depth.append(part)
     return s
 
 
