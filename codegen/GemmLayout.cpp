@@ -18,16 +18,41 @@ GemmWeightLayout gemmWeightLayout(int K, int N) {
   return GemmWeightLayout{kPanelWidth};
 }
 
+GemmWeightLayout gatedGemmWeightLayout(int K, int N) {
+  GemmWeightLayout layout = gemmWeightLayout(K, N);
+  layout.gatedHalf = N / 2;
+  return layout;
+}
+
+int gemmPanels(const GemmWeightLayout &layout, int N) {
+  int pw = layout.panelWidth;
+  if (layout.gatedHalf)
+    return 2 * ((layout.gatedHalf + pw - 1) / pw);
+  return (N + pw - 1) / pw;
+}
+
+namespace {
+/// The column of W stored at lane i of panel p, or -1 for padding.
+int sourceColumn(const GemmWeightLayout &layout, int N, int pw, int p, int i) {
+  if (int h = layout.gatedHalf) {
+    int j = (p / 2) * pw + i;
+    return j < h ? (p % 2) * h + j : -1;
+  }
+  int n = p * pw + i;
+  return n < N ? n : -1;
+}
+} // namespace
+
 void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
                     const GemmWeightLayout &layout, float *dst) {
   int pw = layout.panelWidth == 0 ? N : layout.panelWidth;
-  int panels = (N + pw - 1) / pw;
+  int panels = layout.panelWidth == 0 ? 1 : gemmPanels(layout, N);
   for (int p = 0; p < panels; ++p)
     for (int k = 0; k < K; ++k)
       for (int i = 0; i < pw; ++i) {
-        int n = p * pw + i;
+        int n = sourceColumn(layout, N, pw, p, i);
         float v = 0.0f; // Padding columns: finite, never stored.
-        if (n < N)
+        if (n >= 0)
           v = srcIsOutIn ? src[size_t(n) * K + k] : src[size_t(k) * N + n];
         dst[(size_t(p) * K + k) * pw + i] = v;
       }

@@ -1,4 +1,5 @@
 //===- Linear.cpp - Halide lowering of nn.linear (the gemm class) ---------===//
+#include "codegen/Math.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
@@ -24,6 +25,7 @@ struct LinearLowering
     auto &g = ctx.addStage(std::make_unique<GemmStages>(op.getResult()));
     g.K = (int)dimOf(op.getWeight(), 0);
     g.N = (int)dimOf(op.getWeight(), 1);
+    g.outN = g.N;
     g.acc = Func(nm + "_acc");
     g.rk = RDom(0, g.K, nm + "_k");
     if (op.getBias())
@@ -46,11 +48,59 @@ struct LinearLowering
   }
 };
 
+// act(gate) * up from one accumulator over the packed columns: output
+// column c of tile c / P reads gate column q = (c / P) 2P + c % P and up
+// column q + P, both in the tile's registers.
+struct GatedLinearLowering
+    : HalideLoweringOpInterface::ExternalModel<GatedLinearLowering,
+                                               nn::GatedLinearOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::GatedLinearOp>(o);
+    const KernelArg *w = ctx.argOf(op.getWeight());
+    if (!w || !w->gemm || !w->layout.gatedHalf || !w->layout.panelWidth)
+      return ctx.fail(o, "nn.gated_linear weight must be a kernel argument");
+    std::string nm = ctx.name();
+    auto &g = ctx.addStage(std::make_unique<GemmStages>(op.getResult()));
+    const int P = w->layout.panelWidth, H = (int)op.getHidden();
+    g.K = (int)dimOf(op.getWeight(), 0);
+    g.N = gemmPanels(w->layout, 2 * H) * P;
+    g.outN = H;
+    g.gatedPanel = P;
+    g.acc = Func(nm + "_acc");
+    g.rk = RDom(0, g.K, nm + "_k");
+    Expr q = ctx.c;
+    if (op.getBias()) {
+      // The bias of packed column q: gate or up half, column j of it.
+      Func bias = ctx.in(op.getBias());
+      Expr j = min((q / (2 * P)) * P + q % P, H - 1);
+      g.acc(ctx.actVars()) = select(q % (2 * P) < P, bias(j), bias(j + H));
+    } else {
+      g.acc(ctx.actVars()) = 0.0f;
+    }
+    std::vector<Expr> t = ctx.tokenArgs();
+    std::vector<Expr> lhs{ctx.c};
+    lhs.insert(lhs.end(), t.begin(), t.end());
+    Func x = ctx.in(op.getInput()), wf = ctx.in(op.getWeight());
+    g.acc(lhs) += LoweringContext::at(x, g.rk.x, t) *
+                  gemmWeightAt(wf, ctx.c, g.rk.x, w->layout);
+    Func acc = g.acc;
+    nn::Activation kind = op.getActivation();
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_gated", [&](Expr c, const std::vector<Expr> &tt) {
+                 Expr gate = (c / P) * (2 * P) + c % P;
+                 return activation(kind, LoweringContext::at(acc, gate, tt)) *
+                        LoweringContext::at(acc, gate + P, tt);
+               }));
+    return mlir::success();
+  }
+};
+
 } // namespace
 
 void registerLinearCodegen(mlir::DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
     nn::LinearOp::attachInterface<LinearLowering>(*ctx);
+    nn::GatedLinearOp::attachInterface<GatedLinearLowering>(*ctx);
   });
   registerGemmSchedule();
 }
