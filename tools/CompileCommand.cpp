@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/CompileCommand.h"
+#include "tools/PassFlags.h"
 
 #include "codegen/Codegen.h"
 #include "dialect/NNOps.h"
@@ -215,6 +216,7 @@ int compile() {
   }
   modelc::PipelineOptions pipeline;
   pipeline.optLevel = optLevel - '0';
+  modelc::applyPassFlags(pipeline);
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -322,7 +324,7 @@ int modelc::compileCommand(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions(compileCategory);
+  cl::HideUnrelatedOptions({&compileCategory, &modelc::passFlagsCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "modelc compile: a model spec (or nn IR) -> lib<name>.so, <name>.h, "
