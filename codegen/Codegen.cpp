@@ -62,6 +62,11 @@ FailureOr<Target> makeTarget(const TargetOptions &o, std::string &error) {
       return failure();
     }
     t = Target(text);
+    if (t.has_gpu_feature() && !o.cuda) {
+      error = "MODELC_HALIDE_TARGET '" + text +
+              "' has a GPU feature: compile with --target cuda for GPU code";
+      return failure();
+    }
   } else {
     t = get_host_target();
     // Keep AVX-512 F/CD/BW/DQ/VL (Skylake-X, Zen 4, Zen 5); drop the
@@ -160,14 +165,21 @@ struct UniqueKernel {
 };
 
 // Halide reports errors by throwing (Halide::CompileError etc.).
+// Errors at a kernel name it ("kernel k8_gemm (gemm)"); the op's location
+// is the spec line.
 template <typename F> LogicalResult guarded(Operation *op, F &&f) {
+  std::string where = "codegen: ";
+  if (auto k = dyn_cast<nn::KernelOp>(op))
+    where += ("kernel " + k.getName() + " (" +
+              nn::stringifyKernelClass(k.getKind()) + "): ")
+                 .str();
   try {
     f();
     return success();
   } catch (const Halide::Error &e) {
-    op->emitError() << "codegen: Halide: " << e.what();
+    op->emitError() << where << "Halide: " << e.what();
   } catch (const std::exception &e) {
-    op->emitError() << "codegen: " << e.what();
+    op->emitError() << where << e.what();
   }
   return failure();
 }
@@ -307,15 +319,6 @@ size_t weightFileElems(const WeightPlanEntry &e) {
   for (int64_t d : e.fileShape)
     n *= (size_t)d;
   return n;
-}
-
-void packWeight(const WeightPlanEntry &e, const float *logical, float *out) {
-  if (e.isGemmWeight && e.shape.size() == 2) {
-    packGemmWeight(logical, /*srcIsOutIn=*/false, (int)e.shape[0],
-                   (int)e.shape[1], e.layout, out);
-    return;
-  }
-  std::copy(logical, logical + weightFileElems(e), out);
 }
 
 //===----------------------------------------------------------------------===//
@@ -606,18 +609,9 @@ LogicalResult Library::link(const WeightsDigest &digest) {
     return impl->module.emitError() << "codegen: " << error;
   auto write = [&](const std::string &path,
                    const std::string &text) -> LogicalResult {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (!ec) {
-      os << text;
-      os.close();
-      if (!os.has_error())
-        return success();
-      ec = os.error();
-      os.clear_error();
-    }
-    return impl->module.emitError()
-           << "codegen: cannot write " << path << ": " << ec.message();
+    if (failed(writeTextFile(path, text, error)))
+      return impl->module.emitError() << "codegen: " << error;
+    return success();
   };
   if (failed(write(impl->outDir + "/" + m.name + ".h",
                    modelHeader(m, kModelcAbiText))) ||

@@ -107,10 +107,6 @@ private:
   std::unique_ptr<Impl> impl;
 };
 
-// logical (the nn.weight tensor, row-major `shape`) -> file layout
-// (`fileShape`, packed for GEMM weights).
-void packWeight(const WeightPlanEntry &, const float *logical, float *out);
-
 // Number of floats of `fileShape`.
 size_t weightFileElems(const WeightPlanEntry &);
 

@@ -1,6 +1,8 @@
 //===- GemmLayout.cpp - the packed layout of GEMM weights -----------------===//
 #include "codegen/GemmLayout.h"
 
+#include <algorithm>
+
 namespace modelc::codegen {
 
 namespace {
@@ -31,31 +33,34 @@ int gemmPanels(const GemmWeightLayout &layout, int N) {
   return (N + pw - 1) / pw;
 }
 
-namespace {
-/// The column of W stored at lane i of panel p, or -1 for padding.
-int sourceColumn(const GemmWeightLayout &layout, int N, int pw, int p, int i) {
+std::pair<int, int> gemmPanelColumns(const GemmWeightLayout &layout, int N,
+                                     int p) {
+  int pw = layout.panelWidth;
   if (int h = layout.gatedHalf) {
-    int j = (p / 2) * pw + i;
-    return j < h ? (p % 2) * h + j : -1;
+    int j = (p / 2) * pw; // gate panel p / 2, then the up panel beside it
+    return {(p % 2) * h + j, std::min(pw, h - j)};
   }
-  int n = p * pw + i;
-  return n < N ? n : -1;
+  return {p * pw, std::min(pw, N - p * pw)};
 }
-} // namespace
 
 void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
                     const GemmWeightLayout &layout, float *dst) {
   int pw = layout.panelWidth == 0 ? N : layout.panelWidth;
   int panels = layout.panelWidth == 0 ? 1 : gemmPanels(layout, N);
-  for (int p = 0; p < panels; ++p)
+  for (int p = 0; p < panels; ++p) {
+    std::pair<int, int> cols = layout.panelWidth == 0
+                                   ? std::pair{0, N}
+                                   : gemmPanelColumns(layout, N, p);
     for (int k = 0; k < K; ++k)
       for (int i = 0; i < pw; ++i) {
-        int n = sourceColumn(layout, N, pw, p, i);
         float v = 0.0f; // Padding columns: finite, never stored.
-        if (n >= 0)
-          v = srcIsOutIn ? src[size_t(n) * K + k] : src[size_t(k) * N + n];
+        if (i < cols.second) {
+          size_t n = size_t(cols.first + i);
+          v = srcIsOutIn ? src[n * K + k] : src[size_t(k) * N + n];
+        }
         dst[(size_t(p) * K + k) * pw + i] = v;
       }
+  }
 }
 
 } // namespace modelc::codegen

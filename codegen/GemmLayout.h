@@ -8,6 +8,7 @@
 #define MODELC_CODEGEN_GEMMLAYOUT_H
 
 #include <cstddef>
+#include <utility>
 
 namespace modelc::codegen {
 
@@ -32,6 +33,11 @@ GemmWeightLayout gemmWeightLayout(int K, int N);
 GemmWeightLayout gatedGemmWeightLayout(int K, int N);
 /// How many panels W [K, N] takes in `layout` (panelWidth > 0).
 int gemmPanels(const GemmWeightLayout &layout, int N);
+/// The columns of W [K, N] that panel `p` of `layout` holds, [first, first +
+/// count), in its lanes 0..count-1 (the other lanes are zero padding): the
+/// panel is the plain packing of that column strip alone.
+std::pair<int, int> gemmPanelColumns(const GemmWeightLayout &layout, int N,
+                                     int p);
 
 /// Packs a float matrix into `layout`. `src` is [K][N] row-major, or [N][K]
 /// (PyTorch nn.Linear's [out, in]) when `srcIsOutIn`. Runs at compile time.

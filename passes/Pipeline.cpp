@@ -45,6 +45,16 @@ LogicalResult modelc::checkDisabledPasses(llvm::ArrayRef<std::string> disabled,
   return success();
 }
 
+bool modelc::ReparamPassNameParser::parse(llvm::cl::Option &option,
+                                          llvm::StringRef, llvm::StringRef arg,
+                                          std::string &value) {
+  std::string error;
+  if (failed(checkDisabledPasses({arg.str()}, error)))
+    return option.error(error);
+  value = arg.str();
+  return false;
+}
+
 void modelc::buildOptimizePipeline(OpPassManager &pm,
                                    const PipelineOptions &options) {
   if (options.optLevel <= 0)
@@ -79,7 +89,7 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
   Option<int> optLevel{*this, "opt-level",
                        llvm::cl::desc("optimization level 0..3 (as -O)"),
                        llvm::cl::init(3)};
-  ListOption<std::string> disable{
+  ListOption<std::string, modelc::ReparamPassNameParser> disable{
       *this, "disable",
       llvm::cl::desc("re-parameterization passes to leave out, by flag")};
   modelc::PipelineOptions get() const {
@@ -90,19 +100,6 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
   }
 };
 
-/// Builds `build`'s pipeline after checking the `disable` list.
-LogicalResult buildChecked(OpPassManager &pm, const PipelineCLOptions &o,
-                           void (*build)(OpPassManager &,
-                                         const modelc::PipelineOptions &)) {
-  modelc::PipelineOptions options = o.get();
-  std::string error;
-  if (failed(modelc::checkDisabledPasses(options.disabled, error))) {
-    llvm::errs() << "disable: " << error << "\n";
-    return failure();
-  }
-  build(pm, options);
-  return success();
-}
 } // namespace
 
 void modelc::registerPipelines() {
@@ -111,13 +108,13 @@ void modelc::registerPipelines() {
       "canonicalize + CSE and the re-parameterization passes of the level "
       "(-O1 and up); the `--emit=optimized` stage",
       [](OpPassManager &pm, const PipelineCLOptions &o) {
-        return buildChecked(pm, o, buildOptimizePipeline);
+        buildOptimizePipeline(pm, o.get());
       });
   PassPipelineRegistration<PipelineCLOptions>(
       "nn-lower-to-kernels",
       "the whole -O pipeline: optimize, form kernels, dedup them, plan "
       "memory; the `--emit=kernels` stage",
       [](OpPassManager &pm, const PipelineCLOptions &o) {
-        return buildChecked(pm, o, buildPipeline);
+        buildPipeline(pm, o.get());
       });
 }

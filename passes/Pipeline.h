@@ -11,6 +11,7 @@
 #define MODELC_PASSES_PIPELINE_H
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 #include <vector>
@@ -40,6 +41,16 @@ llvm::ArrayRef<ReparamPass> reparamPasses();
 /// reparamPasses(); otherwise `error` says which one is not.
 mlir::LogicalResult checkDisabledPasses(llvm::ArrayRef<std::string> disabled,
                                         std::string &error);
+
+/// A command-line parser for flags of reparamPasses(): an unknown name is an
+/// option error that lists the known ones (modelc compile --disable-pass,
+/// the pipelines' `disable` option).
+class ReparamPassNameParser : public llvm::cl::parser<std::string> {
+public:
+  using llvm::cl::parser<std::string>::parser;
+  bool parse(llvm::cl::Option &option, llvm::StringRef argName,
+             llvm::StringRef arg, std::string &value);
+};
 
 /// The whole pipeline: optimize, then lower to kernels.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
