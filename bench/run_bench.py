@@ -147,29 +147,63 @@ def ensure_weights(spec, seed, workdir):
 # peers
 # ------------------------------------------------------------------------------------------------
 
-def bench_modelc(a, spec, weights, name, h):
-    if not a.modelc:
-        return {"error": "no --modelc given"}
-    if not (os.path.isfile(a.modelc) and os.access(a.modelc, os.X_OK)):
-        return {"error": "modelc not found or not executable: %s" % a.modelc}
-    outdir = os.path.join(a.workdir, "modelc-%s" % h)
+def compile_modelc(a, spec, weights, name, h, opt):
+    """`modelc compile -<opt>` into the work folder -> (lib, compile seconds) or (None, error)."""
+    outdir = os.path.join(a.workdir, "modelc-%s-%s" % (h, opt))
     t0 = time.time()
-    ok, _, err = run([a.modelc, "compile", spec, "--weights", weights, "-O3", "-o", outdir], timeout=3600)
+    ok, _, err = run([a.modelc, "compile", spec, "--weights", weights, "-" + opt, "-o", outdir],
+                     timeout=3600)
     if not ok:
-        return {"error": "modelc compile failed: " + err}
-    compile_s = time.time() - t0
+        return None, "modelc compile -%s failed: %s" % (opt, err)
     lib = os.path.join(outdir, "lib%s.so" % name)
     if not os.path.exists(lib):
-        return {"error": "modelc compile produced no %s" % lib}
+        return None, "modelc compile -%s produced no %s" % (opt, lib)
+    return lib, time.time() - t0
+
+
+def bench_library(a, lib):
     ok, out, err = run([a.modelc, "bench", lib, "--batch", a.batch, "--seq", a.seq, "--threads", a.threads,
-                        "--json"], timeout=1800)
+                        "--iters", a.iters, "--json"], timeout=1800)
     if not ok:
         return {"error": "modelc bench failed: " + err}
     j = last_json(out)
     if not j or "median_ms" not in j:
         return {"error": "modelc bench printed no JSON with median_ms: %r" % out[-500:]}
-    j["compile_s"] = round(compile_s, 1)
     return j
+
+
+def bench_modelc(a, spec, weights, name, h):
+    """Each level of --opts, compiled once and timed in --rounds interleaved rounds (a level's
+    result is its round with the lowest median, with the min over all rounds; "rounds" keeps every
+    round's median and min),
+    so that load on a shared machine hits the levels alike. -> {opt: result}."""
+    if not a.modelc:
+        return {o: {"error": "no --modelc given"} for o in a.opt_list}
+    if not (os.path.isfile(a.modelc) and os.access(a.modelc, os.X_OK)):
+        return {o: {"error": "modelc not found or not executable: %s" % a.modelc} for o in a.opt_list}
+    libs, results = {}, {}
+    for opt in a.opt_list:
+        lib, info = compile_modelc(a, spec, weights, name, h, opt)
+        if lib is None:
+            results[opt] = {"error": info}
+        else:
+            libs[opt] = (lib, round(info, 1))
+    for _ in range(a.rounds):
+        for opt, (lib, compile_s) in libs.items():
+            j = bench_library(a, lib)
+            prev = results.get(opt)
+            if "error" in j:
+                results[opt] = j
+                continue
+            if prev and "error" in prev:
+                continue
+            rounds = (prev or {}).get("rounds", []) + [[j["median_ms"], j["min_ms"]]]
+            if not prev or j["median_ms"] < prev["median_ms"]:
+                prev = j
+            prev["rounds"], prev["compile_s"] = rounds, compile_s
+            prev["min_ms"] = min(m for _, m in rounds)
+            results[opt] = prev
+    return results
 
 
 def bench_ort(a, spec, weights, h, cfg):
@@ -285,7 +319,8 @@ def is_gemm(k):
 def fmt_ms(r):
     if r is None or "error" in r or "median_ms" not in r:
         return "n/a"
-    return "%.1f (min %.1f)" % (r["median_ms"], r["min_ms"])
+    digits = 1 if r["median_ms"] >= 10 else 3
+    return "%.*f (min %.*f)" % (digits, r["median_ms"], digits, r["min_ms"])
 
 
 def gemm_summary(r, peak):
@@ -301,6 +336,35 @@ def gemm_summary(r, peak):
         pct = " (%.0f%%)" % (100 * gf / peak) if peak else ""
         parts.append("%s %.0f GF/s%s" % (k.get("name", "?"), gf, pct))
     return "; ".join(parts)
+
+
+def modelc_result(a, r):
+    """The modelc result of the main table: the last level of --opts."""
+    return r.get("modelc", {}).get(a.opt_list[-1])
+
+
+def opt_levels_table(a, results):
+    """modelc at each -O level, and each level's time over the first level's."""
+    first = a.opt_list[0]
+    L = ["modelc by optimization level (%d interleaved rounds; the lowest round median, and the "
+         "min over all runs; ratios to -%s):" % (a.rounds, first), "",
+         "| model | " + " | ".join("-%s ms" % o for o in a.opt_list) + " | " +
+         " | ".join("-%s/-%s median (min)" % (o, first) for o in a.opt_list[1:]) + " |",
+         "|---|" + "---|" * (2 * len(a.opt_list) - 1)]
+    for name, r in results:
+        mc = r.get("modelc", {})
+        base = mc.get(first, {})
+        cells = [fmt_ms(mc.get(o)) for o in a.opt_list]
+        for o in a.opt_list[1:]:
+            x = mc.get(o, {})
+            if "median_ms" in x and "median_ms" in base:
+                cells.append("%.3f (%.3f)" % (x["median_ms"] / base["median_ms"],
+                                              x["min_ms"] / base["min_ms"]))
+            else:
+                cells.append("n/a")
+        L.append("| %s | %s |" % (name, " | ".join(cells)))
+    L.append("")
+    return L
 
 
 def report(a, mach, results):
@@ -322,7 +386,7 @@ def report(a, mach, results):
              "| modelc/ORT | largest GEMM kernels: GFLOP/s (% of peak) |")
     L.append("|---|---|---|---|---|---|---|")
     for name, r in results:
-        mc, ort = r.get("modelc"), r.get("ort")
+        mc, ort = modelc_result(a, r), r.get("ort")
         ratio = "n/a"
         if mc and ort and "median_ms" in mc and "median_ms" in ort:
             ratio = "%.2f" % (mc["median_ms"] / ort["median_ms"])
@@ -330,6 +394,8 @@ def report(a, mach, results):
             name, fmt_ms(mc), fmt_ms(ort), fmt_ms(r.get("torch_env")), fmt_ms(r.get("torch_noenv")),
             ratio, gemm_summary(mc, peak)))
     L.append("")
+    if len(a.opt_list) > 1:
+        L += opt_levels_table(a, results)
     L.append("Times are the median (and min) of %s runs after warm-up. modelc: `modelc bench`; ORT: "
              "onnxruntime-node %s (CPU EP, graph optimization 'all', intra-op threads %s, inter-op 1) on a "
              "torch.onnx.export of the reference model; PyTorch: eager %s, float32, inference_mode, "
@@ -340,8 +406,8 @@ def report(a, mach, results):
                                  if r.get("torch_env") and r["torch_env"].get("torch")), "?"), a.threads))
     notes = []
     for name, r in results:
-        for peer in ("modelc", "ort", "torch_env", "torch_noenv"):
-            x = r.get(peer)
+        for peer in ["modelc -" + o for o in a.opt_list] + ["ort", "torch_env", "torch_noenv"]:
+            x = r.get("modelc", {}).get(peer[len("modelc -"):]) if peer.startswith("modelc") else r.get(peer)
             if x and "error" in x:
                 notes.append("- %s / %s: %s" % (name, peer, x["error"].splitlines()[0][:400]))
         if r.get("ort") and "check" in r["ort"]:
@@ -362,6 +428,13 @@ def report(a, mach, results):
     return "\n".join(L) + "\n"
 
 
+def flat_results(r):
+    """{peer: result} with one "modelc -<opt>" peer per level."""
+    out = {"modelc -" + o: v for o, v in r.get("modelc", {}).items()}
+    out.update({k: v for k, v in r.items() if k != "modelc"})
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--modelc", help="path to the modelc driver (its part is skipped without it)")
@@ -376,7 +449,13 @@ def main(argv=None):
     ap.add_argument("--markdown", help="also write the report to this file")
     ap.add_argument("--json", help="write all raw results as JSON")
     ap.add_argument("--skip", default="", help="comma list of peers to skip: modelc,ort,torch")
+    ap.add_argument("--opts", default="O3",
+                    help="comma list of modelc -O levels, e.g. O1,O3: each is compiled and timed, the "
+                         "report gives each level's time over the first's; the main table shows the last")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="interleaved timing rounds of the modelc levels (more on a loaded machine)")
     a = ap.parse_args(argv)
+    a.opt_list = [o.strip() for o in a.opts.split(",") if o.strip()]
     a.threads_i = int(a.threads)
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
     os.makedirs(a.workdir, exist_ok=True)
@@ -396,12 +475,13 @@ def main(argv=None):
             cfg = ref.load_spec(spec)
             name = cfg.name
         except Exception as e:  # noqa: BLE001
-            results.append((os.path.basename(spec), {"modelc": {"error": "spec: %s" % e}}))
+            results.append((os.path.basename(spec),
+                            {"modelc": {o: {"error": "spec: %s" % e} for o in a.opt_list}}))
             continue
         try:
             weights, h = ensure_weights(spec, a.seed, a.workdir)
         except Exception as e:  # noqa: BLE001
-            results.append((name, {"modelc": {"error": str(e)}}))
+            results.append((name, {"modelc": {o: {"error": str(e)} for o in a.opt_list}}))
             continue
         if "modelc" not in skip:
             log("[%s] modelc ..." % name)
@@ -415,7 +495,7 @@ def main(argv=None):
             log("[%s] PyTorch (OPENBLAS_* unset) ..." % name)
             r["torch_noenv"] = bench_torch(a, spec, weights, unset_openblas=True)
         log("[%s] %s" % (name, json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "kernels"}
-                                            for k, v in r.items()})))
+                                            for k, v in flat_results(r).items()})))
         results.append((name, r))
     try:
         mach["loadavg_end"] = os.getloadavg()[0]

@@ -436,7 +436,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
   std::map<std::string, UniqueKernel *> byName;
   for (UniqueKernel &u : kernels)
     byName[u.tk.name] = &u;
-  std::map<std::pair<std::string, bool>, int> weightIndex;
+  std::map<std::tuple<std::string, bool, int>, int> weightIndex;
   auto outputIndex = [&](Value v) -> int {
     for (unsigned oi = 0; oi < ret->getNumOperands(); ++oi)
       if (ret->getOperand(oi) == v)
@@ -469,7 +469,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       } else if (nn::isWeightValue(v)) {
         if (ka.kind != KernelArg::Weight)
           return k.emitError("codegen: weight bound to a non-weight argument");
-        auto key = std::make_pair(weightKey(v), ka.gemm);
+        auto key = std::make_tuple(weightKey(v), ka.gemm, ka.layout.gatedHalf);
         auto it = weightIndex.find(key);
         if (it == weightIndex.end()) {
           WeightPlanEntry e;
@@ -485,12 +485,14 @@ LogicalResult describeLaunches(func::FuncOp fwd,
           } else {
             // A derived weight: named by the op that made it, made unique
             // by the hash of what it computes.
-            e.source = key.first;
+            e.source = std::get<0>(key);
             e.fileName = instanceOf(v.getDefiningOp()->getLoc()) + "#" +
                          llvm::utohexstr(llvm::xxh3_64bits(e.source), true, 8);
           }
           if (ka.gemm && ka.layout.panelWidth)
             e.fileName += ".p" + std::to_string(ka.layout.panelWidth);
+          if (ka.layout.gatedHalf)
+            e.fileName += "g";
           it = weightIndex.emplace(key, (int)m.weights.size()).first;
           m.weights.push_back(e);
         }

@@ -1,6 +1,8 @@
 //===- GemmLayout.cpp - the packed layout of GEMM weights -----------------===//
 #include "codegen/GemmLayout.h"
 
+#include <algorithm>
+
 namespace modelc::codegen {
 
 namespace {
@@ -18,19 +20,47 @@ GemmWeightLayout gemmWeightLayout(int K, int N) {
   return GemmWeightLayout{kPanelWidth};
 }
 
+GemmWeightLayout gatedGemmWeightLayout(int K, int N) {
+  GemmWeightLayout layout = gemmWeightLayout(K, N);
+  layout.gatedHalf = N / 2;
+  return layout;
+}
+
+int gemmPanels(const GemmWeightLayout &layout, int N) {
+  int pw = layout.panelWidth;
+  if (layout.gatedHalf)
+    return 2 * ((layout.gatedHalf + pw - 1) / pw);
+  return (N + pw - 1) / pw;
+}
+
+std::pair<int, int> gemmPanelColumns(const GemmWeightLayout &layout, int N,
+                                     int p) {
+  int pw = layout.panelWidth;
+  if (int h = layout.gatedHalf) {
+    int j = (p / 2) * pw; // gate panel p / 2, then the up panel beside it
+    return {(p % 2) * h + j, std::min(pw, h - j)};
+  }
+  return {p * pw, std::min(pw, N - p * pw)};
+}
+
 void packGemmWeight(const float *src, bool srcIsOutIn, int K, int N,
                     const GemmWeightLayout &layout, float *dst) {
   int pw = layout.panelWidth == 0 ? N : layout.panelWidth;
-  int panels = (N + pw - 1) / pw;
-  for (int p = 0; p < panels; ++p)
+  int panels = layout.panelWidth == 0 ? 1 : gemmPanels(layout, N);
+  for (int p = 0; p < panels; ++p) {
+    std::pair<int, int> cols = layout.panelWidth == 0
+                                   ? std::pair{0, N}
+                                   : gemmPanelColumns(layout, N, p);
     for (int k = 0; k < K; ++k)
       for (int i = 0; i < pw; ++i) {
-        int n = p * pw + i;
         float v = 0.0f; // Padding columns: finite, never stored.
-        if (n < N)
-          v = srcIsOutIn ? src[size_t(n) * K + k] : src[size_t(k) * N + n];
+        if (i < cols.second) {
+          size_t n = size_t(cols.first + i);
+          v = srcIsOutIn ? src[n * K + k] : src[size_t(k) * N + n];
+        }
         dst[(size_t(p) * K + k) * pw + i] = v;
       }
+  }
 }
 
 } // namespace modelc::codegen

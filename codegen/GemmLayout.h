@@ -8,6 +8,7 @@
 #define MODELC_CODEGEN_GEMMLAYOUT_H
 
 #include <cstddef>
+#include <utility>
 
 namespace modelc::codegen {
 
@@ -19,9 +20,24 @@ struct GemmWeightLayout {
   /// the weights of one register tile stream contiguously: a 3-D buffer
   /// wPacked(i, k, p) = W[k][p * panelWidth + i].
   int panelWidth = 0;
+  /// Non-zero for a gated GEMM (nn.gated_linear): W is [gate | up], each
+  /// `gatedHalf` columns, and the panels alternate gate panel p, up panel p
+  /// (each half zero-padded to whole panels), so that one register tile holds
+  /// matching gate and up columns. The kernel indexes the packed columns:
+  /// packed column q is panel q / panelWidth, lane q % panelWidth.
+  int gatedHalf = 0;
 };
 
 GemmWeightLayout gemmWeightLayout(int K, int N);
+/// The layout of a gated GEMM's [K, N = 2 hidden] weight.
+GemmWeightLayout gatedGemmWeightLayout(int K, int N);
+/// How many panels W [K, N] takes in `layout` (panelWidth > 0).
+int gemmPanels(const GemmWeightLayout &layout, int N);
+/// The columns of W [K, N] that panel `p` of `layout` holds, [first, first +
+/// count), in its lanes 0..count-1 (the other lanes are zero padding): the
+/// panel is the plain packing of that column strip alone.
+std::pair<int, int> gemmPanelColumns(const GemmWeightLayout &layout, int N,
+                                     int p);
 
 /// Packs a float matrix into `layout`. `src` is [K][N] row-major, or [N][K]
 /// (PyTorch nn.Linear's [out, in]) when `srcIsOutIn`. Runs at compile time.

@@ -27,14 +27,18 @@ namespace modelc::codegen {
 
 namespace {
 
-/// Whether some use of block argument `arg` is a GEMM weight.
-bool isGemmWeight(mlir::BlockArgument arg) {
+/// The GEMM weight role of block argument `arg` (GemmWeight or
+/// GatedGemmWeight) when some use gives it one.
+std::optional<nn::WeightRole> gemmRoleOf(mlir::BlockArgument arg) {
   for (mlir::OpOperand &use : arg.getUses())
-    if (auto roles = mlir::dyn_cast<nn::WeightRolesOpInterface>(use.getOwner()))
-      if (roles.getWeightRole(use.getOperandNumber()) ==
-          nn::WeightRole::GemmWeight)
-        return true;
-  return false;
+    if (auto roles =
+            mlir::dyn_cast<nn::WeightRolesOpInterface>(use.getOwner())) {
+      nn::WeightRole role = roles.getWeightRole(use.getOperandNumber());
+      if (role == nn::WeightRole::GemmWeight ||
+          role == nn::WeightRole::GatedGemmWeight)
+        return role;
+    }
+  return std::nullopt;
 }
 
 class Translator {
@@ -97,12 +101,17 @@ mlir::LogicalResult Translator::bindInputs() {
       ka.kind = KernelArg::Weight;
       ka.shape.assign(type.getShape().begin(), type.getShape().end());
       ka.fileShape = ka.shape;
-      if (type.getRank() == 2 && isGemmWeight(arg)) {
+      std::optional<nn::WeightRole> role;
+      if (type.getRank() == 2)
+        role = gemmRoleOf(arg);
+      if (role) {
         int K = (int)ka.shape[0], N = (int)ka.shape[1];
         ka.gemm = true;
-        ka.layout = gemmWeightLayout(K, N);
+        ka.layout = *role == nn::WeightRole::GatedGemmWeight
+                        ? gatedGemmWeightLayout(K, N)
+                        : gemmWeightLayout(K, N);
         if (int P = ka.layout.panelWidth)
-          ka.fileShape = {(N + P - 1) / P, K, P};
+          ka.fileShape = {gemmPanels(ka.layout, N), K, P};
       }
       int r = (int)ka.fileShape.size();
       ImageParam p(Float(32), r, pname);

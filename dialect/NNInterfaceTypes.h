@@ -32,6 +32,8 @@ enum class Absorb {
 /// What a weight operand is (WeightRolesOpInterface).
 enum class WeightRole {
   GemmWeight, // the [in, out] matrix of a GEMM: packed into panels
+  GatedGemmWeight, // [in, 2 hidden] = [gate | up] of a gated GEMM: packed
+                   // into panels, gate and up panels alternating
   Matrix,     // any other matrix or table (synthetic init: N(0, 0.02))
   Scale,      // multiplies (a norm's gamma; synthetic init: ~1)
   Shift,      // adds (a bias or a norm's beta; synthetic init: ~0)

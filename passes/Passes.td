@@ -144,4 +144,218 @@ def PlanMemory : Pass<"nn-plan-memory", "mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Exact re-parameterizations (passes/reparam/): each rewrites weights only
+// through weight expressions, and keeps the model's function to float
+// rounding (test/numerics/exact-*.test compare with and without it).
+//===----------------------------------------------------------------------===//
+
+def FoldNormAffine : Pass<"nn-fold-norm-affine", "mlir::func::FuncOp"> {
+  let summary = "fold a norm's gamma and beta into the linears that read it";
+  let description = [{
+    When every user of a `nn.layer_norm` / `nn.rms_norm` result is the input
+    of an `nn.linear` (or `nn.gated_linear`), the norm's affine moves into
+    them: `(n * gamma + beta) W + b = n (diag(gamma) W) + (beta W + b)`. The
+    weight becomes `nn.weight.scale %W, %gamma {axis = 0}`, the bias
+    `nn.weight.matmul %beta, %W` (plus the old bias), and the norm loses its
+    affine operands. A norm whose result is also used otherwise (a post-LN
+    residual stream, a model output) is left alone.
+
+    Before:
+    ```mlir
+    %n = nn.layer_norm %x, %g, %b {epsilon = 1.0e-05 : f32} : (...) -> tensor<?x?x64xf32>
+    %y = nn.linear %n, %w, %c : (...) -> tensor<?x?x256xf32>
+    ```
+    After:
+    ```mlir
+    %w2 = nn.weight.scale %w, %g {axis = 0 : i64} : (tensor<64x256xf32>, tensor<64xf32>) -> tensor<64x256xf32>
+    %bw = nn.weight.matmul %b, %w : (tensor<64xf32>, tensor<64x256xf32>) -> tensor<256xf32>
+    %c2 = nn.weight.add %c, %bw : (tensor<256xf32>, tensor<256xf32>) -> tensor<256xf32>
+    %n = nn.layer_norm %x {epsilon = 1.0e-05 : f32} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+    %y = nn.linear %n, %w2, %c2 : (...) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def RecenterStream : Pass<"nn-recenter-stream", "mlir::func::FuncOp"> {
+  let summary = "LayerNorm -> RMSNorm by keeping the residual stream zero-mean";
+  let description = [{
+    Pre-RMSNorm (Jiang et al. 2023, "Pre-RMSNorm and Pre-CRMSNorm
+    Transformers"): LayerNorm ignores the mean of its input, so the residual
+    stream may be replaced by its centered version `x - mean(x)` without
+    changing any LayerNorm's output; on a zero-mean input an affine-free
+    LayerNorm *is* an RMSNorm. The stream is centered by centering every
+    write into it: the embedding and position tables' rows and the output
+    projections' columns and biases (`nn.weight.center`).
+
+    The pass finds the largest set of values it may center: results of
+    `nn.embedding`, `nn.add_positions` (input centered), `nn.add` (both
+    operands centered) and `nn.linear`, each of whose users is the input of
+    a `nn.layer_norm` or an add in the set. A set is centered only when an
+    affine-free LayerNorm (nn-fold-norm-affine runs first) reads it; those
+    become `nn.rms_norm`, LayerNorms that keep their affine stay (still
+    exact). This holds for pre-LN models whose stream is read only by norms
+    and residual adds (GPT-2); a post-LN stream (BERT: the norm's output is
+    the stream), a stream returned or read by anything else, or an RMSNorm
+    reading it (not shift-invariant) leaves the set empty.
+
+    Before:
+    ```mlir
+    %e = nn.embedding %wte, %ids : (...) -> tensor<?x?x64xf32>
+    %n = nn.layer_norm %e {epsilon = 1.0e-05 : f32} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %c = nn.weight.center %wte {axis = 1 : i64} : (tensor<512x64xf32>) -> tensor<512x64xf32>
+    %e = nn.embedding %c, %ids : (...) -> tensor<?x?x64xf32>
+    %n = nn.rms_norm %e {epsilon = 1.0e-05 : f32} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def FoldScales : Pass<"nn-fold-scales", "mlir::func::FuncOp"> {
+  let summary = "fold constant scales into the weights they multiply";
+  let description = [{
+    Attention's score scale moves into the query projection:
+    `softmax((s q) k^T)` with `q = x W_q + b_q` is
+    `softmax((x (s W_q) + s b_q) k^T)`. The query may pass through
+    `nn.rope` (linear in its input) and be a slice of a fused qkv projection
+    (then only the query's columns are scaled, and the other slices must not
+    overlap them); every value on the way must have no other use. The
+    attention's `scale` becomes 1.
+
+    Before:
+    ```mlir
+    %q = nn.linear %x, %wq : (...) -> tensor<?x?x64xf32>
+    %r = nn.rope half %q {heads = 4 : i64, theta = 1.0e+04 : f32} : (...) -> tensor<?x?x64xf32>
+    %o = nn.attention %r, %k, %v {causal = true, heads = 4 : i64, kv_heads = 4 : i64, scale = 2.500000e-01 : f32} : (...) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %wq2 = nn.weight.mul_scalar %wq {value = 2.500000e-01 : f32} : (tensor<64x64xf32>) -> tensor<64x64xf32>
+    %q = nn.linear %x, %wq2 : (...) -> tensor<?x?x64xf32>
+    %r = nn.rope half %q {heads = 4 : i64, theta = 1.0e+04 : f32} : (...) -> tensor<?x?x64xf32>
+    %o = nn.attention %r, %k, %v {causal = true, heads = 4 : i64, kv_heads = 4 : i64, scale = 1.000000e+00 : f32} : (...) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def MergeBranches : Pass<"nn-merge-branches", "mlir::func::FuncOp"> {
+  let summary = "merge parallel linear branches of one input into one linear";
+  let description = [{
+    Structural re-parameterization: `x W1 + b1 + x W2 + b2` (an `nn.add`
+    whose operands are linears of one input, each used only there) is
+    `x (W1 + W2) + (b1 + b2)`. A branch may also be a chain of linears
+    with nothing between them (`(x A) B`, the form of a LoRA adapter
+    `x W + x A B`): its weight is the product `A B`. Sums of more than two
+    branches merge pairwise. A merge is made only when it lowers FLOPs, and,
+    unless `allow-weight-growth`, only when no merged weight stays in use
+    elsewhere (per-loop LoRA on a weight shared across loop iterations gives
+    every iteration its own merged copy; with the option the pass does it
+    and reports the bytes the weights grow by).
+
+    Before:
+    ```mlir
+    %a = nn.linear %x, %w1 : (...) -> tensor<?x?x64xf32>
+    %l = nn.linear %x, %la : (...) -> tensor<?x?x4xf32>
+    %b = nn.linear %l, %lb : (...) -> tensor<?x?x64xf32>
+    %y = nn.add %a, %b : (...) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %ab = nn.weight.matmul %la, %lb : (tensor<64x4xf32>, tensor<4x64xf32>) -> tensor<64x64xf32>
+    %w = nn.weight.add %w1, %ab : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+    %y = nn.linear %x, %w : (...) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+  let options = [
+    Option<"allowWeightGrowth", "allow-weight-growth", "bool",
+           /*default=*/"false",
+           "also merge into a weight that stays in use elsewhere (a copy per "
+           "merge: per-loop LoRA), reporting the bytes added">,
+  ];
+}
+
+def MergeQkv : Pass<"nn-merge-qkv", "mlir::func::FuncOp"> {
+  let summary = "merge an attention's q, k and v projections into one GEMM";
+  let description = [{
+    The linears producing an `nn.attention`'s query, key and value (through
+    `nn.rope`), when two or more of them read one input and are used only
+    there, become one `nn.linear` with the weights (and biases) concatenated
+    along the output axis, followed by `nn.slice`s. The attention kernel
+    takes the slices in, so the three GEMMs become one GEMM kernel and the
+    attention reads the qkv tensor once. Missing biases are zeros when
+    others have one.
+
+    Before:
+    ```mlir
+    %q = nn.linear %x, %wq : (...) -> tensor<?x?x64xf32>
+    %k = nn.linear %x, %wk : (...) -> tensor<?x?x16xf32>
+    %v = nn.linear %x, %wv : (...) -> tensor<?x?x16xf32>
+    ```
+    After:
+    ```mlir
+    %w = nn.weight.concat %wq, %wk, %wv {axis = 1 : i64} : (...) -> tensor<64x96xf32>
+    %qkv = nn.linear %x, %w : (...) -> tensor<?x?x96xf32>
+    %q = nn.slice %qkv[0] : (tensor<?x?x96xf32>) -> tensor<?x?x64xf32>
+    %k = nn.slice %qkv[64] : (tensor<?x?x96xf32>) -> tensor<?x?x16xf32>
+    %v = nn.slice %qkv[80] : (tensor<?x?x96xf32>) -> tensor<?x?x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def MergeGlu : Pass<"nn-merge-glu", "mlir::func::FuncOp"> {
+  let summary = "merge a GLU's gate and up projections into one gated GEMM";
+  let description = [{
+    `act(x W_g + b_g) * (x W_u + b_u)`, with both linears of one input and
+    every intermediate used only there, becomes one `nn.gated_linear` over
+    the weight `[W_g | W_u]`. Codegen packs the two halves panel by panel
+    side by side, so one GEMM tile computes matching gate and up columns and
+    its epilogue applies `act(gate) * up` in registers: one kernel instead
+    of two, `x` read once, the up projection's result never written.
+
+    Before:
+    ```mlir
+    %u = nn.linear %x, %wu : (...) -> tensor<?x?x160xf32>
+    %g = nn.linear %x, %wg : (...) -> tensor<?x?x160xf32>
+    %a = nn.activation silu %g : (...) -> tensor<?x?x160xf32>
+    %h = nn.mul %a, %u : (...) -> tensor<?x?x160xf32>
+    ```
+    After:
+    ```mlir
+    %w = nn.weight.concat %wg, %wu {axis = 1 : i64} : (tensor<64x160xf32>, tensor<64x160xf32>) -> tensor<64x320xf32>
+    %h = nn.gated_linear silu %x, %w : (tensor<?x?x64xf32>, tensor<64x320xf32>) -> tensor<?x?x160xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def MergeLinears : Pass<"nn-merge-linears", "mlir::func::FuncOp"> {
+  let summary = "merge consecutive linears with nothing between them";
+  let description = [{
+    `(x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2)` when the first
+    linear's result is used only by the second and the merged GEMM has
+    fewer FLOPs (`K N < K M + M N` for `W1 [K, M]`, `W2 [M, N]`: a
+    low-rank pair is left factored).
+
+    Before:
+    ```mlir
+    %h = nn.linear %x, %w1, %b1 : (...) -> tensor<?x?x128xf32>
+    %y = nn.linear %h, %w2 : (...) -> tensor<?x?x16xf32>
+    ```
+    After:
+    ```mlir
+    %w = nn.weight.matmul %w1, %w2 : (tensor<64x128xf32>, tensor<128x16xf32>) -> tensor<64x16xf32>
+    %b = nn.weight.matmul %b1, %w2 : (tensor<128xf32>, tensor<128x16xf32>) -> tensor<16xf32>
+    %y = nn.linear %x, %w, %b : (...) -> tensor<?x?x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
 #endif // MODELC_PASSES

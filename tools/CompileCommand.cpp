@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/CompileCommand.h"
+#include "tools/PassFlags.h"
 
 #include "codegen/Codegen.h"
 #include "dialect/NNOps.h"
@@ -207,6 +208,7 @@ int compile() {
     return 1;
   modelc::PipelineOptions pipeline;
   pipeline.optLevel = optLevel[0] - '0';
+  modelc::applyPassFlags(pipeline);
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -322,7 +324,7 @@ int modelc::compileCommand(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions(compileCategory);
+  cl::HideUnrelatedOptions({&compileCategory, &modelc::passFlagsCategory()});
   // "-O 2" would parse as -O with no level and a second input: say so.
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "-O") || !std::strcmp(argv[i], "--O")) {

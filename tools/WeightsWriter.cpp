@@ -93,7 +93,7 @@ Job makeJob(const frontend::WeightStore &store, const WeightPlanEntry &e) {
     j.K = e.shape[0];
     j.N = e.shape[1];
     j.pw = e.layout.panelWidth;
-    j.units = (j.N + j.pw - 1) / j.pw;
+    j.units = codegen::gemmPanels(e.layout, (int)j.N);
     j.unitFloats = j.K * j.pw;
   } else if (j.outIn) {
     j.kind = Job::Transpose;
@@ -148,10 +148,11 @@ void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
   case Job::Panels: {
     s.out.resize((p.last - p.first) * j.unitFloats);
     for (int64_t panel = p.first; panel < p.last; ++panel) {
-      int64_t n0 = panel * j.pw, nn = std::min(j.pw, j.N - n0);
+      auto [n0, nn] =
+          codegen::gemmPanelColumns(j.entry->layout, (int)j.N, (int)panel);
       float *dst = s.out.data() + (panel - p.first) * j.unitFloats;
-      // Panel p of the layout is the packing of columns [n0, n0 + nn) alone
-      // (codegen/GemmLayout.h: wPacked(i, k, p) = W[k][p * width + i]).
+      // Panel p of the layout is the plain packing of columns [n0, n0 + nn)
+      // alone (codegen/GemmLayout.h: gemmPanelColumns).
       const float *block;
       if (j.outIn) { // stored [N, K]: the panel's rows
         block = src.read(n0 * j.K, nn * j.K, s.scratch);
@@ -162,9 +163,10 @@ void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
       }
       s.nonFinite |= check && anyNonFinite(block, nn * j.K);
       codegen::packGemmWeight(block, j.outIn, (int)j.K, (int)nn,
-                              j.entry->layout, dst);
+                              codegen::GemmWeightLayout{(int)j.pw}, dst);
     }
-    if (j.outIn) {
+    // A gated layout's panels alternate two column ranges: no single run.
+    if (j.outIn && !j.entry->layout.gatedHalf) {
       s.srcBegin = p.first * j.pw * j.K;
       s.srcCount = std::min(p.last * j.pw, j.N) * j.K - s.srcBegin;
     }
@@ -329,7 +331,8 @@ std::string weightsKey(const frontend::WeightStore &store,
   };
   for (const WeightPlanEntry &e : plan) {
     os << e.fileName << " " << e.source << " " << e.transposed << " "
-       << e.isGemmWeight << " " << e.layout.panelWidth;
+       << e.isGemmWeight << " " << e.layout.panelWidth << " "
+       << e.layout.gatedHalf;
     dims(e.shape);
     dims(e.fileShape);
     os << "\n";

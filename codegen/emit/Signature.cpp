@@ -42,7 +42,8 @@ std::string signatureJson(const LibraryModel &m, const WeightsDigest &digest) {
         {"shape", ints(w.fileShape)},
         {"logical_shape", ints(w.shape)},
         {"layout", w.isGemmWeight && w.layout.panelWidth
-                       ? "panel" + std::to_string(w.layout.panelWidth)
+                       ? "panel" + std::to_string(w.layout.panelWidth) +
+                             (w.layout.gatedHalf ? "_gated" : "")
                        : std::string("row_major")}});
   llvm::json::Array kernels;
   for (const Launch &l : m.launches)

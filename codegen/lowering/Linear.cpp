@@ -1,4 +1,10 @@
-//===- Linear.cpp - Halide lowering of the gemm class: linear, lora ------===//
+//===- Linear.cpp - Halide lowering of the gemm class ---------------------===//
+//
+// nn.linear, nn.lora_linear (a low-rank term in the same accumulator) and
+// nn.gated_linear (a GLU's gate and up panels in one accumulator).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Math.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
@@ -19,9 +25,40 @@ struct LowRank {
   float scale;
 };
 
-/// acc = bias + x W (+ the low-rank term, a second update of the same
-/// accumulator: added inside the output tile, while it is in registers) of
-/// a GEMM-class op, its stage registered and its result defined as acc.
+/// The stage of a GEMM-class op with `N` accumulator columns: acc = init +
+/// x W (+ the low-rank term, a second update of the same accumulator: added
+/// inside the output tile, while it is in registers).
+GemmStages &addGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
+                    mlir::Value weight, const KernelArg &w, int N, Expr init,
+                    const KernelArg *lowRankArg = nullptr,
+                    std::optional<LowRank> lowRank = std::nullopt) {
+  std::string nm = ctx.name();
+  auto &g = ctx.addStage(std::make_unique<GemmStages>(o->getResult(0)));
+  g.K = (int)dimOf(weight, 0);
+  g.N = N;
+  g.outN = N;
+  g.acc = Func(nm + "_acc");
+  g.rk = RDom(0, g.K, nm + "_k");
+  g.acc(ctx.actVars()) = init;
+  std::vector<Expr> t = ctx.tokenArgs();
+  std::vector<Expr> lhs{ctx.c};
+  lhs.insert(lhs.end(), t.begin(), t.end());
+  g.acc(lhs) += LoweringContext::at(ctx.in(x), g.rk.x, t) *
+                gemmWeightAt(ctx.in(weight), ctx.c, g.rk.x, w.layout);
+  if (lowRank) {
+    g.rank = (int)dimOf(lowRank->weight, 0);
+    g.rl = RDom(0, g.rank, nm + "_r");
+    Expr term =
+        LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
+        gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x, lowRankArg->layout);
+    // The frontend folds LoRA's scale into B: then one FMA per element.
+    g.acc(lhs) += lowRank->scale == 1.0f ? term : lowRank->scale * term;
+  }
+  return g;
+}
+
+/// acc = bias + x W (+ the low-rank term) of nn.linear or nn.lora_linear, its
+/// result defined as acc.
 LogicalResult lowerGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
                         mlir::Value weight, mlir::Value bias,
                         std::optional<LowRank> lowRank = std::nullopt) {
@@ -30,34 +67,14 @@ LogicalResult lowerGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
   if (!w || !w->gemm || (lowRank && (!b || !b->gemm)))
     return ctx.fail(o, o->getName().getStringRef() +
                            " weights must be kernel arguments");
-  std::string nm = ctx.name();
-  auto &g = ctx.addStage(std::make_unique<GemmStages>(o->getResult(0)));
-  g.K = (int)dimOf(weight, 0);
-  g.N = (int)dimOf(weight, 1);
-  g.acc = Func(nm + "_acc");
-  g.rk = RDom(0, g.K, nm + "_k");
-  if (bias)
-    g.acc(ctx.actVars()) = gemmBiasAt(ctx.in(bias), ctx.c, g.N);
-  else
-    g.acc(ctx.actVars()) = 0.0f;
-  std::vector<Expr> t = ctx.tokenArgs();
-  std::vector<Expr> lhs{ctx.c};
-  lhs.insert(lhs.end(), t.begin(), t.end());
-  g.acc(lhs) += LoweringContext::at(ctx.in(x), g.rk.x, t) *
-                gemmWeightAt(ctx.in(weight), ctx.c, g.rk.x, w->layout);
-  if (lowRank) {
-    g.rank = (int)dimOf(lowRank->weight, 0);
-    g.rl = RDom(0, g.rank, nm + "_r");
-    Expr term = LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
-                gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x, b->layout);
-    // The frontend folds LoRA's scale into B: then one FMA per element.
-    g.acc(lhs) += lowRank->scale == 1.0f ? term : lowRank->scale * term;
-  }
-  Func acc = g.acc;
+  int N = (int)dimOf(weight, 1);
+  Expr init = bias ? gemmBiasAt(ctx.in(bias), ctx.c, N) : Expr(0.0f);
+  Func acc = addGemm(o, ctx, x, weight, *w, N, init, b, lowRank).acc;
   ctx.define(o->getResult(0),
-             ctx.def(nm + "_linear", [&](Expr c, const std::vector<Expr> &tt) {
-               return LoweringContext::at(acc, c, tt);
-             }));
+             ctx.def(ctx.name() + "_linear",
+                     [&](Expr c, const std::vector<Expr> &tt) {
+                       return LoweringContext::at(acc, c, tt);
+                     }));
   return mlir::success();
 }
 
@@ -80,12 +97,50 @@ struct LoraLinearLowering
   }
 };
 
+// act(gate) * up from one accumulator over the packed columns: output
+// column c of tile c / P reads gate column q = (c / P) 2P + c % P and up
+// column q + P, both in the tile's registers.
+struct GatedLinearLowering
+    : HalideLoweringOpInterface::ExternalModel<GatedLinearLowering,
+                                               nn::GatedLinearOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::GatedLinearOp>(o);
+    const KernelArg *w = ctx.argOf(op.getWeight());
+    if (!w || !w->gemm || !w->layout.gatedHalf || !w->layout.panelWidth)
+      return ctx.fail(o, "nn.gated_linear weight must be a kernel argument");
+    const int P = w->layout.panelWidth, H = (int)op.getHidden();
+    Expr init = 0.0f;
+    if (op.getBias()) {
+      // The bias of packed column q: gate or up half, column j of it.
+      Func bias = ctx.in(op.getBias());
+      Expr q = ctx.c, j = min((q / (2 * P)) * P + q % P, H - 1);
+      init = select(q % (2 * P) < P, bias(j), bias(j + H));
+    }
+    auto &g = addGemm(o, ctx, op.getInput(), op.getWeight(), *w,
+                      gemmPanels(w->layout, 2 * H) * P, init);
+    g.outN = H;
+    g.gatedPanel = P;
+    Func acc = g.acc;
+    nn::Activation kind = op.getActivation();
+    ctx.define(op.getResult(),
+               ctx.def(ctx.name() + "_gated",
+                       [&](Expr c, const std::vector<Expr> &tt) {
+                         Expr gate = (c / P) * (2 * P) + c % P;
+                         return activation(kind,
+                                           LoweringContext::at(acc, gate, tt)) *
+                                LoweringContext::at(acc, gate + P, tt);
+                       }));
+    return mlir::success();
+  }
+};
+
 } // namespace
 
 void registerLinearCodegen(mlir::DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
     nn::LinearOp::attachInterface<LinearLowering>(*ctx);
     nn::LoraLinearOp::attachInterface<LoraLinearLowering>(*ctx);
+    nn::GatedLinearOp::attachInterface<GatedLinearLowering>(*ctx);
   });
   registerGemmSchedule();
 }

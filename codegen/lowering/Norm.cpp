@@ -21,8 +21,7 @@ struct LayerNormLowering
                                                nn::LayerNormOp> {
   LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
     auto op = mlir::cast<nn::LayerNormOp>(o);
-    Func x = ctx.in(op.getInput()), g = ctx.in(op.getGamma()),
-         be = ctx.in(op.getBeta());
+    Func x = ctx.in(op.getInput());
     int64_t C = dimOf(op.getInput(), 2);
     float eps = op.getEpsilon().convertToFloat();
     std::string nm = ctx.name();
@@ -45,10 +44,13 @@ struct LayerNormLowering
         1.0f / sqrt(sq(ctx.tokenArgs()) * (1.0f / (float)C) + eps);
     st.totals.push_back(mean);
     st.totals.push_back(rstd);
-    ctx.define(op.getResult(), ctx.def(nm + "_layernorm", [&](Expr c,
-                                                              const Tokens &t) {
-      return (LoweringContext::at(x, c, t) - mean(t)) * rstd(t) * g(c) + be(c);
-    }));
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_layernorm", [&](Expr c, const Tokens &t) {
+                 Expr y = (LoweringContext::at(x, c, t) - mean(t)) * rstd(t);
+                 if (!op.getGamma())
+                   return y;
+                 return y * ctx.in(op.getGamma())(c) + ctx.in(op.getBeta())(c);
+               }));
     return mlir::success();
   }
 };
@@ -57,7 +59,7 @@ struct RMSNormLowering
     : HalideLoweringOpInterface::ExternalModel<RMSNormLowering, nn::RMSNormOp> {
   LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
     auto op = mlir::cast<nn::RMSNormOp>(o);
-    Func x = ctx.in(op.getInput()), g = ctx.in(op.getGamma());
+    Func x = ctx.in(op.getInput());
     int64_t C = dimOf(op.getInput(), 2);
     float eps = op.getEpsilon().convertToFloat();
     std::string nm = ctx.name();
@@ -75,7 +77,8 @@ struct RMSNormLowering
     st.totals.push_back(rstd);
     ctx.define(op.getResult(),
                ctx.def(nm + "_rmsnorm", [&](Expr c, const Tokens &t) {
-                 return LoweringContext::at(x, c, t) * rstd(t) * g(c);
+                 Expr y = LoweringContext::at(x, c, t) * rstd(t);
+                 return op.getGamma() ? y * ctx.in(op.getGamma())(c) : y;
                }));
     return mlir::success();
   }

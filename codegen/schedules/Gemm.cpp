@@ -48,10 +48,15 @@ Expr gemmWeightAt(const Func &wPacked, Expr n, Expr k,
 Expr gemmBiasAt(const Func &bias, Expr n, int N) { return bias(min(n, N - 1)); }
 
 void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
-                  const Target &target, std::optional<RVar> lowRank) {
-  (void)K;
+                  const Target &target, bool gated,
+                  std::optional<RVar> lowRank) {
   (void)N;
   (void)target;
+  // A gated tile accumulates a gate and an up panel: twice the columns, so
+  // half the rows keep the same 24 accumulators in registers.
+  const int accCols = gated ? 2 * kTileN : kTileN;
+  const int bigRows = gated ? kTileM / 2 : kTileM;
+  const int panelBytes = K * accCols * (int)sizeof(float);
   OutputImageParam o = out.output_buffer();
   o.dim(0).set_min(0); // Tiles start at multiples of 48: aligned panels.
   Expr M = o.dim(1).extent();
@@ -75,21 +80,21 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   out.specialize(M >= kBlockRowsFrom)
       .split(m, mblk, mr, kRowBlock, TailStrategy::ShiftInwards)
       .split(n, no, ni, kTileN, TailStrategy::GuardWithIf)
-      .split(mr, mo, mi, kTileM, TailStrategy::ShiftInwards)
+      .split(mr, mo, mi, bigRows, TailStrategy::ShiftInwards)
       .reorder(ni, mi, mo, no, mblk)
       .vectorize(ni, kVec)
       .parallel(no);
-  tile(out.specialize(M >= kSmallM), kTileM);
+  tile(out.specialize(M >= kSmallM), bigRows);
   tile(out.specialize(M >= 4), 4); // Stream the panel M/4 times, not M.
   tile(out, 1);                    // M < 4: decode GEMV.
 
-  if (K * kTileN * (int)sizeof(float) <= kPanelBytesInL2) {
+  if (panelBytes <= kPanelBytesInL2) {
     // acc lives in registers: full-K loop outermost in the update, the rows
     // and the 3 vectors unrolled inside it. bound_extent makes the last
     // (partial) column tile compute a whole panel: padded weights, constant
     // extents for unroll.
     acc.compute_at(out, mo)
-        .bound_extent(n, kTileN)
+        .bound_extent(n, accCols)
         .vectorize(n, kVec)
         .unroll(n)
         .unroll(m);
@@ -107,12 +112,12 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   // task's whole panel (M x 48), and each K-chunk of the panel is reused from
   // L1/L2 by every row tile before the next chunk is read.
   int kc = K;
-  for (int d = kKChunk; d >= 64; --d)
+  for (int d = kKChunk * kTileN / accCols; d >= 64; --d)
     if (K % d == 0) {
       kc = d;
       break;
     }
-  acc.compute_at(out, no).bound_extent(n, kTileN).vectorize(n, kVec).unroll(n);
+  acc.compute_at(out, no).bound_extent(n, accCols).vectorize(n, kVec).unroll(n);
   Var ma("ma"), mb("mb");
   RVar ko("ko"), ki("ki");
   auto update = [&](Stage s, RVar r, int rows, bool kBlocked) {
@@ -123,11 +128,11 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
       s.reorder(n, mb, r, ma);
     s.vectorize(n, kVec).unroll(n).unroll(mb);
   };
-  update(acc.update().specialize(M >= kSmallM), k, kTileM, true);
+  update(acc.update().specialize(M >= kSmallM), k, bigRows, true);
   update(acc.update().specialize(M >= 4), k, 4, false);
   update(acc.update(), k, 1, false);
   if (lowRank) {
-    update(acc.update(1).specialize(M >= kSmallM), *lowRank, kTileM, false);
+    update(acc.update(1).specialize(M >= kSmallM), *lowRank, bigRows, false);
     update(acc.update(1).specialize(M >= 4), *lowRank, 4, false);
     update(acc.update(1), *lowRank, 1, false);
   }
@@ -163,21 +168,26 @@ void GemmStages::computeAtRoot(const LoweringContext &ctx) {
 }
 
 namespace {
-// A GEMM whose result flows into one output as wide as N gets the tiled
-// schedule there (the epilogue inlined into the output); any other stage
+// A GEMM whose result flows into one output as wide as its result gets the
+// tiled schedule there (the epilogue inlined into the output); any other stage
 // (a GEMM feeding several outputs, or inside a positional kernel) is
 // computed at root.
 void scheduleGemmKernel(ScheduleEnv &env) {
   LoweringContext &x = env.ctx;
   for (GemmStages *g : env.stagesOf<GemmStages>()) {
     Host *host = env.hostFor(*g);
-    if (!host || host->scheduled || !x.flat || host->channels != g->N)
+    if (!host || host->scheduled || !x.flat || host->channels != g->outN)
+      continue;
+    // One thread per output would hold a gate and an up accumulator a panel
+    // apart; the CUDA gated GEMM keeps the generic schedule (acc at root).
+    if (x.gpu && g->gatedPanel)
       continue;
     if (x.gpu)
       scheduleGemmCuda(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N,
                        x.target);
     else
       scheduleGemm(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N, x.target,
+                   g->gatedPanel != 0,
                    g->rank ? std::optional<RVar>(g->rl.x) : std::nullopt);
     host->scheduled = true;
     g->placed = true;

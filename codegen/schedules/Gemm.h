@@ -21,12 +21,19 @@ namespace modelc::codegen {
 
 /// acc(n, tokens) = bias(n) + sum_k x(k, tokens) * W[k][n] of one nn.linear;
 /// for nn.lora_linear a second update adds sum_j xa(j, tokens) * B[j][n]
-/// over `rl` (rank > 0).
+/// over `rl` (rank > 0). For a gated GEMM (nn.gated_linear) n runs over the
+/// packed columns of its weight (GemmWeightLayout::gatedHalf): each tile of
+/// `gatedPanel` output columns reads a gate panel and the up panel after it.
 struct GemmStages : OpStages {
   using OpStages::OpStages;
   Halide::Func acc;
   Halide::RDom rk, rl;
   int K = 0, N = 0, rank = 0;
+  /// The channels of the value the stage computes: N, or the hidden width
+  /// of a gated GEMM.
+  int outN = 0;
+  /// 0, or the panel width of a gated GEMM's layout.
+  int gatedPanel = 0;
   void computeAtRoot(const LoweringContext &ctx) override;
 };
 
@@ -48,10 +55,11 @@ Halide::Expr gemmBiasAt(const Halide::Func &bias, Halide::Expr n, int N);
 /// low-rank term added to the tile in registers); `out` is the output Func
 /// with the epilogue inlined into it. `n`, `m` are the pure Vars of both. M
 /// (the extent of m) is dynamic; out's buffer must have min 0 in n (the
-/// schedule constrains it).
+/// schedule constrains it). With `gated`, each output tile of 48 columns
+/// reads 96 accumulator columns (a gate and an up panel).
 void scheduleGemm(Halide::Func out, Halide::Func acc, Halide::Var n,
                   Halide::Var m, Halide::RVar k, int K, int N,
-                  const Halide::Target &target,
+                  const Halide::Target &target, bool gated = false,
                   std::optional<Halide::RVar> lowRank = std::nullopt);
 
 /// CUDA variant (gpu_tile): 32x8 thread blocks, one output per thread with

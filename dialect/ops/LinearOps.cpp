@@ -109,4 +109,60 @@ WeightRole LoraLinearOp::getWeightRole(unsigned index) {
                                                      : WeightRole::Shift;
 }
 
+//===----------------------------------------------------------------------===//
+// GatedLinearOp
+//===----------------------------------------------------------------------===//
+
+int64_t GatedLinearOp::getHidden() {
+  return getWeight().getType().getDimSize(1) / 2;
+}
+
+LogicalResult GatedLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &results) {
+  int64_t n = rankedType(operands[1]).getDimSize(1);
+  return inferredAs(results, activationsLike(operands[0], n / 2));
+}
+
+LogicalResult GatedLinearOp::verify() {
+  auto w = getWeight().getType();
+  if (w.getDimSize(0) != channels(getInput()))
+    return emitOpError("weight is [")
+           << w.getDimSize(0) << ", " << w.getDimSize(1)
+           << "] (in, 2 hidden) but the input has " << channels(getInput())
+           << " channels";
+  if (w.getDimSize(1) % 2 != 0)
+    return emitOpError("weight has ")
+           << w.getDimSize(1) << " columns, not gate and up halves";
+  if (getBias())
+    return verifyChannelVector(*this, getBias(), w.getDimSize(1), "bias");
+  return success();
+}
+
+// Fusion: a GEMM like nn.linear; the activation and the gate product are
+// already inside.
+FusionKind GatedLinearOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> GatedLinearOp::getSeedClass() {
+  return KernelClass::gemm;
+}
+int GatedLinearOp::getSeedPriority() { return 20; }
+Absorb GatedLinearOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
+  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                         : Absorb::No;
+}
+
+double GatedLinearOp::getFlopsPerToken() {
+  auto w = getWeight().getType();
+  // The GEMM, then the activation (about 8, as nn.activation) and the product.
+  return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * getHidden();
+}
+
+WeightRole GatedLinearOp::getWeightRole(unsigned index) {
+  return index == 1 ? WeightRole::GatedGemmWeight : WeightRole::Shift;
+}
+
 } // namespace modelc::nn

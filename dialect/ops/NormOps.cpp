@@ -31,8 +31,11 @@ static Absorb normAbsorbs(Operation *norm, OpOperand &operand,
 
 LogicalResult LayerNormOp::verify() {
   int64_t c = channels(getInput());
-  if (failed(verifyChannelVector(*this, getGamma(), c, "gamma")) ||
-      failed(verifyChannelVector(*this, getBeta(), c, "beta")))
+  if (!getAffine().empty() && getAffine().size() != 2)
+    return emitOpError("takes gamma and beta, or no affine at all");
+  if (getGamma() &&
+      (failed(verifyChannelVector(*this, getGamma(), c, "gamma")) ||
+       failed(verifyChannelVector(*this, getBeta(), c, "beta"))))
     return failure();
   return verifyEpsilon(*this, getEpsilon());
 }
@@ -51,8 +54,10 @@ WeightRole LayerNormOp::getWeightRole(unsigned index) {
 }
 
 LogicalResult RMSNormOp::verify() {
-  if (failed(verifyChannelVector(*this, getGamma(), channels(getInput()),
-                                 "gamma")))
+  if (getAffine().size() > 1)
+    return emitOpError("takes gamma, or no affine at all");
+  if (getGamma() && failed(verifyChannelVector(*this, getGamma(),
+                                               channels(getInput()), "gamma")))
     return failure();
   return verifyEpsilon(*this, getEpsilon());
 }

@@ -20,14 +20,15 @@ Value layerNorm(BuildContext &ctx, Value x, const NormSpec &n, StringRef what) {
       ctx.weight(n.tensors[0], false, {c}, (what + ".weight").str(), n.loc);
   Value beta =
       ctx.weight(n.tensors[1], false, {c}, (what + ".bias").str(), n.loc);
-  return ctx.b.create<nn::LayerNormOp>(ctx.loc(what, n.loc), x, gamma, beta,
+  return ctx.b.create<nn::LayerNormOp>(ctx.loc(what, n.loc), x,
+                                       ValueRange{gamma, beta},
                                        APFloat(static_cast<float>(n.eps)));
 }
 
 Value rmsNorm(BuildContext &ctx, Value x, const NormSpec &n, StringRef what) {
   Value gamma = ctx.weight(n.tensors[0], false, {channelsOf(x)},
                            (what + ".weight").str(), n.loc);
-  return ctx.b.create<nn::RMSNormOp>(ctx.loc(what, n.loc), x, gamma,
+  return ctx.b.create<nn::RMSNormOp>(ctx.loc(what, n.loc), x, ValueRange{gamma},
                                      APFloat(static_cast<float>(n.eps)));
 }
 

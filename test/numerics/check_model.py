@@ -96,8 +96,87 @@ def find_library(outdir, name):
     return None, "expected %s; %s has %s" % (lib, outdir, found or "no .so files")
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description="modelc vs PyTorch numerics check")
+def compile_model(a, spec, wpath, outdir, name, log, extra=()):
+    """`modelc compile SPEC --weights W -<opt> --target T -o OUTDIR [extra]` -> (lib, None) or
+    (None, error)."""
+    ok, err = run_cmd([a.modelc, "compile", spec, "--weights", wpath, "-" + a.opt,
+                       "--target", a.target, "-o", outdir] + list(extra), a.timeout, log)
+    if not ok:
+        return None, err
+    return find_library(outdir, name)
+
+
+def case_inputs(cfg, seed, b, s, stem):
+    """Random tokens (and token types) for one batch x seq case, saved next to `stem`.
+    Returns (tokens, token_types or None, the `modelc run --input` arguments)."""
+    rng = np.random.default_rng([seed, b, s])
+    tokens = rng.integers(0, cfg.vocab, size=(b, s), dtype=np.int64).astype(np.int32)
+    np.save(stem + "_tokens.npy", tokens)
+    args = ["--input", "tokens=%s_tokens.npy" % stem]
+    tt = None
+    if cfg.token_types > 0:
+        tt = rng.integers(0, cfg.token_types, size=(b, s), dtype=np.int64).astype(np.int32)
+        np.save(stem + "_token_types.npy", tt)
+        args += ["--input", "token_types=%s_token_types.npy" % stem]
+    return tokens, tt, args
+
+
+def run_library(a, lib, cfg, inputs, opath, shape, log):
+    """`modelc run LIB` on one case -> (output array, None) or (None, error)."""
+    if os.path.exists(opath):
+        os.remove(opath)
+    ok, err = run_cmd([a.modelc, "run", lib] + inputs + ["--output", "%s=%s" % (cfg.output, opath)],
+                      a.timeout, log)
+    if not ok:
+        return None, "modelc run failed: %s" % err.rstrip()
+    try:
+        got = np.load(opath, mmap_mode="r")
+    except Exception as e:  # noqa: BLE001
+        return None, "cannot read %s: %s" % (opath, e)
+    if tuple(got.shape) != tuple(shape):
+        return None, "output shape %s, expected %s" % (list(got.shape), list(shape))
+    if got.dtype != np.float32:
+        log("note: output dtype %s (expected float32)" % got.dtype)
+    return got, None
+
+
+def oracle_error(ref, cfg, module, got, tokens, tt):
+    """relmax of `got` against the float64 oracle, computed one batch row at a time (a
+    [1, 1024, 50257] float64 block is 400 MB) -> (relmax, worst case or None); inf for NaN/inf."""
+    num, den, where = 0.0, 0.0, None
+    for r in range(tokens.shape[0]):
+        want = ref.forward(cfg, None, tokens[r:r + 1],
+                           None if tt is None else tt[r:r + 1], module=module)[0]
+        g = np.asarray(got[r], dtype=np.float64)
+        if not np.isfinite(g).all():
+            return float("inf"), None
+        d = np.abs(g - want)
+        k = int(d.argmax())
+        if d.flat[k] > num:
+            num = float(d.flat[k])
+            where = (r,) + np.unravel_index(k, d.shape) + (float(g.flat[k]), float(want.flat[k]))
+        den = max(den, float(np.abs(want).max()))
+    return (num / den if den > 0 else num), where
+
+
+def load_oracle(a, cfg, workdir):
+    """Weights (a.weights, or random from a.seed written to WORKDIR/w.safetensors) and the
+    float64 oracle module -> (torch, reference module, weights path, oracle module)."""
+    import torch
+    import reference as ref
+    from oracle import write_safetensors, read_safetensors
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if a.weights:
+        wpath = a.weights
+        weights = read_safetensors(wpath)
+    else:
+        wpath = os.path.join(workdir, "w.safetensors")
+        weights = ref.random_weights(cfg, a.seed)
+        write_safetensors(wpath, weights, metadata={"generator": "check_model.py", "seed": str(a.seed)})
+    return ref, wpath, ref.build_module(cfg, weights, dtype=torch.float64)
+
+
+def add_common_args(ap):
     ap.add_argument("--modelc", required=True, help="path to the modelc driver")
     ap.add_argument("--spec", required=True)
     ap.add_argument("--workdir", required=True)
@@ -105,11 +184,16 @@ def main(argv=None):
     ap.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--batches", default="1,3")
     ap.add_argument("--seqs", default="1,7,64,max")
-    ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1800, help="per modelc invocation, seconds")
     ap.add_argument("--weights", help="use this safetensors file instead of random weights")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo commands")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="modelc vs PyTorch numerics check")
+    add_common_args(ap)
+    ap.add_argument("--tol", type=float, default=1e-4)
     a = ap.parse_args(argv)
 
     def log(msg):
@@ -117,16 +201,7 @@ def main(argv=None):
             print(msg, flush=True)
 
     try:
-        import torch
         import reference as ref
-        from oracle import write_safetensors, read_safetensors
-    except Exception as e:  # noqa: BLE001
-        print("error: cannot import the PyTorch oracle: %s" % e, file=sys.stderr)
-        print("0 passed, 1 failed")
-        return 1
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
-
-    try:
         cfg = ref.load_spec(a.spec)
         batches = parse_ints(a.batches)
         seqs = parse_seqs(a.seqs, cfg.max_seq, note=print)
@@ -136,99 +211,40 @@ def main(argv=None):
         return 1
     os.makedirs(a.workdir, exist_ok=True)
     tag = "%s %s" % (cfg.name, a.opt)
-
-    # 1. weights
-    if a.weights:
-        wpath = a.weights
-        weights = read_safetensors(wpath)
-    else:
-        wpath = os.path.join(a.workdir, "w.safetensors")
-        weights = ref.random_weights(cfg, a.seed)
-        write_safetensors(wpath, weights, metadata={"generator": "check_model.py", "seed": str(a.seed)})
     try:
-        module = ref.build_module(cfg, weights, dtype=torch.float64)
+        ref, wpath, module = load_oracle(a, cfg, a.workdir)
     except Exception as e:  # noqa: BLE001
         print("error: oracle: %s" % e, file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
-    del weights
 
     ncases = len(batches) * len(seqs)
-    # 2. compile
-    outdir = os.path.join(a.workdir, "out")
     t0 = time.time()
-    ok, err = run_cmd([a.modelc, "compile", a.spec, "--weights", wpath, "-" + a.opt,
-                       "--target", a.target, "-o", outdir],
-                      a.timeout, log)
-    lib = None
-    if ok:
-        lib, err = find_library(outdir, cfg.name)
-        ok = lib is not None
-    if not ok:
+    lib, err = compile_model(a, a.spec, wpath, os.path.join(a.workdir, "out"), cfg.name, log)
+    if lib is None:
         print("FAIL %s: modelc compile failed: %s" % (tag, err.rstrip()))
         print("0 passed, %d failed" % ncases)
         return 1
     log("compiled in %.1fs" % (time.time() - t0))
 
-    outname = cfg.output  # "logits" | "hidden"
-    width = cfg.vocab if outname == "logits" else cfg.dim
+    width = cfg.vocab if cfg.output == "logits" else cfg.dim
     passed = failed = 0
     for b in batches:
         for s in seqs:
             case = "%s b=%d s=%d" % (tag, b, s)
-            rng = np.random.default_rng([a.seed, b, s])
-            tokens = rng.integers(0, cfg.vocab, size=(b, s), dtype=np.int64).astype(np.int32)
             stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
-            np.save(stem + "_tokens.npy", tokens)
-            cmd = [a.modelc, "run", lib, "--input", "tokens=%s_tokens.npy" % stem]
-            tt = None
-            if cfg.token_types > 0:
-                tt = rng.integers(0, cfg.token_types, size=(b, s), dtype=np.int64).astype(np.int32)
-                np.save(stem + "_token_types.npy", tt)
-                cmd += ["--input", "token_types=%s_token_types.npy" % stem]
-            opath = "%s_%s.npy" % (stem, outname)
-            if os.path.exists(opath):
-                os.remove(opath)
-            cmd += ["--output", "%s=%s" % (outname, opath)]
-            ok, err = run_cmd(cmd, a.timeout, log)
-            if not ok:
-                print("FAIL %s: modelc run failed: %s" % (case, err.rstrip()))
+            tokens, tt, inputs = case_inputs(cfg, a.seed, b, s, stem)
+            got, err = run_library(a, lib, cfg, inputs, "%s_%s.npy" % (stem, cfg.output),
+                                   (b, s, width), log)
+            if got is None:
+                print("FAIL %s: %s" % (case, err))
                 failed += 1
                 continue
-            try:
-                got = np.load(opath, mmap_mode="r")
-            except Exception as e:  # noqa: BLE001
-                print("FAIL %s: cannot read %s: %s" % (case, opath, e))
-                failed += 1
-                continue
-            if tuple(got.shape) != (b, s, width):
-                print("FAIL %s: output shape %s, expected %s" % (case, list(got.shape), [b, s, width]))
-                failed += 1
-                continue
-            if got.dtype != np.float32:
-                log("note: output dtype %s (expected float32)" % got.dtype)
-            # oracle one batch row at a time (a [1, 1024, 50257] float64 block is 400 MB)
-            num, den, where = 0.0, 0.0, None
-            finite = True
-            for r in range(b):
-                want = ref.forward(cfg, None, tokens[r:r + 1],
-                                   None if tt is None else tt[r:r + 1], module=module)[0]
-                g = np.asarray(got[r], dtype=np.float64)
-                if not np.isfinite(g).all():
-                    finite = False
-                    break
-                d = np.abs(g - want)
-                k = int(d.argmax())
-                if d.flat[k] > num:
-                    num = float(d.flat[k])
-                    where = (r,) + np.unravel_index(k, d.shape) + (float(g.flat[k]), float(want.flat[k]))
-                den = max(den, float(np.abs(want).max()))
-            if not finite:
+            rel, where = oracle_error(ref, cfg, module, got, tokens, tt)
+            if rel == float("inf"):
                 print("FAIL %s: output has NaN/inf" % case)
                 failed += 1
-                continue
-            rel = num / den if den > 0 else num
-            if rel <= a.tol:
+            elif rel <= a.tol:
                 print("PASS %s relmax=%.2g" % (case, rel))
                 passed += 1
             else:

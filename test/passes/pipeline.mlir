@@ -1,27 +1,34 @@
 // RUN: modelc-opt %s -pass-pipeline='builtin.module(nn-lower-to-kernels)' | FileCheck %s
 // RUN: modelc-opt %s -pass-pipeline='builtin.module(nn-lower-to-kernels{opt-level=0})' | FileCheck %s --check-prefix=O0
 // RUN: modelc-opt %s -pass-pipeline='builtin.module(nn-optimize)' | FileCheck %s --check-prefix=OPT
+// RUN: modelc-opt %s -pass-pipeline='builtin.module(nn-optimize{disable=nn-fold-norm-affine})' | FileCheck %s --check-prefix=NOFOLD
+// RUN: not modelc-opt %s -pass-pipeline='builtin.module(nn-optimize{disable=nn-foo})' 2>&1 | FileCheck %s --check-prefix=BADPASS
 
 // A 2-layer GPT-2 (pre-LN, learned positions, fused QKV, tied head) at
-// width 8, lowered by the whole -O3 pipeline: 9 unique kernels for 16
-// launches; layer 1 reuses layer 0's kernels (the final add + ln_f is a
-// norm kernel of its own with a single result).
+// width 8, lowered by the whole -O3 pipeline: the norms' affines folded into
+// the GEMMs, the stream recentered (the norms are affine-free RMSNorms), the
+// attention scale in the qkv weight; 9 unique kernels for 16 launches;
+// layer 1 reuses layer 0's kernels (the final add + ln_f is a norm kernel of
+// its own with a single result).
 
 // CHECK: module attributes {nn.arena_floats_per_token = 56 : i64}
 // CHECK-LABEL: func.func @forward
-// CHECK-COUNT-29: nn.weight
-// CHECK-NOT: nn.weight
+// CHECK-NOT: nn.kernel
+// CHECK: nn.weight.center
 // CHECK: %[[E:.*]]:2 = nn.kernel "k0_embedding" embedding({{.*}}) {arena_offsets = array<i64: {{[0-9]+}}, {{[0-9]+}}>}
+// CHECK: nn.rms_norm
+// CHECK-NOT: nn.weight
 // CHECK: %[[QKV:.*]] = nn.kernel "k1_gemm" gemm(%[[E]]#1, {{.*}}) {arena_offsets
 // CHECK: %[[ATT:.*]] = nn.kernel "k2_attention" attention(%[[QKV]]) {arena_offsets
 // CHECK: %[[PROJ:.*]] = nn.kernel "k3_gemm" gemm(%[[ATT]], {{.*}}) {arena_offsets
-// CHECK: %[[N0:.*]]:2 = nn.kernel "k4_norm" norm(%[[E]]#0, %[[PROJ]], {{.*}}) {arena_offsets
+// CHECK: %[[N0:.*]]:2 = nn.kernel "k4_norm" norm(%[[E]]#0, %[[PROJ]]) {arena_offsets
+// CHECK: nn.rms_norm %{{.*}} {epsilon
 // CHECK: %[[UP:.*]] = nn.kernel "k5_gemm" gemm(%[[N0]]#1, {{.*}}) {arena_offsets
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: nn.linear
 // CHECK-NEXT: nn.activation gelu_tanh
 // CHECK: %[[DOWN:.*]] = nn.kernel "k6_gemm" gemm(%[[UP]], {{.*}}) {arena_offsets
-// CHECK: %[[N1:.*]]:2 = nn.kernel "k4_norm" norm(%[[N0]]#0, %[[DOWN]], {{.*}}) {arena_offsets
+// CHECK: %[[N1:.*]]:2 = nn.kernel "k4_norm" norm(%[[N0]]#0, %[[DOWN]]) {arena_offsets
 // CHECK: nn.kernel "k1_gemm" gemm(%[[N1]]#1,
 // CHECK: nn.kernel "k2_attention" attention
 // CHECK: nn.kernel "k3_gemm" gemm
@@ -43,8 +50,18 @@
 // OPT-LABEL: func.func @forward
 // OPT-NOT: nn.kernel
 // OPT: nn.weight "wte" transposed
-// OPT: nn.layer_norm
+// OPT: nn.rms_norm
+// OPT-NOT: nn.layer_norm
 // OPT: return
+
+// disable= leaves passes out: without the affine fold no LayerNorm is
+// affine-free, so nothing is recentered either.
+// NOFOLD-LABEL: func.func @forward
+// NOFOLD-NOT: nn.weight.center
+// NOFOLD-NOT: nn.rms_norm
+// NOFOLD: nn.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon
+// NOFOLD: scale = 1.000000e+00
+// BADPASS: 'nn-foo' is not a re-parameterization pass; known: nn-fold-norm-affine
 
 func.func @forward(%tokens: tensor<?x?xi32>) -> tensor<?x?x16xf32> {
   %wte = nn.weight "wte" : tensor<16x8xf32>

@@ -1,0 +1,129 @@
+//===- WeightBuilder.cpp - building weight expressions in passes ----------===//
+#include "passes/WeightBuilder.h"
+
+#include "dialect/NNOps.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+
+namespace modelc {
+
+namespace {
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, Float32Type::get(ctx));
+}
+} // namespace
+
+template <typename Op, typename... Args>
+Value WeightBuilder::make(Args &&...args) {
+  OpBuilder::InsertionGuard guard(b);
+  Block *block = anchor->getBlock();
+  auto it = llvm::find_if(
+      *block, [](Operation &op) { return !op.hasTrait<nn::WeightValued>(); });
+  b.setInsertionPoint(block, it);
+  return b.create<Op>(loc, std::forward<Args>(args)...);
+}
+
+Value WeightBuilder::splat(ArrayRef<int64_t> shape, float value) {
+  return make<nn::WeightSplatOp>(f32Tensor(b.getContext(), shape),
+                                 b.getF32FloatAttr(value));
+}
+
+Value WeightBuilder::scale(Value w, Value vec, int64_t axis) {
+  return make<nn::WeightScaleOp>(w.getType(), w, vec,
+                                 b.getI64IntegerAttr(axis));
+}
+
+Value WeightBuilder::mulScalar(Value w, float value) {
+  return make<nn::WeightMulScalarOp>(w.getType(), w, b.getF32FloatAttr(value));
+}
+
+Value WeightBuilder::matmul(Value lhs, Value rhs) {
+  ArrayRef<int64_t> a = typeOf(lhs).getShape();
+  int64_t n = typeOf(rhs).getDimSize(1);
+  SmallVector<int64_t> shape;
+  if (a.size() == 2)
+    shape.push_back(a[0]);
+  shape.push_back(n);
+  return make<nn::WeightMatmulOp>(f32Tensor(b.getContext(), shape), lhs, rhs);
+}
+
+Value WeightBuilder::add(Value x, Value y) {
+  if (!x)
+    return y;
+  if (!y)
+    return x;
+  return make<nn::WeightAddOp>(x.getType(), x, y);
+}
+
+Value WeightBuilder::concat(ValueRange parts, int64_t axis) {
+  if (parts.size() == 1)
+    return parts.front();
+  SmallVector<int64_t> shape(typeOf(parts.front()).getShape());
+  shape[axis] = 0;
+  for (Value p : parts)
+    shape[axis] += typeOf(p).getDimSize(axis);
+  return make<nn::WeightConcatOp>(f32Tensor(b.getContext(), shape), parts,
+                                  b.getI64IntegerAttr(axis));
+}
+
+Value WeightBuilder::center(Value w, int64_t axis) {
+  return make<nn::WeightCenterOp>(w.getType(), w, b.getI64IntegerAttr(axis));
+}
+
+std::optional<float> splatValue(Value w) {
+  if (auto s = w.getDefiningOp<nn::WeightSplatOp>())
+    return s.getValue().convertToFloat();
+  return std::nullopt;
+}
+
+int64_t weightBytes(func::FuncOp func) {
+  llvm::DenseSet<Value> seen;
+  llvm::StringSet<> named;
+  int64_t bytes = 0;
+  func.walk([&](Operation *op) {
+    if (op->hasTrait<nn::WeightValued>())
+      return;
+    for (Value v : op->getOperands()) {
+      if (!nn::isWeightValue(v) || !seen.insert(v).second)
+        continue;
+      if (auto w = v.getDefiningOp<nn::WeightOp>())
+        if (!named.insert(w.getName().str() + (w.getTransposed() ? "^T" : ""))
+                 .second)
+          continue;
+      bytes += typeOf(v).getNumElements() * (int64_t)sizeof(float);
+    }
+  });
+  return bytes;
+}
+
+Location mergedLoc(ArrayRef<Operation *> ops) {
+  SmallVector<Location> locs;
+  SmallVector<NameLoc> names;
+  for (Operation *op : ops) {
+    locs.push_back(op->getLoc());
+    if (auto n = dyn_cast<NameLoc>(op->getLoc()))
+      names.push_back(n);
+  }
+  MLIRContext *ctx = ops.front()->getContext();
+  if (names.size() != ops.size())
+    return FusedLoc::get(ctx, locs);
+  StringRef first = names.front().getName().strref();
+  StringRef prefix = first.substr(0, first.rfind('.') + 1);
+  std::string joined;
+  for (NameLoc n : names) {
+    StringRef name = n.getName().strref();
+    if (!joined.empty())
+      joined += "+";
+    joined += name.starts_with(prefix) ? name.drop_front(prefix.size()).str()
+                                       : name.str();
+  }
+  return NameLoc::get(StringAttr::get(ctx, prefix + joined),
+                      names.front().getChildLoc());
+}
+
+} // namespace modelc

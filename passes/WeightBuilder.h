@@ -1,0 +1,69 @@
+//===- WeightBuilder.h - building weight expressions in passes --*- C++ -*-===//
+//
+// The re-parameterization and pruning passes change weights only by
+// building weight expressions (dialect/ops/WeightOps.td), whose values the
+// driver computes when it writes <name>.weights. These helpers build them
+// with their result types, and answer the questions the passes ask about
+// weights (is it a splat, how many bytes do the kernels read).
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_PASSES_WEIGHTBUILDER_H
+#define MODELC_PASSES_WEIGHTBUILDER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <optional>
+
+namespace modelc {
+
+/// Builds weight expressions with `b` (a pass's rewriter) at location
+/// `loc`. Every expression goes to the head of `anchor`'s block, after the
+/// weights and expressions already there, so that it dominates every use,
+/// wherever the rewrite that needs it happens (the frontend puts the
+/// nn.weight ops first; kernel formation keeps weights outside kernels).
+class WeightBuilder {
+public:
+  WeightBuilder(mlir::OpBuilder &b, mlir::Location loc,
+                mlir::Operation *anchor)
+      : b(b), loc(loc), anchor(anchor) {}
+
+  /// A weight of `shape` whose elements are all `value`.
+  mlir::Value splat(llvm::ArrayRef<int64_t> shape, float value);
+  /// `w` times `vec` broadcast along `axis`.
+  mlir::Value scale(mlir::Value w, mlir::Value vec, int64_t axis);
+  /// `w` times a constant.
+  mlir::Value mulScalar(mlir::Value w, float value);
+  /// `lhs rhs` ([M, K] x [K, N], or a [K] row vector times [K, N]).
+  mlir::Value matmul(mlir::Value lhs, mlir::Value rhs);
+  /// `a + b`; a null operand is zero (so a missing bias adds nothing).
+  mlir::Value add(mlir::Value a, mlir::Value b);
+  /// `parts` concatenated along `axis` (one part: itself).
+  mlir::Value concat(mlir::ValueRange parts, int64_t axis);
+  /// `w` minus its mean along `axis`.
+  mlir::Value center(mlir::Value w, int64_t axis);
+
+private:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::Operation *anchor;
+
+  template <typename Op, typename... Args> mlir::Value make(Args &&...args);
+};
+
+/// The value of `w` when it is a splat weight (nn.weight.splat).
+std::optional<float> splatValue(mlir::Value w);
+
+/// Bytes of the distinct weights that compute ops of `func` read (what
+/// <name>.weights holds, before padding): nn.weight ops by name and
+/// orientation, expressions by their structure.
+int64_t weightBytes(mlir::func::FuncOp func);
+
+/// A location for an op replacing `ops`: the first one's NameLoc with the
+/// leaves of all their names joined by '+' ("layer0.attn.q+k+v"), else the
+/// fusion of their locations.
+mlir::Location mergedLoc(llvm::ArrayRef<mlir::Operation *> ops);
+
+} // namespace modelc
+
+#endif // MODELC_PASSES_WEIGHTBUILDER_H
