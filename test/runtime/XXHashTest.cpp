@@ -1,0 +1,41 @@
+//===- XXHashTest.cpp - the runtime's XXH64 against llvm::xxHash64 --------===//
+//
+// The compiler records llvm::xxHash64 of <name>.weights; libmodelrt
+// recomputes it with runtime/XXHash64.cpp. Every length up to 1 KiB (all
+// stripe/tail combinations) and a few large ones must agree.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/XXHash64.h"
+
+#include "llvm/Support/xxhash.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+TEST(XXH64, EqualsLlvmXxHash64) {
+  std::mt19937_64 random(42);
+  std::vector<uint8_t> data(3 << 20);
+  for (uint8_t &b : data)
+    b = static_cast<uint8_t>(random());
+  std::vector<size_t> sizes;
+  for (size_t n = 0; n <= 1024; ++n)
+    sizes.push_back(n);
+  for (size_t n : {4095, 4096, 65537, 1 << 20, 3 << 20})
+    sizes.push_back(n);
+  for (size_t n : sizes)
+    for (size_t offset : {0, 1, 3}) { // unaligned starts too
+      if (offset + n > data.size())
+        continue;
+      llvm::ArrayRef<uint8_t> bytes(data.data() + offset, n);
+      ASSERT_EQ(mrt::xxh64(bytes.data(), n), llvm::xxHash64(bytes))
+          << "size " << n << " offset " << offset;
+    }
+}
+
+} // namespace
