@@ -27,6 +27,10 @@ const char *dtypeName(int32_t dtype);
 // "[batch, seq, 4]" or "[1, 8, 4]".
 std::string dimsString(const int64_t *dims, int32_t rank);
 
+// This machine's memory: no arena or tensor larger than it is allocated
+// (with overcommit such an allocation could succeed and fail on first use).
+int64_t physicalMemoryBytes();
+
 // The product of `rank` dims: false when a dim is negative or the product
 // (or, with itemSize, its bytes) overflows int64.
 bool checkedElements(const int64_t *dims, int32_t rank, int64_t &elements);

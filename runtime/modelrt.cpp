@@ -113,6 +113,14 @@ const char *dtypeName(int32_t dtype) {
   }
 }
 
+int64_t physicalMemoryBytes() {
+  static const int64_t bytes = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? int64_t(pages) * size : INT64_MAX;
+  }();
+  return bytes;
+}
+
 bool checkedElements(const int64_t *dims, int32_t rank, int64_t &elements) {
   return checkedBytes(dims, rank, 1, elements);
 }
@@ -771,6 +779,12 @@ mrt_status growArena(mrt_model &m, int64_t batch, int64_t seq) {
                     std::to_string(seq) + " would overflow int64 bytes");
   if (need <= m.arenaBytes && m.arena)
     return MRT_OK;
+  if (need > physicalMemoryBytes())
+    return fail(MRT_INVALID_ARGUMENT,
+                "the arena for batch " + std::to_string(batch) + ", seq " +
+                    std::to_string(seq) + " needs " + std::to_string(need) +
+                    " bytes, more than this machine's memory (" +
+                    std::to_string(physicalMemoryBytes()) + " bytes)");
   void *p = alignedAlloc(static_cast<size_t>(need));
   if (!p)
     return fail(MRT_INVALID_ARGUMENT,
@@ -1080,11 +1094,17 @@ extern "C" mrt_status mrt_tensor_alloc(mrt_tensor *t) {
     return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: unknown dtype code " +
                                           std::to_string(t->dtype));
   int64_t bytes;
-  if (!checkedBytes(t->dims, t->rank, 4, bytes) ||
-      static_cast<uint64_t>(bytes) > SIZE_MAX)
+  if (!checkedBytes(t->dims, t->rank, 4, bytes))
     return fail(MRT_INVALID_ARGUMENT,
                 "mrt_tensor_alloc: dims " + mrt::dimsString(t->dims, t->rank) +
                     " are negative or overflow int64 bytes");
+  if (bytes > physicalMemoryBytes())
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_tensor_alloc: " + std::string(dtypeName(t->dtype)) +
+                    mrt::dimsString(t->dims, t->rank) + " needs " +
+                    std::to_string(bytes) +
+                    " bytes, more than this machine's memory (" +
+                    std::to_string(physicalMemoryBytes()) + " bytes)");
   void *p = alignedAlloc(static_cast<size_t>(bytes));
   if (!p)
     return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: cannot allocate " +

@@ -576,6 +576,20 @@ TEST(Runtime, ArgumentRangesAreChecked) {
   mrt_tensor large = tensor(nullptr, MRT_F32, {1LL << 31, 1LL << 31}, nullptr);
   EXPECT_EQ(mrt_tensor_elements(&large), int64_t(1) << 62);
   EXPECT_EQ(mrt_tensor_alloc(&large), MRT_INVALID_ARGUMENT); // 2^64 bytes
+  // No allocation larger than the machine (2^62 bytes; the fake's arena at
+  // the largest batch: 16 B/token x 2^31 x 16 = 512 GiB).
+  mrt_tensor vast = tensor(nullptr, MRT_F32, {1LL << 40, 1LL << 20}, nullptr);
+  EXPECT_EQ(mrt_tensor_alloc(&vast), MRT_INVALID_ARGUMENT);
+  EXPECT_NE(
+      std::string(mrt_last_error()).find("more than this machine's memory"),
+      std::string::npos)
+      << mrt_last_error();
+  EXPECT_EQ(mrt_reserve(m, MRT_MAX_BATCH, 16), MRT_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("the arena for batch 2147483647, seq 16 needs "
+                      "549755813632 bytes, more than this machine's memory"),
+            std::string::npos)
+      << mrt_last_error();
   mrt_tensor negative = tensor(nullptr, MRT_F32, {2, -2}, nullptr);
   EXPECT_EQ(mrt_tensor_elements(&negative), -1);
   EXPECT_EQ(mrt_tensor_alloc(&negative), MRT_INVALID_ARGUMENT);
