@@ -632,6 +632,7 @@ static mrt_status tensorInfo(const char *fn, const mrt_model *m, int32_t i,
   out->rank = d.rank;
   for (int32_t k = 0; k < d.rank; ++k)
     out->dims[k] = d.dims[k];
+  out->limit = d.dtype == MODELC_I32 ? d.limit : 0;
   return MRT_OK;
 }
 

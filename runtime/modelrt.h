@@ -57,6 +57,9 @@ typedef struct mrt_tensor_info {
   int32_t dtype; /* mrt_dtype */
   int32_t rank;
   int64_t dims[MRT_MAX_RANK];
+  /* int32 id inputs: every id must be in [0, limit) (the rows of the table
+   * it indexes, e.g. the vocabulary); 0 = unchecked, and for other tensors. */
+  int64_t limit;
 } mrt_tensor_info;
 
 /* A dense, row-major (C order) buffer owned by the caller. */

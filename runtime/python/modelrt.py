@@ -41,7 +41,8 @@ class ModelrtError(RuntimeError):
 
 class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32),
-                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MRT_MAX_RANK)]
+                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MRT_MAX_RANK),
+                ("limit", ctypes.c_int64)]
 
 
 class _Tensor(ctypes.Structure):
@@ -144,14 +145,20 @@ def _tensor_spec(info):
     """A signature entry as plain Python values: the ctypes struct's strings
     live in the model library, which close() unloads."""
     return {"name": info.name.decode(), "dtype": int(info.dtype),
-            "dims": tuple(int(d) for d in info.dims[:info.rank])}
+            "dims": tuple(int(d) for d in info.dims[:info.rank]),
+            "limit": int(info.limit)}
 
 
 def _spec(t):
+    """{'name', 'dtype', 'shape'} and, for id inputs with a table, 'limit'
+    (valid ids are [0, limit))."""
     shape = tuple("batch" if d == MRT_DIM_BATCH else "seq" if d == MRT_DIM_SEQ
                   else d for d in t["dims"])
-    return {"name": t["name"], "dtype": np.dtype(_NP[t["dtype"]]).name,
+    spec = {"name": t["name"], "dtype": np.dtype(_NP[t["dtype"]]).name,
             "shape": shape}
+    if t["limit"]:
+        spec["limit"] = t["limit"]
+    return spec
 
 
 class Model:

@@ -247,6 +247,14 @@ TEST(Runtime, LoadErrors) {
             MRT_ABI_MISMATCH);
   EXPECT_NE(std::string(mrt_last_error()).find("ABI version 99"),
             std::string::npos);
+  EXPECT_EQ(mrt_load((dir + "/libfake_badlimit.so").c_str(),
+                     (dir + "/fake.weights").c_str(), &m),
+            MRT_BAD_FORMAT);
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("has malformed model info: input 0 'tokens' has "
+                      "negative id limit -1"),
+            std::string::npos)
+      << mrt_last_error();
   // Not a shared object at all.
   EXPECT_EQ(mrt_load((dir + "/fake.weights").c_str(), nullptr, &m),
             MRT_BAD_FORMAT);
@@ -433,6 +441,14 @@ TEST(Runtime, IdsOutsideTheirTableAreRefused) {
   }
   // Refused before any kernel ran.
   EXPECT_EQ(runs(), before);
+  // The limits are in the signature; the fake without limits has none.
+  mrt_tensor_info info;
+  ASSERT_EQ(mrt_input_info(model.m, 0, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 16);
+  ASSERT_EQ(mrt_input_info(model.m, 1, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 2);
+  ASSERT_EQ(mrt_output_info(model.m, 0, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 0);
   dlclose(h);
 }
 

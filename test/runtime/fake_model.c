@@ -14,7 +14,8 @@
  * tables, tokens to [0, 16) and token_types to [0, 2), as a compiled model's
  * are. No weights digest is recorded unless a test sets one
  * (fake_set_weights_digest). Build flags: FAKE_ABI_VERSION, FAKE_NAME,
- * FAKE_TWO_INPUTS. */
+ * FAKE_TWO_INPUTS, FAKE_TOKEN_LIMIT (the tokens' limit; -1 for a malformed
+ * library). */
 #include "runtime/modelc_abi.h"
 
 #include <stdint.h>
@@ -33,16 +34,22 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static const modelc_tensor_desc inputs[] = {
+#ifndef FAKE_TOKEN_LIMIT
 #ifdef FAKE_TWO_INPUTS
+#define FAKE_TOKEN_LIMIT FAKE_VOCAB
+#else
+#define FAKE_TOKEN_LIMIT 0
+#endif
+#endif
+
+static const modelc_tensor_desc inputs[] = {
     {"tokens",
      MODELC_I32,
      2,
      {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0},
-     FAKE_VOCAB},
+     FAKE_TOKEN_LIMIT},
+#ifdef FAKE_TWO_INPUTS
     {"token_types", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}, 2},
-#else
-    {"tokens", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}, 0},
 #endif
 };
 static const modelc_tensor_desc outputs[] = {

@@ -77,6 +77,7 @@ m.set_num_threads(4096)
 m.set_num_threads(0)
 
 m2 = modelrt.Model(f"{build}/libfake2.so")
+print("inputs2:", m2.inputs)
 types = np.array([[1, 0, 1]], dtype=np.int32)
 out = m2.run(token_types=types, tokens=tokens[:1])
 np.testing.assert_array_equal(out["logits"], expected(tokens[:1], types))
