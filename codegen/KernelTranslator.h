@@ -1,13 +1,14 @@
 //===- KernelTranslator.h - one nn.kernel region -> Halide ------*- C++ -*-===//
 //
-// Internal to codegen: builds the Halide pipeline (algorithm + the schedule
-// of the kernel's class) of one nn.kernel region.
+// Internal to codegen: builds the Halide pipeline of one nn.kernel region,
+// the algorithm from each op's HalideLoweringOpInterface and the schedule of
+// the kernel's class (codegen/schedules/). It names no op.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_CODEGEN_KERNELTRANSLATOR_H
 #define MODELC_CODEGEN_KERNELTRANSLATOR_H
 
-#include "codegen/GemmSchedule.h"
+#include "codegen/lowering/LoweringContext.h"
 #include "dialect/NNOps.h"
 
 #include <Halide.h>
@@ -16,17 +17,6 @@
 #include <vector>
 
 namespace modelc::codegen {
-
-// How one kernel argument is passed (the entry point builds its
-// halide_buffer_t from this).
-struct KernelArg {
-  enum Kind { Activation, TokenIds, Weight } kind;
-  int64_t channels = 0;           // Activation: C
-  std::vector<int64_t> shape;     // Weight: logical (MLIR) shape
-  bool gemm = false;              // Weight: an nn.linear [K, N] weight
-  GemmWeightLayout layout;        // gemm weights only
-  std::vector<int64_t> fileShape; // Weight: row-major shape of the buffer
-};
 
 struct TranslatedKernel {
   std::string name, kind;
@@ -38,9 +28,7 @@ struct TranslatedKernel {
   double flopsPerToken = 0, flopsPerTokenSeq = 0;
 };
 
-// Vector width (floats) the CPU schedules use for `target`.
-int vectorWidth(const Halide::Target &target);
-
+/// Translates `op`; Halide may throw (the caller guards).
 mlir::FailureOr<TranslatedKernel> translateKernel(nn::KernelOp op,
                                                   const Halide::Target &target);
 

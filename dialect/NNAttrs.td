@@ -25,7 +25,14 @@ def NN_KernelClass : I32EnumAttr<"KernelClass", "kind of fused kernel region", [
     I32EnumAttrCase<"norm", 1>,        // (residual add +) layer/RMS norm
     I32EnumAttrCase<"attention", 2>,   // (slice/RoPE prologue +) attention
     I32EnumAttrCase<"embedding", 3>,   // gather + positions (+ norm)
-    I32EnumAttrCase<"elementwise", 4>  // anything else
+    I32EnumAttrCase<"elementwise", 4>,  // anything else
+    // The token-mixer families of ZOO.md section 2, one schedule each.
+    I32EnumAttrCase<"linear_attention", 5>, // phi(q) (phi(k)^T v), chunked
+    I32EnumAttrCase<"delta_rule", 6>,       // DeltaNet, chunkwise (WY form)
+    I32EnumAttrCase<"selective_scan", 7>,   // Mamba's selective SSM
+    I32EnumAttrCase<"aft", 8>,              // attention-free transformer
+    I32EnumAttrCase<"pooling", 9>,          // PoolFormer average pooling
+    I32EnumAttrCase<"conv", 10>             // depthwise convolution
   ]> {
   let cppNamespace = "::modelc::nn";
 }

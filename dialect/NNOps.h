@@ -3,6 +3,7 @@
 #define MODELC_DIALECT_NNOPS_H
 
 #include "dialect/NNDialect.h"
+#include "dialect/NNFusion.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
@@ -11,6 +12,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialect/NNEnums.h.inc"
+
+#include "dialect/NNInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialect/NNOps.h.inc"

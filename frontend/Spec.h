@@ -4,16 +4,22 @@
 // every [[layer]] override merged into its layer, every weight slot resolved
 // to its final checkpoint name. MLIRGen reads only this; it never sees TOML.
 //
+// What a block is lives with its family (frontend/blocks/): the spec holds
+// each part as the object its family's reader made, and MLIRGen asks that
+// object to build itself (frontend/BlockAPI.h).
+//
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_FRONTEND_SPEC_H
 #define MODELC_FRONTEND_SPEC_H
 
-#include "dialect/NNOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Value.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,24 +31,12 @@ struct SpecLoc {
   bool known() const { return line != 0; }
 };
 
-enum class NormKind { LayerNorm, RMSNorm };
-enum class Placement { Pre, Post };
-enum class PositionKind { Learned, Rope, None };
-enum class MlpKind { Mlp, Glu };
-
 /// One checkpoint tensor. `loc` is the [weights.names] entry that named it,
 /// when one did (weight diagnostics then point there); otherwise unknown.
 struct TensorRef {
   std::string name; // empty: the tensor is absent (e.g. no bias)
   SpecLoc loc;
   bool present() const { return !name.empty(); }
-};
-
-struct NormSpec {
-  NormKind kind = NormKind::LayerNorm;
-  double eps = 1e-5;
-  TensorRef weight, bias; // bias only for layernorm
-  SpecLoc loc;            // the key that chose this norm
 };
 
 /// A projection; in/out are the logical sizes (the nn.linear weight is
@@ -53,61 +47,82 @@ struct LinearSpec {
   TensorRef weight, bias;
 };
 
-struct AttentionSpec {
-  int64_t heads = 0, kvHeads = 0, headDim = 0;
-  bool causal = true;
-  bool fusedQkv = false; // one [dim, (heads+2 kv_heads) head_dim] projection
-  LinearSpec qkv, q, k, v, o;
-  SpecLoc loc; // [block.attention] or the [layer.attention] override
+struct NormFamily;
+/// A norm: its family (layernorm, rmsnorm, ...), epsilon and one tensor per
+/// leaf of the family (weight, bias, ...).
+struct NormSpec {
+  const NormFamily *family = nullptr;
+  double eps = 1e-5;
+  std::vector<TensorRef> tensors; // in the family's leaf order
+  SpecLoc loc;                    // the key that chose this norm
 };
 
-struct MlpSpec {
-  MlpKind kind = MlpKind::Mlp;
-  int64_t hidden = 0;
-  nn::Activation activation = nn::Activation::gelu;
-  LinearSpec up, gate, down; // gate only for glu
-  SpecLoc loc;               // [block.mlp] or the [layer.mlp] override
+class BuildContext;
+struct InputDesc;
+
+/// A part of the model its family resolved and builds. The subclasses below
+/// say where in the model the part sits.
+class BlockSpec {
+public:
+  virtual ~BlockSpec() = default;
+  std::string family; // the name it was chosen by (mixer = "attention")
+  SpecLoc loc;        // where its ops point: its innermost table
 };
 
+/// The model input and embedding ([model] input): the function arguments
+/// and the ops from them to the residual stream.
+class InputSpec : public BlockSpec {
+public:
+  virtual std::vector<InputDesc> arguments(mlir::MLIRContext &ctx) const = 0;
+  virtual mlir::Value build(BuildContext &ctx,
+                            llvm::ArrayRef<mlir::Value> args) const = 0;
+};
+
+/// How positions enter the model ([embed] position). The embedding asks it
+/// to add absolute positions; sequence mixers look for the kinds they apply
+/// themselves (RoPE, ALiBi).
+class PositionSpec : public BlockSpec {
+public:
+  virtual mlir::Value addToEmbedding(BuildContext &ctx, mlir::Value x) const {
+    (void)ctx;
+    return x;
+  }
+};
+
+/// A token mixer or a channel mixer of one layer.
+class SubLayerSpec : public BlockSpec {
+public:
+  /// Builds the sub-layer on its (normalized) input; returns its output,
+  /// which the placement adds to the residual stream.
+  virtual mlir::Value build(BuildContext &ctx, mlir::Value x) const = 0;
+};
+
+/// The model output ([model] output): from the final hidden states.
+class OutputSpec : public BlockSpec {
+public:
+  virtual int64_t channels() const = 0;
+  virtual mlir::Value build(BuildContext &ctx, mlir::Value x) const = 0;
+};
+
+struct PlacementFamily;
 struct LayerSpec {
-  Placement placement = Placement::Pre;
-  NormSpec attnNorm, mlpNorm;
-  AttentionSpec attn;
-  MlpSpec mlp;
-};
-
-struct EmbedSpec {
-  PositionKind position = PositionKind::Learned;
-  int64_t tokenTypes = 0;
-  double ropeTheta = 10000.0;
-  nn::RopeStyle ropeStyle = nn::RopeStyle::half;
-  TensorRef tokens, positions, tokenTypeTable;
-  bool hasNorm = false;
-  NormSpec norm;
-  SpecLoc tokensLoc, positionsLoc, tokenTypesLoc, ropeLoc;
-};
-
-struct HeadSpec {
-  bool tied = true;
-  TensorRef weight, bias; // weight: the untied [vocab, dim] table
-  SpecLoc loc;
+  const PlacementFamily *placement = nullptr;
+  SpecLoc placementLoc;
+  NormSpec mixerNorm, channelNorm;       // slots layer.attn_norm, mlp_norm
+  std::unique_ptr<SubLayerSpec> mixer;   // never null in a resolved spec
+  std::unique_ptr<SubLayerSpec> channel; // null: channel = "none"
 };
 
 struct ModelSpec {
   std::string name, sourcePath;
   int64_t vocab = 0, dim = 0, maxSeq = 0;
-  std::string outputName = "logits"; // "logits" | "hidden"
-  std::string scheme = "modelc";
-  EmbedSpec embed;
+  std::string outputName = "logits";
+  SpecLoc outputLoc; // the [model] output key
+  std::unique_ptr<InputSpec> input;
+  std::unique_ptr<PositionSpec> position;
   std::vector<LayerSpec> layers;
-  bool finalNorm = true;
-  NormSpec finalNormSpec;
-  HeadSpec head; // only meaningful for outputName == "logits"
-  SpecLoc outputLoc;
-
-  int64_t outputChannels() const {
-    return outputName == "logits" ? vocab : dim;
-  }
+  std::optional<NormSpec> finalNorm;
+  std::unique_ptr<OutputSpec> output;
 };
 
 /// Reads and checks a spec. Every error of the file is reported (not just the

@@ -3,16 +3,18 @@
 // nn-form-kernels. Two steps:
 //
 //  1. Partition (an analysis, plain code): every compute op of the function
-//     body is assigned to exactly one group. With fuse=true, seed ops grow
-//     groups by the fusion rules of docs/architecture.md, in this order of
-//     precedence: embedding, attention, gemm (activated linears first, so a
-//     GLU `mul` joins the gate's kernel), norm; whatever is left becomes a
-//     one-op elementwise group. With fuse=false every op is its own group.
+//     body is assigned to exactly one group. With fuse=true, seed ops (those
+//     whose FusionOpInterface names a kernel class) grow groups in order of
+//     their seed priority, then of position: each seed takes in the
+//     producers and consumers it accepts (FusionOpInterface's
+//     absorbsProducer / absorbsConsumer). Whatever is left becomes a one-op
+//     elementwise group. With fuse=false every op is its own group.
 //  2. Outline (a rewrite): each group becomes one nn.kernel whose body is a
 //     clone of the group's ops, the originals are erased, and the block is
-//     re-sorted topologically (a norm kernel's second result, the residual
-//     sum, may have users placed between the add and the norm).
+//     re-sorted topologically (a kernel's extra result, such as a norm
+//     kernel's residual sum, may have users placed before its other ops).
 //
+// No op is named here: what fuses with what is each op's own answer.
 // Partitioning is a whole-function decision (which op belongs to which seed
 // depends on which seeds came first), which is why it is not phrased as
 // greedy-driver patterns; the IR mutation goes through a RewriterBase.
@@ -44,17 +46,11 @@ bool isCompute(Operation *op) {
          !isa<WeightOp, KernelOp, YieldOp>(op);
 }
 
-/// The schedule class of a kernel seeded by `op`.
-KernelClass kindOf(Operation *op) {
-  if (isa<LinearOp>(op))
-    return KernelClass::gemm;
-  if (isa<LayerNormOp, RMSNormOp>(op))
-    return KernelClass::norm;
-  if (isa<AttentionOp>(op))
-    return KernelClass::attention;
-  if (isa<EmbeddingOp>(op))
-    return KernelClass::embedding;
-  return KernelClass::elementwise;
+/// The kernel class of `op` when it seeds a kernel.
+std::optional<KernelClass> seedClass(Operation *op) {
+  if (auto f = dyn_cast<FusionOpInterface>(op))
+    return f.getSeedClass();
+  return std::nullopt;
 }
 
 /// The first NameLoc inside `loc`, if any.
@@ -88,28 +84,19 @@ public:
         compute.push_back(&op);
 
     if (fuse) {
+      SmallVector<std::pair<int, Operation *>> seeds;
       for (Operation *op : compute)
-        if (auto e = dyn_cast<EmbeddingOp>(op); e && !claimed(op))
-          growEmbedding(e);
-      for (Operation *op : compute)
-        if (auto a = dyn_cast<AttentionOp>(op); a && !claimed(op))
-          growAttention(a);
-      // Linears feeding an activation first: in a GLU, the gate's kernel
-      // takes the `mul`, the up projection is the already-available operand.
-      for (bool activated : {true, false})
-        for (Operation *op : compute)
-          if (auto l = dyn_cast<LinearOp>(op); l && !claimed(op)) {
-            Operation *user = singleUser(l.getResult());
-            if (activated == (user && isa<ActivationOp>(user)))
-              growGemm(l);
-          }
-      for (Operation *op : compute)
-        if (isa<LayerNormOp, RMSNormOp>(op) && !claimed(op))
-          growNorm(op);
+        if (auto f = dyn_cast<FusionOpInterface>(op); f && f.getSeedClass())
+          seeds.push_back({f.getSeedPriority(), op});
+      // Stable: equal priorities keep block order.
+      llvm::stable_sort(seeds, [](auto &a, auto &b) { return a.first < b.first; });
+      for (auto &[priority, op] : seeds)
+        if (!claimed(op))
+          grow(cast<FusionOpInterface>(op));
     }
     for (Operation *op : compute)
       if (!claimed(op))
-        claim(op, newGroup(op));
+        claim(op, newGroup(op, seedClass(op).value_or(KernelClass::elementwise)));
 
     // Each group's ops in block order.
     for (Group &g : groups)
@@ -129,123 +116,72 @@ private:
   DenseMap<Operation *, unsigned> groupOf;
 
   bool claimed(Operation *op) const { return groupOf.count(op); }
-  unsigned newGroup(Operation *seed) {
-    groups.push_back({seed, kindOf(seed), {}});
+  unsigned newGroup(Operation *seed, KernelClass kind) {
+    groups.push_back({seed, kind, {}});
     return groups.size() - 1;
   }
   void claim(Operation *op, unsigned g) {
     groupOf[op] = g;
     groups[g].ops.push_back(op);
   }
-  static Operation *singleUser(Value v) {
-    return v.hasOneUse() ? *v.user_begin() : nullptr;
+  bool inGroup(Operation *op, unsigned g) const {
+    auto it = groupOf.find(op);
+    return it != groupOf.end() && it->second == g;
   }
-  /// The unclaimed op defining `v`, if every use of `v` is by an op of `g`.
-  Operation *exclusiveProducer(Value v, unsigned g) {
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != &block || claimed(def) || !isCompute(def))
-      return nullptr;
-    for (Operation *user : v.getUsers()) {
-      auto it = groupOf.find(user);
-      if (it == groupOf.end() || it->second != g)
-        return nullptr;
-    }
-    return def;
+  /// An unclaimed compute op of this block.
+  bool available(Operation *op) const {
+    return op && op->getBlock() == &block && !claimed(op) && isCompute(op);
   }
 
-  // gemm: linear, then activation / mul while the running value has one use.
-  void growGemm(LinearOp linear) {
-    unsigned g = newGroup(linear);
-    claim(linear, g);
-    Value v = linear.getResult();
-    while (Operation *user = singleUser(v)) {
-      if (claimed(user) || !isa<ActivationOp, MulOp>(user))
-        break;
-      claim(user, g);
-      v = user->getResult(0);
-    }
+  /// Offers the producer of `operand` (an operand of an op of group `g`) to
+  /// the seed, then the producers of its own operands.
+  void growBackward(FusionOpInterface seed, unsigned g, OpOperand &operand) {
+    Operation *def = operand.get().getDefiningOp();
+    if (!available(def))
+      return;
+    Absorb mode = seed.absorbsProducer(operand, def);
+    if (mode == Absorb::No)
+      return;
+    if (mode == Absorb::Exclusive)
+      for (Value result : def->getResults())
+        for (Operation *user : result.getUsers())
+          if (!inGroup(user, g))
+            return;
+    claim(def, g);
+    for (OpOperand &o : def->getOpOperands())
+      growBackward(seed, g, o);
   }
 
-  // norm: the add producing the norm's input joins; its sum becomes a second
-  // kernel result if anything else uses it.
-  void growNorm(Operation *norm) {
-    unsigned g = newGroup(norm);
-    claim(norm, g);
-    if (auto add = norm->getOperand(0).getDefiningOp<AddOp>())
-      if (add->getBlock() == &block && !claimed(add))
-        claim(add, g);
-  }
-
-  // attention: the slice / rope ops producing q, k, v, used only by it.
-  void growAttention(AttentionOp attention) {
-    unsigned g = newGroup(attention);
-    claim(attention, g);
-    SmallVector<Value> worklist(attention->getOperands());
-    while (!worklist.empty()) {
-      Value v = worklist.pop_back_val();
-      Operation *def = exclusiveProducer(v, g);
-      if (!def || !isa<SliceOp, RopeOp>(def))
-        continue;
-      claim(def, g);
-      worklist.push_back(def->getOperand(0));
-    }
-  }
-
-  // The ops of an embedding sum tree ending in `v` (embedding, add_positions
-  // of a tree, add of two trees), each result used once; empty if `v` is
-  // not such a tree.
-  bool collectEmbeddingTree(Value v, SmallVectorImpl<Operation *> &ops) {
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != &block || claimed(def) || !v.hasOneUse())
-      return false;
-    if (isa<EmbeddingOp>(def)) {
-      ops.push_back(def);
-      return true;
-    }
-    if (auto pos = dyn_cast<AddPositionsOp>(def)) {
-      ops.push_back(def);
-      return collectEmbeddingTree(pos.getInput(), ops);
-    }
-    if (auto add = dyn_cast<AddOp>(def)) {
-      ops.push_back(def);
-      return collectEmbeddingTree(add.getLhs(), ops) &&
-             collectEmbeddingTree(add.getRhs(), ops);
-    }
-    return false;
-  }
-
-  // embedding: + add_positions, + adds of other embedding trees (token
-  // types), + the norm that reads the sum (the sum is a second result when
-  // used elsewhere, as in a pre-LN residual stream).
-  void growEmbedding(EmbeddingOp embedding) {
-    unsigned g = newGroup(embedding);
-    claim(embedding, g);
-    Value v = embedding.getResult();
-    while (Operation *user = singleUser(v)) {
-      if (claimed(user))
-        break;
-      if (auto pos = dyn_cast<AddPositionsOp>(user)) {
-        if (pos.getInput() != v)
-          break;
-      } else if (auto add = dyn_cast<AddOp>(user)) {
-        Value other = add.getLhs() == v ? add.getRhs() : add.getLhs();
-        SmallVector<Operation *> tree;
-        if (other == v || !collectEmbeddingTree(other, tree))
-          break;
-        for (Operation *op : tree)
-          claim(op, g);
-      } else {
-        break;
-      }
-      claim(user, g);
-      v = user->getResult(0);
-    }
+  /// The consumer of `v` the seed takes in next, if any.
+  Operation *nextConsumer(FusionOpInterface seed, Value v) {
+    if (Operation *user = v.hasOneUse() ? *v.user_begin() : nullptr)
+      return available(user) && seed.absorbsConsumer(v, user) != Absorb::No
+                 ? user
+                 : nullptr;
     for (Operation *user : v.getUsers())
-      if (isa<LayerNormOp, RMSNormOp>(user) && !claimed(user) &&
-          user->getOperand(0) == v) {
-        claim(user, g);
+      if (available(user) && seed.absorbsConsumer(v, user) == Absorb::Shared)
+        return user;
+    return nullptr;
+  }
+
+  void grow(FusionOpInterface seed) {
+    Operation *op = seed.getOperation();
+    unsigned g = newGroup(op, *seed.getSeedClass());
+    claim(op, g);
+    for (OpOperand &o : op->getOpOperands())
+      growBackward(seed, g, o);
+    if (op->getNumResults() != 1)
+      return;
+    Value v = op->getResult(0);
+    while (Operation *next = nextConsumer(seed, v)) {
+      claim(next, g);
+      for (OpOperand &o : next->getOpOperands())
+        if (o.get() != v)
+          growBackward(seed, g, o);
+      if (next->getNumResults() != 1)
         break;
-      }
+      v = next->getResult(0);
+    }
   }
 };
 

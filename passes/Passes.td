@@ -15,18 +15,26 @@ def FormKernels : Pass<"nn-form-kernels", "mlir::func::FuncOp"> {
     Groups the compute ops of a function into `nn.kernel` regions, one region
     per future Halide pipeline. `nn.weight` ops stay outside, hoisted to the
     top of the function; every other nn op ends up inside exactly one kernel.
-    With `fuse=true` (the default) the fusion rules are:
 
-    - **gemm**: `nn.linear` + the chain of `nn.activation` / `nn.mul` (GLU
-      gate, other operand computed elsewhere) consuming only its result, as
-      long as each intermediate has no other use;
-    - **norm**: `nn.layer_norm` / `nn.rms_norm` + the `nn.add` producing its
-      input; the sum is a second result when it is used elsewhere;
-    - **attention**: `nn.attention` + the single-use `nn.slice` / `nn.rope`
-      ops producing q, k and v (slices of one qkv tensor make it one input);
-    - **embedding**: `nn.embedding` + `nn.add_positions`, token-type
-      embedding adds and the norm that follows;
-    - **elementwise**: every op left over, one per kernel.
+    With `fuse=true` (the default) the pass names no op: it asks each op's
+    `FusionOpInterface` (dialect/NNInterfaces.td). Seed ops (those with a
+    kernel class) grow kernels in order of their seed priority, then of
+    position; a seed takes in the producers of its operands and the
+    consumers of its result that it accepts, recursively, and everything left
+    over becomes a one-op `elementwise` kernel. The built-in families answer:
+
+    - **embedding** (priority 0): `nn.embedding` + `nn.add_positions`, sums
+      with other embedding trees (token types) and the norm that follows (the
+      sum is a second result when it is used elsewhere, as in a pre-LN
+      residual stream);
+    - **attention** (10): `nn.attention` + the slices and RoPE rotations
+      producing q, k and v, used by it alone;
+    - **norm** (15): `nn.layer_norm` / `nn.rms_norm` + the point-wise ops
+      producing its input (the residual add), whose result becomes a second
+      kernel result when it is used elsewhere;
+    - **gemm** (20 when its result feeds a unary point-wise op, else 30):
+      `nn.linear` + the chain of point-wise ops consuming only its result
+      (activation, the GLU gate multiply).
 
     With `fuse=false` every compute op becomes its own kernel.
 

@@ -27,6 +27,5 @@ if ((${#missing[@]})); then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release \
-  -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir >/dev/null
+cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build

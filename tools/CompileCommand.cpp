@@ -189,6 +189,7 @@ writeWeights(modelc::frontend::WeightStore &store,
 int compile() {
   DialectRegistry registry;
   modelc::registerAllDialects(registry);
+  modelc::codegen::registerHalideLowerings(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;

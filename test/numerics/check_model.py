@@ -119,7 +119,7 @@ def main(argv=None):
     try:
         import torch
         import reference as ref
-        from safetensors_io import write_safetensors, read_safetensors
+        from oracle import write_safetensors, read_safetensors
     except Exception as e:  # noqa: BLE001
         print("error: cannot import the PyTorch oracle: %s" % e, file=sys.stderr)
         print("0 passed, 1 failed")

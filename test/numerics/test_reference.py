@@ -1,9 +1,12 @@
-"""Tests of the PyTorch oracle (reference.py) against independent formulations.
+"""Tests of the PyTorch oracle (oracle/, reference.py) against independent formulations.
 
 Run: OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 -m pytest test/numerics -q
 `transformers` is not installed here, so the oracle is checked against hand-written HF-style models
-(GPT-2 Conv1D + fused c_attn, BERT post-LN, HF Llama rotate_half + repeat_kv), a naive per-element
-attention loop, and the Meta->HF rotary permutation.
+(GPT-2 Conv1D + fused c_attn, BERT post-LN, HF Llama rotate_half + repeat_kv) and the Meta->HF rotary
+permutation. Each family's own cases (attention against a naive loop, both RoPE conventions, norms,
+activations, ...) are registered in its file under oracle/blocks/ and run by test_registered_case.
+The spec language's generic parts (patterns, channel = "none", the registry, the scheme files) are
+tested here, with a throw-away mixer registered by a fixture.
 """
 import json
 import math
@@ -12,7 +15,6 @@ import stat
 import struct
 import subprocess
 import sys
-import textwrap
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -23,8 +25,11 @@ import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import reference as ref  # noqa: E402
-from safetensors_io import read_safetensors, write_safetensors, read_header  # noqa: E402
+import oracle as ref  # noqa: E402
+from oracle import registry, schemes, selftest  # noqa: E402
+from oracle.ops import linear  # noqa: E402
+from oracle.registry import Key, Mixer, Slot  # noqa: E402
+from oracle import read_safetensors, write_safetensors, read_header  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -111,7 +116,7 @@ scheme = "llama"
 
 
 def spec(text, tmp_path=None, name="s.toml"):
-    cfg = ref.parse_spec(__import__("tomllib").loads(text))
+    cfg = ref.loads_spec(text)
     if tmp_path is not None:
         p = tmp_path / name
         p.write_text(text)
@@ -163,10 +168,11 @@ norm = "rmsnorm"
 [layer.attention]
 causal = false
 """)
-    assert cfg.final_norm is True and cfg.tied and cfg.layer[0]["head_dim"] == 8
+    assert cfg.final_norm is True and cfg.tied and cfg.layer[0].mixer.p.head_dim == 8
     L0, L1 = cfg.layer
-    assert L0["causal"] and L0["attn_bias"] and L0["mlp_bias"] and L0["norm"] == "layernorm"
-    assert not L1["causal"] and not L1["attn_bias"] and not L1["mlp_bias"] and L1["norm"] == "rmsnorm"
+    assert L0.mixer.p.causal and L0.mixer.p.bias and L0.channel.p.bias and L0.norm.name == "layernorm"
+    assert not L1.mixer.p.causal and not L1.mixer.p.bias and not L1.channel.p.bias and L1.norm.name == "rmsnorm"
+    assert cfg.norm.name == "layernorm"  # the embed/final norm ignores overrides
     names = ref.expected_weights(cfg)
     assert "h.1.attn.c_attn.bias" not in names and "h.1.ln_1.bias" not in names
     assert names["h.0.attn.c_attn.weight"] == (32, 96)  # Conv1D [in, out]
@@ -218,112 +224,22 @@ def test_random_weights_roundtrip(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# ops
+# every family's registered cases (oracle/blocks/*.py), and the RoPE conventions in whole models
 # ------------------------------------------------------------------------------------------------
 
-def test_activations_match_torch():
-    x = torch.linspace(-6, 6, 1001, dtype=torch.float64)
-    torch.testing.assert_close(ref._act(x, "gelu"), F.gelu(x), rtol=0, atol=1e-14)
-    torch.testing.assert_close(ref._act(x, "gelu_tanh"), F.gelu(x, approximate="tanh"), rtol=0, atol=1e-14)
-    torch.testing.assert_close(ref._act(x, "silu"), F.silu(x), rtol=0, atol=1e-14)
-    torch.testing.assert_close(ref._act(x, "relu"), F.relu(x), rtol=0, atol=0)
+@pytest.mark.parametrize("case", selftest.cases(), ids=lambda c: c.id)
+def test_registered_case(case):
+    case.check()
 
 
-def test_norms_match_torch():
-    cfg = spec(GPT2_TINY)
-    w = ref.random_weights(cfg, 0)
-    m = ref.build_module(cfg, w)
-    x = torch.randn(2, 5, 32, dtype=torch.float64) * 3 + 1
-    g, b = m.w("layers.0.attn_norm.weight"), m.w("layers.0.attn_norm.bias")
-    torch.testing.assert_close(m.norm(x, "layers.0.attn_norm", "layernorm", 1e-5),
-                               F.layer_norm(x, (32,), g, b, 1e-5))
-    rms = x / torch.sqrt((x ** 2).mean(-1, keepdim=True) + 1e-6) * g
-    torch.testing.assert_close(m.norm(x, "layers.0.attn_norm", "rmsnorm", 1e-6), rms)
-
-
-def naive_attention(x, Wq, bq, Wk, bk, Wv, bv, Wo, bo, H, KV, hd, causal):
-    """Per-element loops with an explicit exp-sum softmax."""
-    x = x.numpy()
-    B, S, _ = x.shape
-    q = x @ Wq.T + bq
-    k = x @ Wk.T + bk
-    v = x @ Wv.T + bv
-    out = np.zeros((B, S, H * hd))
-    for b_ in range(B):
-        for h in range(H):
-            kvh = h // (H // KV)
-            for i in range(S):
-                qi = q[b_, i, h * hd:(h + 1) * hd]
-                scores = []
-                for j in range(S):
-                    if causal and j > i:
-                        scores.append(None)
-                        continue
-                    kj = k[b_, j, kvh * hd:(kvh + 1) * hd]
-                    scores.append(sum(qi[t] * kj[t] for t in range(hd)) / math.sqrt(hd))
-                mx = max(s for s in scores if s is not None)
-                e = [0.0 if s is None else math.exp(s - mx) for s in scores]
-                z = sum(e)
-                for j in range(S):
-                    out[b_, i, h * hd:(h + 1) * hd] += e[j] / z * v[b_, j, kvh * hd:(kvh + 1) * hd]
-    return out @ Wo.T + bo
-
-
-@pytest.mark.parametrize("kv,causal", [(4, True), (4, False), (2, True), (1, True), (1, False)])
-def test_attention_vs_naive_loop(kv, causal):
-    D, H, hd = 24, 4, 5  # head_dim != dim/heads on purpose
-    text = textwrap.dedent("""
-        [model]
-        name = "a"
-        vocab = 10
-        dim = 24
-        layers = 1
-        max_seq = 8
-        [embed]
-        position = "none"
-        [block.attention]
-        heads = 4
-        kv_heads = %d
-        head_dim = 5
-        causal = %s
-        """) % (kv, "true" if causal else "false")
-    cfg = spec(text)
-    w = ref.random_weights(cfg, 1)
-    m = ref.build_module(cfg, w)
-    x = torch.randn(2, 7, D, dtype=torch.float64)
-    with torch.no_grad():
-        got = m.attention(x, 0, cfg.layer[0], torch.arange(7)).numpy()
-    g = lambda k: w["layers.0.attn.%s" % k]  # noqa: E731
-    want = naive_attention(x, g("q.weight"), g("q.bias"), g("k.weight"), g("k.bias"), g("v.weight"),
-                           g("v.bias"), g("o.weight"), g("o.bias"), H, kv, hd, causal)
-    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-    # and against a softmax over a masked score matrix built with F.softmax, per head
-    if kv == 4:
-        q = (x @ tt(g("q.weight")).T + tt(g("q.bias"))).reshape(2, 7, H, hd).transpose(1, 2)
-        k = (x @ tt(g("k.weight")).T + tt(g("k.bias"))).reshape(2, 7, H, hd).transpose(1, 2)
-        v = (x @ tt(g("v.weight")).T + tt(g("v.bias"))).reshape(2, 7, H, hd).transpose(1, 2)
-        s = q @ k.transpose(-1, -2) / math.sqrt(hd)
-        if causal:
-            s = s + torch.triu(torch.full((7, 7), float("-inf"), dtype=torch.float64), 1)
-        o = (F.softmax(s, -1) @ v).transpose(1, 2).reshape(2, 7, H * hd)
-        np.testing.assert_allclose(got, (o @ tt(g("o.weight")).T + tt(g("o.bias"))).numpy(), rtol=1e-10, atol=1e-12)
-
-
-def test_rope_definition():
-    # pair p of position t rotates by t * theta^(-2p/hd): check one element by hand
-    hd, theta = 8, 500.0
-    x = torch.randn(1, 1, 6, hd, dtype=torch.float64)
-    pos = torch.arange(6)
-    for style in ("interleaved", "half"):
-        y = ref.rope(x, pos, theta, style)
-        for t in range(6):
-            for p in range(hd // 2):
-                i, j = (2 * p, 2 * p + 1) if style == "interleaved" else (p, p + hd // 2)
-                a = t * theta ** (-2.0 * p / hd)
-                c, s = math.cos(a), math.sin(a)
-                xa, xb = x[0, 0, t, i].item(), x[0, 0, t, j].item()
-                assert abs(y[0, 0, t, i].item() - (xa * c - xb * s)) < 1e-12
-                assert abs(y[0, 0, t, j].item() - (xa * s + xb * c)) < 1e-12
+def test_every_family_has_a_registered_case():
+    # a family file without a case is a gap; look for its name in the cases' specs
+    texts = "\n".join(c.text for c in selftest.cases())
+    for role in registry.ROLES:
+        for name in registry.names(role):
+            fam = registry.get(role, name)
+            assert fam.__doc__, "%s %s has no docstring" % (role, name)
+            assert registry.default(role) == name or '"%s"' % name in texts, "%s %s: no registered case" % (role, name)
 
 
 def hf_permute(w, n_heads):
@@ -358,7 +274,7 @@ def test_rope_interleaved_equals_half_under_hf_permutation(kv):
 def hf_gpt2(w, cfg, tokens):
     """HF GPT2LMHeadModel forward, Conv1D = addmm(b, x, W[in,out]), fused c_attn split in columns."""
     T = {k: tt(v) for k, v in w.items()}
-    D, H = cfg.dim, cfg.layer[0]["heads"]
+    D, H = cfg.dim, cfg.layer[0].mixer.p.heads
     hd = D // H
     ids = torch.from_numpy(tokens)
     S = ids.shape[1]
@@ -412,7 +328,7 @@ def test_gpt2_conv1d_layout_vs_linear():
 
 def hf_bert(w, cfg, tokens, types):
     T = {k: tt(v) for k, v in w.items()}
-    D, H = cfg.dim, cfg.layer[0]["heads"]
+    D, H = cfg.dim, cfg.layer[0].mixer.p.heads
     hd = D // H
     ids, ty = torch.from_numpy(tokens), torch.from_numpy(types)
     S = ids.shape[1]
@@ -445,7 +361,7 @@ def test_bert_vs_hf_style():
 def hf_llama(w, cfg, tokens, theta):
     """HF LlamaForCausalLM forward: rotate_half RoPE, repeat_kv, SwiGLU, RMSNorm, untied lm_head."""
     T = {k: tt(v) for k, v in w.items()}
-    D, H, KV = cfg.dim, cfg.layer[0]["heads"], cfg.layer[0]["kv_heads"]
+    D, H, KV = cfg.dim, cfg.layer[0].mixer.p.heads, cfg.layer[0].mixer.p.kv_heads
     hd = D // H
     ids = torch.from_numpy(tokens)
     B, S = ids.shape
@@ -524,6 +440,281 @@ def test_activations_are_order_one():
     cfg = spec(GPT2_TINY)
     y = ref.forward(cfg, ref.random_weights(cfg, 0), np.random.default_rng(0).integers(0, 97, (1, 16)))
     assert 0.1 < np.abs(y).max() < 50
+
+
+# ------------------------------------------------------------------------------------------------
+# the registry: a throw-away token mixer registered by a test is usable from a spec
+# ------------------------------------------------------------------------------------------------
+
+class Shift(Mixer):
+    """y_t = W x_(t - steps) (+ b), zero before the start: a token mixer with one weight."""
+    keys = (Key("steps", int, 1, min=1), Key("bias", bool, lambda p, ctx: ctx.bias))
+
+    def slots(self, spec):
+        out = [Slot("layer.shift.proj.weight", (spec.dim, spec.dim), "linear")]
+        if self.p.bias:
+            out.append(Slot("layer.shift.proj.bias", (spec.dim,), "bias"))
+        return out
+
+    def forward(self, x, w, env):
+        s = self.p.steps
+        shifted = torch.cat([torch.zeros_like(x[:, :s]), x[:, :-s]], dim=1)[:, :x.shape[1]]
+        return linear(shifted, w, "layer.shift.proj")
+
+
+@pytest.fixture
+def shift_mixer():
+    registry.mixer("shift")(Shift)
+    yield Shift
+    registry.unregister("mixer", "shift")
+
+
+HYBRID = """
+[model]
+name = "hybrid"
+vocab = 20
+dim = 16
+layers = 5
+max_seq = 8
+output = "hidden"
+[block]
+mixer = ["attention", "shift", "shift"]
+channel = ["mlp", "none"]
+[block.attention]
+heads = 2
+[block.shift]
+steps = 2
+[block.mlp]
+hidden = 24
+[[layer]]
+index = 3
+mixer = "shift"
+channel = "mlp"
+[layer.shift]
+steps = 1
+"""
+
+
+def test_pattern_and_overrides_pick_each_layers_family(shift_mixer):
+    cfg = spec(HYBRID)
+    # pattern[i % len]; layer 3's override wins over both patterns
+    assert [L.mixer.name for L in cfg.layer] == ["attention", "shift", "shift", "shift", "shift"]
+    assert [L.channel and L.channel.name for L in cfg.layer] == ["mlp", None, "mlp", "mlp", "mlp"]
+    assert [L.mixer.p.steps for L in cfg.layer[1:]] == [2, 2, 1, 2]
+    names = ref.expected_weights(cfg)
+    assert names["layers.1.shift.proj.weight"] == (16, 16) and "layers.0.attn.q.weight" in names
+    assert not any(k.startswith("layers.1.mlp") for k in names)  # no mlp_norm, no mlp
+    assert "layers.2.mlp_norm.weight" in names and "layers.2.attn.q.weight" not in names
+
+
+def test_hybrid_forward_is_its_parts_in_order(shift_mixer):
+    cfg = spec(HYBRID)
+    w = ref.random_weights(cfg, 2)
+    m = ref.build_module(cfg, w)
+    toks = np.random.default_rng(0).integers(0, 20, (2, 8))
+    T = {k: tt(v) for k, v in w.items()}
+    x = T["embed.tokens"][torch.from_numpy(toks)] + T["embed.positions"][:8]
+    env = m.env(8)
+
+    def ln(h, base):
+        return F.layer_norm(h, (16,), T[base + ".weight"], T[base + ".bias"], 1e-5)
+
+    with torch.no_grad():
+        for i, L in enumerate(cfg.layer):
+            lw = m.weights(i)
+            h = ln(x, "layers.%d.attn_norm" % i)
+            if L.mixer.name == "shift":  # written out: the previous `steps` tokens' projection
+                s = L.mixer.p.steps
+                prev = torch.cat([torch.zeros(2, s, 16, dtype=torch.float64), h[:, :-s]], 1)
+                x = x + prev @ T["layers.%d.shift.proj.weight" % i].T + T["layers.%d.shift.proj.bias" % i]
+            else:
+                x = x + L.mixer.forward(h, lw, env)
+            if L.channel is not None:
+                x = x + L.channel.forward(ln(x, "layers.%d.mlp_norm" % i), lw, env)
+        x = ln(x, "final_norm")
+    np.testing.assert_allclose(ref.forward(cfg, w, toks), x.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_registered_family_keys_are_checked(shift_mixer):
+    with pytest.raises(ref.SpecError, match=r"\[block.shift\]: unknown key\(s\) step"):
+        spec(HYBRID.replace("steps = 2", "step = 2"))
+    with pytest.raises(ref.SpecError, match="steps = '2': expected an integer"):
+        spec(HYBRID.replace("steps = 2", 'steps = "2"'))
+    with pytest.raises(ref.SpecError, match="steps = 0: must be >= 1"):
+        spec(HYBRID.replace("steps = 1", "steps = 0"))
+    with pytest.raises(ref.SpecError, match="mixer = 'shfit': expected one of attention\\|shift"):
+        spec(HYBRID.replace('"attention", "shift", "shift"', '"attention", "shfit"'))
+    # the scheme names the new slots by its fallback rule (modelc), or not at all
+    assert "layers.1.shift.proj.bias" in ref.expected_weights(spec(HYBRID))
+    llama = HYBRID + '[weights]\nscheme = "llama"\n[weights.names]\n"embed.positions" = "model.pos"\n'
+    with pytest.raises(ref.SpecError, match="no name for slot 'layer.shift.proj.weight'"):
+        ref.expected_weights(spec(llama))
+    with pytest.raises(ref.SpecError, match="no name for slot 'layer.shift.proj.weight'"):
+        ref.expected_weights(spec(llama + '"layer.shift.proj" = "x"\n'))  # entries are exact slots
+    n = ref.expected_weights(spec(llama + '"layer.shift.proj.weight" = "model.layers.{i}.shift.weight"\n'
+                                  '"layer.shift.proj.bias" = "model.layers.{i}.shift.bias"\n'))
+    assert n["model.layers.4.shift.weight"] == (16, 16) and "model.layers.4.shift.bias" in n
+
+
+def test_unregistered_family_is_unknown(shift_mixer):
+    registry.unregister("mixer", "shift")
+    try:
+        with pytest.raises(ref.SpecError, match=r"\[block\]: unknown key\(s\) shift"):
+            spec(HYBRID)
+    finally:
+        registry.mixer("shift")(Shift)
+
+
+def test_registration_errors(shift_mixer):
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.mixer("shift")(Shift)
+    with pytest.raises(TypeError, match="must derive from Mixer"):
+        registry.mixer("bad")(type("Bad", (registry.Channel,), {}))
+    with pytest.raises(ValueError, match="clashes"):
+        registry.mixer("bad")(type("Bad", (Mixer,), {"table": "bias"}))
+    with pytest.raises(ValueError, match="clash"):
+        registry.norm("bad")(type("Bad", (registry.Norm,), {"keys": (Key("shift", int, 1),)}))
+    with pytest.raises(ValueError, match="both claim"):
+        registry.mixer("bad", default=True)(type("Bad", (Mixer,), {}))
+    assert "bad" not in registry.names("mixer") and "bad" not in registry.names("norm")
+
+
+# ------------------------------------------------------------------------------------------------
+# patterns and channel = "none" with the built-in families
+# ------------------------------------------------------------------------------------------------
+
+def test_channel_none_equals_an_mlp_that_adds_zero():
+    # pre placement: x + mlp(norm(x)) with a zero down projection is x, so a model whose layers
+    # have no channel equals the same model with such an MLP, exactly
+    none = spec(GPT2_TINY.replace('placement = "pre"', 'placement = "pre"\nchannel = "none"'))
+    full = spec(GPT2_TINY)
+    w = ref.random_weights(none, 3)
+    names = ref.expected_weights(none)
+    assert set(names) < set(ref.expected_weights(full))
+    assert not any("ln_2" in k or ".mlp." in k for k in names)
+    wf = ref.random_weights(full, 4)
+    wf.update(w)
+    for i in range(2):
+        wf["h.%d.mlp.c_proj.weight" % i][:] = 0
+        wf["h.%d.mlp.c_proj.bias" % i][:] = 0
+    toks = np.random.default_rng(1).integers(0, 97, (2, 11))
+    a, b = ref.forward(none, w, toks), ref.forward(full, wf, toks)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - ref.forward(full, ref.random_weights(full, 4), toks)).max() > 1e-3
+
+
+def test_channel_pattern_with_builtin_families():
+    cfg = spec(GPT2_TINY.replace("layers = 2", "layers = 3").replace(
+        'placement = "pre"', 'placement = "pre"\nchannel = ["none", "mlp"]\nmixer = ["attention"]'))
+    assert [L.channel and L.channel.name for L in cfg.layer] == [None, "mlp", None]
+    names = ref.expected_weights(cfg)
+    assert "h.1.mlp.c_fc.weight" in names and "h.0.mlp.c_fc.weight" not in names and "h.2.ln_2.weight" not in names
+    y = ref.forward(cfg, ref.random_weights(cfg, 0), np.zeros((1, 4), np.int64))
+    assert y.shape == (1, 4, 97) and np.isfinite(y).all()
+
+
+@pytest.mark.parametrize("extra,match", [
+    ('mixer = []', "non-empty array"),
+    ('mixer = ["attention", 3]', "non-empty array of strings"),
+    ('mixer = ["attention", "mamba"]', "mixer = 'mamba': expected one of"),
+    ('channel = ["mlp", "moe"]', "channel = 'moe': expected one of mlp\\|none"),
+    ('norm = ["layernorm"]', "norm = \\['layernorm'\\]: expected a string$"),
+    ('mixer = 3', "expected a string or an array of strings"),
+])
+def test_pattern_errors(extra, match):
+    with pytest.raises(ref.SpecError, match=match):
+        spec(GPT2_TINY.replace('norm = "layernorm"\n', "").replace('placement = "pre"', 'placement = "pre"\n' + extra))
+
+
+def test_layer_override_takes_one_name():
+    with pytest.raises(ref.SpecError, match="a per-layer pattern belongs in \\[block\\]"):
+        spec(GPT2_TINY + '[[layer]]\nindex = 0\nchannel = ["mlp"]\n')
+
+
+# ------------------------------------------------------------------------------------------------
+# the scheme data files (frontend/schemes/*.toml, shared with the compiler)
+# ------------------------------------------------------------------------------------------------
+
+# docs/spec.md "Built-in schemes", a few rows per scheme
+SCHEME_ROWS = {
+    "modelc": {"embed.tokens": "embed.tokens", "layer.attn.q.bias": "layers.{i}.attn.q.bias",
+               "final_norm.weight": "final_norm.weight", "layer.mlp.gate.weight": "layers.{i}.mlp.gate.weight"},
+    "gpt2": {"embed.tokens": "wte.weight", "layer.attn.qkv.weight": "h.{i}.attn.c_attn.weight",
+             "layer.mlp_norm.bias": "h.{i}.ln_2.bias", "final_norm.weight": "ln_f.weight",
+             "layer.attn.q.weight": None, "embed.token_types": None, "head.weight": None},
+    "bert": {"embed.norm.bias": "embeddings.LayerNorm.bias",
+             "layer.attn_norm.weight": "encoder.layer.{i}.attention.output.LayerNorm.weight",
+             "layer.mlp.up.bias": "encoder.layer.{i}.intermediate.dense.bias", "final_norm.weight": None,
+             "layer.mlp.gate.weight": None},
+    "llama": {"embed.tokens": "model.embed_tokens.weight", "layer.attn.q.bias": "model.layers.{i}.self_attn.q_proj.bias",
+              "layer.mlp.gate.weight": "model.layers.{i}.mlp.gate_proj.weight", "head.weight": "lm_head.weight",
+              "final_norm.weight": "model.norm.weight", "embed.positions": None},
+}
+
+
+def test_scheme_files_match_the_spec_table():
+    assert schemes.names() == tuple(sorted(SCHEME_ROWS))
+    for name, rows in SCHEME_ROWS.items():
+        sc = schemes.load(name)
+        for slot, want in rows.items():
+            assert sc.template(slot) == want, (name, slot)
+    assert schemes.load("gpt2").layout == "in_out" and schemes.load("llama").layout == "out_in"
+    assert schemes.load("gpt2").fused == {"layer.attn.qkv": ["layer.attn.q", "layer.attn.k", "layer.attn.v"]}
+
+
+@pytest.fixture
+def scheme_dir(tmp_path, monkeypatch):
+    """A copy of the scheme folder the test may add files to."""
+    d = tmp_path / "schemes"
+    d.mkdir()
+    for f in os.listdir(schemes.SCHEMES_DIR):
+        if f.endswith(".toml"):
+            (d / f).write_bytes(open(os.path.join(schemes.SCHEMES_DIR, f), "rb").read())
+    monkeypatch.setattr(schemes, "SCHEMES_DIR", str(d))
+    schemes.load.cache_clear()
+    yield d
+    schemes.load.cache_clear()
+
+
+def test_a_new_scheme_file_fuses_any_slots(scheme_dir):
+    # a data file alone adds a scheme: here one that stores the GLU's gate and up in one tensor
+    (scheme_dir / "gateup.toml").write_text('[scheme]\nname = "gateup"\nlayout = "in_out"\nfallback = true\n'
+                                            '[names]\n"layer.mlp.gate_up" = "blk.{i}.gu"\n'
+                                            '[fused]\n"layer.mlp.gate_up" = ["layer.mlp.gate", "layer.mlp.up"]\n')
+    text = LLAMA_TINY.format(theta=1e4, style="half", kv=2)
+    llama = spec(text)
+    mine = spec(text.replace('scheme = "llama"', 'scheme = "gateup"'))
+    w = ref.random_weights(llama, 1)
+    wm = ref.slots_to_checkpoint(mine, ref.checkpoint_to_slots(llama, w))
+    g, u = w["model.layers.1.mlp.gate_proj.weight"], w["model.layers.1.mlp.up_proj.weight"]
+    np.testing.assert_array_equal(wm["blk.1.gu.weight"], np.concatenate([g, u]).T)  # [in, out]
+    assert wm["layers.0.attn.q.weight"].shape == (48, 48)  # in_out: [in, out]
+    toks = np.random.default_rng(0).integers(0, 89, (1, 9))
+    np.testing.assert_array_equal(ref.forward(mine, wm, toks), ref.forward(llama, w, toks))
+    with pytest.raises(ref.SpecError, match="stores layer.mlp.gate_up.weight as one tensor of layer.mlp.gate, "
+                                            "layer.mlp.up, but layer 0 uses only layer.mlp.up"):
+        ref.expected_weights(spec(text.replace('scheme = "llama"', 'scheme = "gateup"').replace('kind = "glu"', "")))
+
+
+@pytest.mark.parametrize("body,match", [
+    ('[scheme]\nname = "other"\nlayout = "out_in"\n', "must be the file's name"),
+    ('[scheme]\nname = "bad"\nlayout = "rows"\n', "layout = 'rows'"),
+    ('[scheme]\nname = "bad"\nlayout = "out_in"\nfallback = 1\n', "fallback: expected a boolean"),
+    ('[scheme]\nname = "bad"\nlayout = "out_in"\n[fused]\n"a" = ["b"]\n', "at least two"),
+    ('[scheme]\nname = "bad"\nlayout = "out_in"\n[renames]\n', "unknown table"),
+])
+def test_bad_scheme_files(scheme_dir, body, match):
+    (scheme_dir / "bad.toml").write_text(body)
+    with pytest.raises(ref.SpecError, match=match):
+        spec(GPT2_TINY.replace('scheme = "gpt2"', 'scheme = "bad"'))
+
+
+def test_reference_module_is_the_oracle():
+    import reference
+    assert reference.load_spec is ref.load_spec and reference.SpecError is ref.SpecError
+    for name in ("random_weights", "build_module", "forward", "expected_weights", "checkpoint_to_slots",
+                 "slots_to_checkpoint", "read_safetensors", "write_safetensors"):
+        assert getattr(reference, name) is getattr(ref, name)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -103,15 +103,14 @@ func.func @norm_residual(%x: tensor<?x?x8xf32>, %y: tensor<?x?x8xf32>, %g: tenso
 
 // -----
 
-// A norm of a non-add is a norm kernel of its own; a use of the sum placed
-// between the add and the norm is moved after the fused kernel.
+// A norm takes in any point-wise producer of its input (here a relu of a sum
+// another norm kernel already holds: the sum is its second result); a use of
+// the sum placed between the add and the norm is moved after the kernel.
 // CHECK-LABEL: func.func @norm_order
 // CHECK: %[[N:.*]]:2 = nn.kernel "norm_0" norm
-// CHECK: %[[R:.*]] = nn.kernel "elementwise_1" elementwise(%[[N]]#0)
+// CHECK: %[[M:.*]] = nn.kernel "norm_1" norm(%[[N]]#0, %{{.*}})
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: nn.activation relu
-// CHECK: %[[M:.*]] = nn.kernel "norm_2" norm(%[[R]], %{{.*}})
-// CHECK-NEXT: ^bb0
 // CHECK-NEXT: nn.rms_norm
 // CHECK-NEXT: nn.yield
 // CHECK: return %[[N]]#1, %[[M]]

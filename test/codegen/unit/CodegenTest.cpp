@@ -514,8 +514,11 @@ func.func @forward(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
 
 int main(int argc, char **argv) {
   std::string dir = argc > 1 ? argv[1] : "codegen-unit-test-out";
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<nn::NNDialect, mlir::func::FuncDialect>();
+  mlir::DialectRegistry registry;
+  registry.insert<nn::NNDialect, mlir::func::FuncDialect>();
+  codegen::registerHalideLowerings(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
   // Dev mode: codegen-unit-test --emit=halide|asm|ptx[-cuda] file.mlir
   // (the dumps without the driver).
   if (argc == 3 && std::string(argv[1]).rfind("--emit=", 0) == 0) {

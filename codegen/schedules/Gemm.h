@@ -1,17 +1,33 @@
-//===- GemmSchedule.h - Hand schedule for the GEMM kernel class -*- C++ -*-===//
+//===- Gemm.h - the GEMM kernel class: out = epilogue(bias + x W) -*- C++
+//-*-===//
 //
-// Algorithm + schedule helpers for out = epilogue(bias + x * W) kernels.
+// The stage nn.linear's lowering registers, the algorithm helpers it uses
+// (the packed weight layout, the bias read) and the hand schedules, CPU and
+// CUDA, of the kernel class `gemm`.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MODELC_CODEGEN_GEMMSCHEDULE_H
-#define MODELC_CODEGEN_GEMMSCHEDULE_H
+#ifndef MODELC_CODEGEN_SCHEDULES_GEMM_H
+#define MODELC_CODEGEN_SCHEDULES_GEMM_H
 
 #include "codegen/GemmLayout.h"
+#include "codegen/lowering/LoweringContext.h"
 
 #include "Halide.h"
 
 namespace modelc::codegen {
+
+/// acc(n, tokens) = bias(n) + sum_k x(k, tokens) * W[k][n] of one nn.linear.
+struct GemmStages : OpStages {
+  using OpStages::OpStages;
+  Halide::Func acc;
+  Halide::RDom rk;
+  int K = 0, N = 0;
+  void computeAtRoot(const LoweringContext &ctx) override;
+};
+
+/// Registers the schedule of the `gemm` kernel class.
+void registerGemmSchedule();
 
 /// W[k][n] for the weight `wPacked` stored in `layout`, so that the algorithm
 /// code is layout-agnostic. The plain layout requires N % 48 == 0 (the
@@ -40,4 +56,4 @@ void scheduleGemmCuda(Halide::Func out, Halide::Func acc, Halide::Var n,
 
 } // namespace modelc::codegen
 
-#endif // MODELC_CODEGEN_GEMMSCHEDULE_H
+#endif // MODELC_CODEGEN_SCHEDULES_GEMM_H

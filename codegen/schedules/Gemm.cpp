@@ -1,4 +1,4 @@
-//===- GemmSchedule.cpp - Hand schedule for the GEMM kernel class ---------===//
+//===- Gemm.cpp - the GEMM kernel class: stage, helpers, schedules --------===//
 //
 // Measured on 2-core Zen 5 (AVX-512, ~445 GFLOP/s FMA peak at 3.47 GHz):
 // 85-99% of peak at M = 128 for the GPT-2/BERT shapes, see the report in
@@ -6,7 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "GemmSchedule.h"
+#include "codegen/schedules/Gemm.h"
+#include "codegen/schedules/Schedule.h"
 
 using namespace Halide;
 
@@ -117,6 +118,44 @@ void scheduleGemmCuda(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   out.gpu_tile(n, m, no, mo, ni, mi, 32, 8, TailStrategy::GuardWithIf);
   // One accumulator per thread, in a register.
   acc.compute_at(out, ni);
+}
+
+void GemmStages::computeAtRoot(const LoweringContext &ctx) {
+  acc.compute_root();
+  if (!ctx.gpu) {
+    acc.vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
+    acc.update().vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
+    return;
+  }
+  Var cb("cb"), ct("ct");
+  acc.gpu_tile(ctx.c, cb, ct, 64, TailStrategy::GuardWithIf);
+  acc.update().gpu_tile(ctx.c, cb, ct, 64, TailStrategy::GuardWithIf);
+}
+
+namespace {
+// A GEMM whose result flows into one output as wide as N gets the tiled
+// schedule there (the epilogue inlined into the output); any other stage
+// (a GEMM feeding several outputs, or inside a positional kernel) is
+// computed at root.
+void scheduleGemmKernel(ScheduleEnv &env) {
+  LoweringContext &x = env.ctx;
+  for (GemmStages *g : env.stagesOf<GemmStages>()) {
+    Host *host = env.hostFor(*g);
+    if (!host || host->scheduled || !x.flat || host->channels != g->N)
+      continue;
+    if (x.gpu)
+      scheduleGemmCuda(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N,
+                       x.target);
+    else
+      scheduleGemm(host->func, g->acc, x.c, x.m, g->rk.x, g->K, g->N, x.target);
+    host->scheduled = true;
+    g->placed = true;
+  }
+}
+} // namespace
+
+void registerGemmSchedule() {
+  registerClassSchedule(nn::KernelClass::gemm, scheduleGemmKernel);
 }
 
 } // namespace modelc::codegen

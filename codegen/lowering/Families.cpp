@@ -1,0 +1,15 @@
+//===- Families.cpp - every op family's codegen, registered once ----------===//
+#include "codegen/lowering/Families.h"
+#include "codegen/Codegen.h"
+
+namespace modelc::codegen {
+
+void registerHalideLowerings(mlir::DialectRegistry &registry) {
+  registerElementwiseCodegen(registry);
+  registerLinearCodegen(registry);
+  registerEmbeddingCodegen(registry);
+  registerNormCodegen(registry);
+  registerAttentionCodegen(registry);
+}
+
+} // namespace modelc::codegen

@@ -1,0 +1,49 @@
+//===- OpHelpers.h - shape checks shared by the op families -----*- C++ -*-===//
+#ifndef MODELC_DIALECT_OPS_OPHELPERS_H
+#define MODELC_DIALECT_OPS_OPHELPERS_H
+
+#include "dialect/NNOps.h"
+
+namespace modelc::nn {
+
+inline mlir::RankedTensorType rankedType(mlir::Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType());
+}
+
+/// The static channel count of an activation (its last dimension).
+inline int64_t channels(mlir::Value v) {
+  return rankedType(v).getShape().back();
+}
+
+/// [batch, seq] of an activation or id tensor, with `c` channels appended.
+inline mlir::RankedTensorType activationsLike(mlir::Value tokens, int64_t c) {
+  auto shape = rankedType(tokens).getShape();
+  mlir::Type f32 = mlir::Float32Type::get(tokens.getContext());
+  return mlir::RankedTensorType::get({shape[0], shape[1], c}, f32);
+}
+
+inline mlir::LogicalResult
+inferredAs(llvm::SmallVectorImpl<mlir::Type> &results, mlir::Type t) {
+  results.push_back(t);
+  return mlir::success();
+}
+
+/// Operands of one op agree on [batch, seq] (a dynamic dim matches any).
+mlir::LogicalResult verifySameTokens(mlir::Operation *op, mlir::Value a,
+                                     mlir::Value b);
+
+/// `vec` has `c` elements (one per channel of the input).
+mlir::LogicalResult verifyChannelVector(mlir::Operation *op, mlir::Value vec,
+                                        int64_t c, llvm::StringRef what);
+
+/// The single user of `v`, if it has exactly one use.
+inline mlir::Operation *singleUser(mlir::Value v) {
+  return v.hasOneUse() ? *v.user_begin() : nullptr;
+}
+
+/// The fusion kind of `op` (Opaque when it has no FusionOpInterface).
+FusionKind fusionKindOf(mlir::Operation *op);
+
+} // namespace modelc::nn
+
+#endif // MODELC_DIALECT_OPS_OPHELPERS_H

@@ -1,0 +1,1095 @@
+//===- SpecReader.cpp - TOML spec -> ModelSpec, with diagnostics ----------===//
+//
+// Two passes over the TOML tree. The first checks every table on its own
+// (unknown keys, value types, enum values, ranges), with key lists built
+// from the registered families; the second resolves the model part by part,
+// each family reading its own table as the layer sees it (defaults, then
+// [block], then the [[layer]] overrides in file order), and checks what only
+// the whole model can tell (divisibility, weight names).
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/SpecReader.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace llvm;
+using namespace mlir;
+
+namespace modelc::frontend {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+SpecLoc locOf(const toml::source_region &r) {
+  return {static_cast<unsigned>(r.begin.line),
+          static_cast<unsigned>(r.begin.column)};
+}
+
+SpecLoc firstKnown(std::initializer_list<SpecLoc> locs) {
+  for (SpecLoc l : locs)
+    if (l.known())
+      return l;
+  return {1, 1};
+}
+
+std::string typeName(toml::node_type t) {
+  switch (t) {
+  case toml::node_type::table:
+    return "a table";
+  case toml::node_type::array:
+    return "an array";
+  case toml::node_type::string:
+    return "a string";
+  case toml::node_type::integer:
+    return "an integer";
+  case toml::node_type::floating_point:
+    return "a float";
+  case toml::node_type::boolean:
+    return "a boolean";
+  default:
+    return "a date/time";
+  }
+}
+
+std::optional<std::string> closest(StringRef word,
+                                   ArrayRef<std::string> options) {
+  unsigned maxDist = std::max<unsigned>(2, word.size() / 5);
+  std::optional<std::string> best;
+  unsigned bestDist = maxDist + 1;
+  for (StringRef o : options) {
+    unsigned d = word.lower() == o.lower()
+                     ? 0
+                     : StringRef(word).edit_distance(o, true, maxDist);
+    // A truncated or extended key (max_sequence for max_seq) is close too.
+    if (std::min(word.size(), o.size()) >= 3 &&
+        (word.starts_with(o) || o.starts_with(word)))
+      d = std::min(d, maxDist);
+    if (d < bestDist) {
+      bestDist = d;
+      best = o.str();
+    }
+  }
+  return best;
+}
+
+namespace {
+
+std::string_view sv(StringRef s) { return {s.data(), s.size()}; }
+
+/// Values that name a family planned for a later issue get "not supported
+/// yet" instead of "invalid" (until a family of that name registers).
+const std::map<std::string, std::vector<std::string>> &plannedValues() {
+  static const std::map<std::string, std::vector<std::string>> planned = {
+      {"position", {"sinusoidal", "alibi"}},
+      {"norm", {"batchnorm", "none"}},
+      {"placement", {"peri", "deepnorm", "parallel"}},
+      {"mixer",
+       {"linear_attention", "deltanet", "mamba", "aft", "pooling", "conv",
+        "identity"}},
+      {"channel", {"moe", "kan", "bilinear"}},
+      {"output", {"classes"}},
+      {"input", {"image"}},
+  };
+  return planned;
+}
+
+template <typename F> std::vector<std::string> namesOf(const F &families) {
+  std::vector<std::string> r;
+  for (const auto &f : families)
+    r.push_back(f.name);
+  return r;
+}
+
+const KeySpec *findKey(ArrayRef<KeySpec> keys, StringRef key) {
+  for (const KeySpec &k : keys)
+    if (k.key == key)
+      return &k;
+  return nullptr;
+}
+
+void appendUnique(std::vector<KeySpec> &to, const std::vector<KeySpec> &from) {
+  for (const KeySpec &k : from)
+    if (!findKey(to, k.key))
+      to.push_back(k);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Diagnostics
+//===----------------------------------------------------------------------===//
+
+void SpecReader::report(SpecLoc loc, const Twine &msg, bool isWarning) {
+  auto key = std::make_tuple(loc.line, loc.col, msg.str());
+  if (!seen.insert(key).second)
+    return;
+  diags.push_back({loc, std::get<2>(key), isWarning});
+  if (!isWarning)
+    ++numErrors;
+}
+
+void SpecReader::flush() {
+  std::stable_sort(diags.begin(), diags.end(),
+                   [](const Diag &a, const Diag &b) {
+                     return std::tie(a.loc.line, a.loc.col) <
+                            std::tie(b.loc.line, b.loc.col);
+                   });
+  for (const Diag &d : diags) {
+    Location loc = FileLineColLoc::get(&ctx, path, d.loc.line, d.loc.col);
+    if (d.warning)
+      emitWarning(loc) << d.msg;
+    else
+      emitError(loc) << d.msg;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Typed values
+//===----------------------------------------------------------------------===//
+
+SpecLoc SpecReader::keyLoc(const Scope &s, StringRef key) {
+  if (!s.table)
+    return {};
+  auto it = s.table->find(sv(key));
+  return it == s.table->end() ? SpecLoc{} : locOf(it->first.source());
+}
+
+static const toml::node *nodeOf(const Scope &s, StringRef key) {
+  return s.table ? s.table->get(sv(key)) : nullptr;
+}
+
+std::optional<Val<int64_t>> SpecReader::getInt(const Scope &s, StringRef key,
+                                               int64_t min) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  auto v = n->value_exact<int64_t>();
+  if (!v) {
+    error(vl, "'" + key + "' in " + s.where + " must be an integer, got " +
+                  typeName(n->type()));
+    return std::nullopt;
+  }
+  if (*v < min) {
+    error(vl, "'" + key + "' in " + s.where + " must be " +
+                  (min == 1   ? "positive"
+                   : min == 0 ? "non-negative"
+                              : "at least " + std::to_string(min)) +
+                  ", got " + Twine(*v));
+    return std::nullopt;
+  }
+  if (*v > kMaxSize) {
+    error(vl, "'" + key + "' in " + s.where + " is too large: " + Twine(*v) +
+                  " (at most 2^31)");
+    return std::nullopt;
+  }
+  return Val<int64_t>{*v, keyLoc(s, key), vl};
+}
+
+std::optional<Val<double>> SpecReader::getNumber(const Scope &s, StringRef key,
+                                                 bool positive) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  // Integers are accepted where a number is expected (rope_theta = 10000).
+  std::optional<double> v;
+  if (n->is_floating_point() || n->is_integer())
+    v = n->value<double>();
+  if (!v) {
+    error(vl, "'" + key + "' in " + s.where + " must be a number, got " +
+                  typeName(n->type()));
+    return std::nullopt;
+  }
+  if (!std::isfinite(*v) || (positive && !(*v > 0.0))) {
+    error(vl, "'" + key + "' in " + s.where + " must be a " +
+                  (positive ? "positive" : "finite") + " number");
+    return std::nullopt;
+  }
+  return Val<double>{*v, keyLoc(s, key), vl};
+}
+
+std::optional<Val<bool>> SpecReader::getBool(const Scope &s, StringRef key) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  auto v = n->value_exact<bool>();
+  if (!v) {
+    error(vl, "'" + key + "' in " + s.where + " must be a boolean, got " +
+                  typeName(n->type()));
+    return std::nullopt;
+  }
+  return Val<bool>{*v, keyLoc(s, key), vl};
+}
+
+/// Checks `value` of `key` against the allowed values of `spec`.
+static std::optional<std::string>
+enumError(const KeySpec &spec, const std::string &value, StringRef where) {
+  if (spec.values.empty() || llvm::is_contained(spec.values, value))
+    return std::nullopt;
+  std::string allowed = join(spec.values, ", ");
+  auto planned = plannedValues().find(spec.key);
+  if (planned != plannedValues().end() &&
+      llvm::is_contained(planned->second, value))
+    return spec.key + " = \"" + value + "\" in " + where.str() +
+           " is not supported yet; supported: " + allowed;
+  std::string msg = "invalid value \"" + value + "\" for '" + spec.key +
+                    "' in " + where.str() + "; expected one of: " + allowed;
+  if (auto best = closest(value, spec.values))
+    msg += "; did you mean \"" + *best + "\"?";
+  return msg;
+}
+
+std::optional<Val<std::string>>
+SpecReader::getString(const Scope &s, StringRef key, const KeySpec *spec) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  auto v = n->value_exact<std::string>();
+  if (!v) {
+    error(vl, "'" + key + "' in " + s.where + " must be a string, got " +
+                  typeName(n->type()));
+    return std::nullopt;
+  }
+  if (spec)
+    if (auto msg = enumError(*spec, *v, s.where)) {
+      error(vl, *msg);
+      return std::nullopt;
+    }
+  return Val<std::string>{*v, keyLoc(s, key), vl};
+}
+
+std::optional<Val<std::vector<std::string>>>
+SpecReader::getStrings(const Scope &s, StringRef key, const KeySpec *spec) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  if (!n->is_array()) {
+    auto one = getString(s, key, spec);
+    if (!one)
+      return std::nullopt;
+    return Val<std::vector<std::string>>{
+        {one->value}, one->keyLoc, one->valueLoc};
+  }
+  SpecLoc vl = locOf(n->source());
+  std::vector<std::string> values;
+  bool ok = true;
+  for (const toml::node &item : *n->as_array()) {
+    SpecLoc il = locOf(item.source());
+    auto v = item.value_exact<std::string>();
+    if (!v) {
+      error(il, "'" + key + "' in " + s.where +
+                    " must be a string or a list of strings, got " +
+                    typeName(item.type()) + " in the list");
+      ok = false;
+      continue;
+    }
+    if (spec)
+      if (auto msg = enumError(*spec, *v, s.where)) {
+        error(il, *msg);
+        ok = false;
+        continue;
+      }
+    values.push_back(*v);
+  }
+  if (ok && values.empty()) {
+    error(vl, "'" + key + "' in " + s.where + " is an empty list");
+    ok = false;
+  }
+  if (!ok)
+    return std::nullopt;
+  return Val<std::vector<std::string>>{values, keyLoc(s, key), vl};
+}
+
+std::optional<Val<std::vector<double>>> SpecReader::getNumbers(const Scope &s,
+                                                               StringRef key) {
+  const toml::node *n = nodeOf(s, key);
+  if (!n)
+    return std::nullopt;
+  SpecLoc vl = locOf(n->source());
+  const toml::array *arr = n->as_array();
+  if (!arr) {
+    error(vl, "'" + key + "' in " + s.where +
+                  " must be a list of numbers, got " + typeName(n->type()));
+    return std::nullopt;
+  }
+  std::vector<double> values;
+  for (const toml::node &item : *arr) {
+    std::optional<double> v;
+    if (item.is_floating_point() || item.is_integer())
+      v = item.value<double>();
+    if (!v || !std::isfinite(*v)) {
+      error(locOf(item.source()), "'" + key + "' in " + s.where +
+                                      " must be a list of finite numbers");
+      return std::nullopt;
+    }
+    values.push_back(*v);
+  }
+  return Val<std::vector<double>>{values, keyLoc(s, key), vl};
+}
+
+//===----------------------------------------------------------------------===//
+// Pass 1
+//===----------------------------------------------------------------------===//
+
+void SpecReader::checkTable(const toml::table &t, ArrayRef<KeySpec> keys,
+                            StringRef where) {
+  std::vector<std::string> names;
+  for (const KeySpec &k : keys)
+    names.push_back(k.key);
+  Scope s{&t, where.str(), locOf(t.source())};
+  for (auto &&[k, v] : t) {
+    StringRef key(k.str().data(), k.str().size());
+    const KeySpec *spec = findKey(keys, key);
+    if (!spec) {
+      std::string msg = ("unknown key '" + key + "' in " + where).str();
+      if (auto best = closest(key, names))
+        msg += "; did you mean '" + *best + "'?";
+      else
+        msg += " (expected one of: " + join(names, ", ") + ")";
+      error(locOf(k.source()), msg);
+      continue;
+    }
+    checkValue(t, *spec, where);
+  }
+}
+
+void SpecReader::checkValue(const toml::table &t, const KeySpec &k,
+                            StringRef where) {
+  Scope s{&t, where.str(), locOf(t.source())};
+  const toml::node &v = *t.get(k.key);
+  switch (k.kind) {
+  case Kind::Int:
+    getInt(s, k.key, k.min);
+    return;
+  case Kind::Float:
+    getNumber(s, k.key, /*positive=*/true);
+    return;
+  case Kind::Bool:
+    getBool(s, k.key);
+    return;
+  case Kind::String:
+    getString(s, k.key, &k);
+    return;
+  case Kind::StringList:
+    getStrings(s, k.key, &k);
+    return;
+  case Kind::FloatList:
+    getNumbers(s, k.key);
+    return;
+  case Kind::Table:
+  case Kind::Names:
+    // [[layer]] is an array of tables; the root check sees it as an array.
+    if (k.key == "layer" && where == "the spec") {
+      if (!v.is_array_of_tables())
+        error(locOf(v.source()),
+              "'layer' must be an array of tables ([[layer]]), got " +
+                  typeName(v.type()));
+      return;
+    }
+    if (!v.is_table())
+      error(locOf(v.source()), "'" + k.key + "' in " + where +
+                                   " must be a table, got " +
+                                   typeName(v.type()));
+    return;
+  case Kind::IntList:
+    return; // `index`: checked with the layer count, in checkLayerTables
+  }
+}
+
+void SpecReader::checkSubLayerTables(const toml::table &parent,
+                                     std::map<std::string, Scope> &into,
+                                     StringRef owner) {
+  for (auto &[table, keys] : subLayerKeys) {
+    const toml::node *n = parent.get(table);
+    if (!n)
+      continue;
+    Scope s;
+    s.where = ("[" + owner + "." + table + "]").str();
+    s.malformed = !n->is_table();
+    if (const toml::table *t = n->as_table()) {
+      s.table = t;
+      s.loc = locOf(t->source());
+      checkTable(*t, keys, s.where);
+    }
+    into[table] = s;
+  }
+}
+
+void SpecReader::checkNames(const toml::table &names) {
+  std::vector<std::string> slots;
+  const Families &f = families();
+  auto add = [&](const std::vector<std::string> &list) {
+    slots.insert(slots.end(), list.begin(), list.end());
+  };
+  for (const auto &x : f.inputs)
+    add(x.slots);
+  for (const auto &x : f.positions)
+    add(x.slots);
+  for (const auto &x : f.outputs)
+    add(x.slots);
+  for (const auto &x : f.mixers)
+    add(x.slots);
+  for (const auto &x : f.channels)
+    add(x.slots);
+  for (const NormFamily &n : f.norms)
+    for (const char *base :
+         {"embed.norm", "layer.attn_norm", "layer.mlp_norm", "final_norm"})
+      for (const std::string &leaf : n.leaves)
+        slots.push_back(std::string(base) + "." + leaf);
+  for (auto &&[k, v] : names) {
+    StringRef slot(k.str().data(), k.str().size());
+    SpecLoc kl = locOf(k.source());
+    if (!llvm::is_contained(slots, slot)) {
+      std::string msg =
+          ("unknown weight slot '" + slot + "' in [weights.names]").str();
+      if (auto best = closest(slot, slots))
+        msg += "; did you mean '" + *best + "'?";
+      error(kl, msg);
+      continue;
+    }
+    auto name = v.value_exact<std::string>();
+    if (!name) {
+      error(locOf(v.source()),
+            "weight name for '" + slot +
+                "' in [weights.names] must be a string, got " +
+                typeName(v.type()));
+      continue;
+    }
+    if (name->empty()) {
+      error(locOf(v.source()),
+            "weight name for '" + slot + "' in [weights.names] is empty");
+      continue;
+    }
+    if (!slot.starts_with("layer.") && StringRef(*name).contains("{i}")) {
+      error(locOf(v.source()), "'{i}' in the name of '" + slot +
+                                   "': only layer.* slots are per layer");
+      continue;
+    }
+    overrides[slot] = {*name, locOf(v.source())};
+  }
+}
+
+void SpecReader::checkLayerTables() {
+  const toml::node *layerNode = root.get("layer");
+  const toml::array *arr = layerNode ? layerNode->as_array() : nullptr;
+  if (layersKnown)
+    layerUses.assign(numLayers, {});
+  if (!arr || !arr->is_array_of_tables())
+    return;
+  for (const toml::node &n : *arr) {
+    const toml::table &t = *n.as_table();
+    layerScopes.push_back({});
+    LayerScope &ls = layerScopes.back();
+    ls.table = Scope{&t, "[[layer]]", locOf(t.source())};
+    checkTable(t, layerKeys, "[[layer]]");
+    checkSubLayerTables(t, ls.subTables, "layer");
+    unsigned scopeIndex = layerScopes.size() - 1;
+
+    // index: one layer index or a list of them.
+    const toml::node *idx = t.get("index");
+    if (!idx) {
+      error(ls.table.loc, "[[layer]] needs 'index' (a layer index or a list "
+                          "of them)");
+      continue;
+    }
+    SmallVector<const toml::node *> items;
+    if (auto *list = idx->as_array())
+      for (const toml::node &item : *list)
+        items.push_back(&item);
+    else
+      items.push_back(idx);
+    if (items.empty())
+      error(locOf(idx->source()), "'index' in [[layer]] is an empty list");
+    for (const toml::node *item : items) {
+      SpecLoc il = locOf(item->source());
+      auto v = item->value_exact<int64_t>();
+      if (!v) {
+        error(il, "'index' in [[layer]] must be an integer or a list of "
+                  "integers, got " +
+                      typeName(item->type()));
+        continue;
+      }
+      if (!layersKnown)
+        continue;
+      if (*v < 0 || *v >= numLayers) {
+        error(il, "layer index " + Twine(*v) +
+                      " is out of range: the model "
+                      "has " +
+                      Twine(numLayers) + " layers (0.." + Twine(numLayers - 1) +
+                      ")");
+        continue;
+      }
+      auto &list = layerUses[*v];
+      if (list.empty() || list.back() != scopeIndex)
+        list.push_back(scopeIndex);
+    }
+  }
+}
+
+/// The key lists of the tables, from the registered families.
+void SpecReader::checkKeyTables() {
+  const Families &f = families();
+  modelKeys = {{"name", Kind::String},
+               {"vocab", Kind::Int},
+               {"dim", Kind::Int},
+               {"layers", Kind::Int},
+               {"max_seq", Kind::Int},
+               {"input", Kind::String, namesOf(f.inputs)},
+               {"output", Kind::String, namesOf(f.outputs)},
+               {"final_norm", Kind::Bool}};
+  embedKeys = {{"position", Kind::String, namesOf(f.positions)}};
+  for (const auto &x : f.inputs)
+    appendUnique(embedKeys, x.keys);
+  for (const auto &x : f.positions)
+    appendUnique(embedKeys, x.keys);
+  headKeys.clear();
+  for (const auto &x : f.outputs)
+    appendUnique(headKeys, x.keys);
+  std::vector<std::string> channelNames = namesOf(f.channels);
+  channelNames.push_back("none");
+  blockKeys = {{"norm", Kind::String, namesOf(f.norms)},
+               {"norm_eps", Kind::Float},
+               {"placement", Kind::String, namesOf(f.placements)},
+               {"mixer", Kind::StringList, namesOf(f.mixers)},
+               {"channel", Kind::StringList, channelNames},
+               {"bias", Kind::Bool}};
+  subLayerKeys.clear();
+  for (const auto *list : {&f.mixers, &f.channels})
+    for (const SubLayerFamily &x : *list) {
+      if (!subLayerKeys.count(x.table))
+        blockKeys.push_back({x.table, Kind::Table});
+      appendUnique(subLayerKeys[x.table], x.keys);
+    }
+  layerKeys = blockKeys;
+  layerKeys.insert(layerKeys.begin(), {"index", Kind::IntList});
+  // A [[layer]] sets one mixer and one channel, not a pattern.
+  for (KeySpec &k : layerKeys)
+    if (k.kind == Kind::StringList)
+      k.kind = Kind::String;
+}
+
+//===----------------------------------------------------------------------===//
+// Pass 2
+//===----------------------------------------------------------------------===//
+
+TensorRef SpecReader::weightName(StringRef slot, std::optional<int64_t> layer,
+                                 SpecLoc needLoc) {
+  usedSlots.insert(slot);
+  std::string tmpl;
+  SpecLoc loc;
+  auto it = overrides.find(slot);
+  if (it != overrides.end()) {
+    tmpl = it->second.name;
+    loc = it->second.loc;
+  } else if (!schemeInUse) {
+    return {"<unnamed>", {}}; // the scheme itself was wrong; reported
+  } else if (auto t = schemeInUse->nameOf(slot)) {
+    tmpl = *t;
+  } else {
+    error(needLoc, "weight scheme '" + schemeInUse->name +
+                       "' has no checkpoint name for slot '" + slot +
+                       "'; name it in [weights.names]");
+    return {"<unnamed>", {}};
+  }
+  std::string name = prefix + tmpl;
+  if (layer) {
+    std::string idx = std::to_string(*layer);
+    for (size_t pos; (pos = name.find("{i}")) != std::string::npos;)
+      name.replace(pos, 3, idx);
+  }
+  return {name, loc};
+}
+
+TableView SpecReader::modelTable(StringRef name) {
+  if (name == "model")
+    return TableView(this, {&model}, &modelKeys, model.loc);
+  if (name == "embed")
+    return TableView(this, {&embed}, &embedKeys, {});
+  if (name == "head")
+    return TableView(this, {&head}, &headKeys, {});
+  return TableView(this, {&block}, &blockKeys,
+                   firstKnown({block.loc, model.loc}));
+}
+
+TableView SpecReader::blockView(std::optional<int64_t> layer) {
+  std::vector<const Scope *> scopes;
+  if (layer && *layer < (int64_t)layerUses.size())
+    for (unsigned si : llvm::reverse(layerUses[*layer]))
+      scopes.push_back(&layerScopes[si].table);
+  scopes.push_back(&block);
+  return TableView(this, scopes, &layerKeys,
+                   firstKnown({block.loc, model.loc}));
+}
+
+TableView SpecReader::subLayerView(std::optional<int64_t> layer,
+                                   const SubLayerFamily &family) {
+  std::vector<const Scope *> scopes;
+  if (layer && *layer < (int64_t)layerUses.size())
+    for (unsigned si : llvm::reverse(layerUses[*layer])) {
+      auto &subs = layerScopes[si].subTables;
+      if (auto it = subs.find(family.table); it != subs.end())
+        scopes.push_back(&it->second);
+    }
+  // [block.<table>] always heads the list: it names the table in messages.
+  auto [it, fresh] = blockSubTables.try_emplace(family.table);
+  if (fresh)
+    it->second.where = "[block." + family.table + "]";
+  scopes.push_back(&it->second);
+  return TableView(this, scopes, &subLayerKeys[family.table],
+                   firstKnown({block.loc, model.loc}));
+}
+
+void SpecReader::readWeights() {
+  std::vector<std::string> names;
+  for (const Scheme &s : schemes())
+    names.push_back(s.name);
+  KeySpec schemeKey{"scheme", Kind::String, names};
+  if (auto s = getString(weights, "scheme", &schemeKey))
+    schemeInUse = lookupScheme(s->value);
+  else if (!weights.table || !weights.table->contains("scheme"))
+    schemeInUse = lookupScheme("modelc");
+  if (auto p = getString(weights, "prefix", nullptr))
+    prefix = p->value;
+  if (weights.table)
+    if (auto *names = weights.table->get_as<toml::table>("names"))
+      checkNames(*names);
+}
+
+void SpecReader::readModel(ModelSpec &spec) {
+  spec.sourcePath = path;
+  auto required = [&](StringRef key) {
+    // Without [model] at all, "missing required table" says it once.
+    if (model.table && !model.table->contains(sv(key)))
+      error(firstKnown({model.loc}),
+            "missing required key '" + key + "' in [model]");
+  };
+  for (StringRef key : {"name", "vocab", "dim", "layers", "max_seq"})
+    required(key);
+  if (auto v = getString(model, "name", nullptr)) {
+    spec.name = v->value;
+    bool ok = !v->value.empty() && llvm::all_of(v->value, [](char c) {
+      return isAlnum(c) || c == '_' || c == '-';
+    });
+    if (!ok)
+      error(v->valueLoc, "model name \"" + v->value +
+                             "\" must be non-empty and use only [A-Za-z0-9_-]"
+                             " (it names the output files)");
+  }
+  if (auto v = getInt(model, "vocab", 1))
+    spec.vocab = v->value;
+  if (auto v = getInt(model, "dim", 1))
+    spec.dim = v->value;
+  if (auto v = getInt(model, "max_seq", 1))
+    spec.maxSeq = v->value;
+  if (auto v = getInt(model, "layers", 1)) {
+    numLayers = v->value;
+    layersKnown = true;
+  }
+}
+
+/// `family`'s keys that are set in `view` although `family` is not the one
+/// chosen: "'rope_theta' in [embed] only applies with position = "rope"".
+template <typename F>
+static void checkForeignKeys(SpecReader &r, const Scope &table,
+                             const std::vector<F> &families,
+                             const std::string &chosen, StringRef selector,
+                             const std::vector<KeySpec> &shared) {
+  if (!table.table)
+    return;
+  for (const F &f : families) {
+    if (f.name == chosen)
+      continue;
+    for (const KeySpec &k : f.keys) {
+      const F *owner = nullptr;
+      for (const F &g : families)
+        if (g.name == chosen && findKey(g.keys, k.key))
+          owner = &g;
+      if (owner || findKey(shared, k.key) || !table.table->contains(k.key))
+        continue;
+      std::vector<std::string> users;
+      for (const F &g : families)
+        if (findKey(g.keys, k.key))
+          users.push_back("\"" + g.name + "\"");
+      auto it = table.table->find(k.key);
+      r.error(locOf(it->first.source()), "'" + k.key + "' in " + table.where +
+                                             " only applies with " + selector +
+                                             " = " + join(users, " or "));
+    }
+  }
+}
+
+void SpecReader::readInputAndPosition(ModelSpec &spec) {
+  const Families &f = families();
+  KeySpec *inputKey = nullptr, *outputKey = nullptr;
+  for (KeySpec &k : modelKeys) {
+    if (k.key == "input")
+      inputKey = &k;
+    if (k.key == "output")
+      outputKey = &k;
+  }
+  std::string input = "tokens";
+  if (auto v = getString(model, "input", inputKey))
+    input = v->value;
+  if (auto v = getString(model, "output", outputKey)) {
+    spec.outputName = v->value;
+    spec.outputLoc = v->keyLoc;
+  }
+  std::string position = "learned";
+  if (auto v = getString(embed, "position", &embedKeys.front()))
+    position = v->value;
+  checkForeignKeys(*this, embed, f.positions, position, "position", {});
+  for (const PositionFamily &p : f.positions)
+    if (p.name == position) {
+      ReadContext rc(*this, spec, std::nullopt, modelTable("embed"),
+                     modelTable("block"));
+      spec.position = p.read(rc);
+      if (spec.position)
+        spec.position->family = p.name;
+    }
+  for (const InputFamily &in : f.inputs)
+    if (in.name == input) {
+      ReadContext rc(*this, spec, std::nullopt, modelTable("embed"),
+                     modelTable("block"));
+      spec.input = in.read(rc);
+      if (spec.input)
+        spec.input->family = in.name;
+    }
+}
+
+std::optional<Val<std::string>>
+SpecReader::subLayerChoice(int64_t i, const std::string &key,
+                           const std::string &dflt) {
+  const KeySpec *layerSpec = findKey(layerKeys, key);
+  for (unsigned si : llvm::reverse(layerUses[i]))
+    if (layerScopes[si].table.table->contains(key))
+      return getString(layerScopes[si].table, key, layerSpec);
+  if (block.table && block.table->contains(key)) {
+    auto v = getStrings(block, key, findKey(blockKeys, key));
+    if (!v)
+      return std::nullopt;
+    return Val<std::string>{v->value[i % v->value.size()], v->keyLoc,
+                            v->valueLoc};
+  }
+  return Val<std::string>{dflt, {}, {}};
+}
+
+void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
+  const Families &f = families();
+  LayerSpec &layer = spec.layers[i];
+  TableView bv = blockView(i);
+
+  auto placeV = bv.getString("placement");
+  std::string place = placeV ? placeV->value : "pre";
+  for (const PlacementFamily &p : f.placements)
+    if (p.name == place)
+      layer.placement = &p;
+  layer.placementLoc = placeV ? placeV->keyLoc : bv.loc();
+  auto normV = bv.getString("norm");
+  auto epsV = bv.getFloat("norm_eps");
+  std::string normKind = normV ? normV->value : "layernorm";
+  double eps = epsV ? epsV->value : 1e-5;
+  SpecLoc normLoc = firstKnown({normV ? normV->keyLoc : SpecLoc{}, bv.loc()});
+
+  auto read = [&](const std::vector<SubLayerFamily> &list,
+                  const std::string &name) -> std::unique_ptr<SubLayerSpec> {
+    for (const SubLayerFamily &fam : list)
+      if (fam.name == name) {
+        usedSubTables.insert(fam.table);
+        TableView view = subLayerView(i, fam);
+        ReadContext rc(*this, spec, i, view, bv);
+        std::unique_ptr<SubLayerSpec> s = fam.read(rc);
+        if (s) {
+          s->family = fam.name;
+          s->loc = view.loc();
+        }
+        return s;
+      }
+    return nullptr;
+  };
+  if (auto mixer = subLayerChoice(i, "mixer", "attention")) {
+    ReadContext rc(*this, spec, i, bv, bv);
+    layer.mixerNorm = rc.norm("layer.attn_norm", normKind, eps, normLoc);
+    layer.mixer = read(f.mixers, mixer->value);
+  }
+  if (auto channel = subLayerChoice(i, "channel", "mlp");
+      channel && channel->value != "none") {
+    ReadContext rc(*this, spec, i, bv, bv);
+    layer.channelNorm = rc.norm("layer.mlp_norm", normKind, eps, normLoc);
+    layer.channel = read(f.channels, channel->value);
+  }
+}
+
+void SpecReader::readTail(ModelSpec &spec) {
+  const Families &f = families();
+  TableView bv = modelTable("block");
+  // The final norm takes [block]'s kind and placement, not a layer's.
+  auto kind = bv.getString("norm");
+  auto eps = bv.getFloat("norm_eps");
+  auto place = bv.getString("placement");
+  auto fn = getBool(model, "final_norm");
+  bool finalNorm = true;
+  for (const PlacementFamily &p : f.placements)
+    if (p.name == (place ? place->value : "pre"))
+      finalNorm = p.finalNorm;
+  if (fn)
+    finalNorm = fn->value;
+  if (finalNorm) {
+    SpecLoc loc =
+        firstKnown({fn ? fn->keyLoc : SpecLoc{},
+                    kind ? kind->keyLoc : SpecLoc{}, block.loc, model.loc});
+    ReadContext rc(*this, spec, std::nullopt, bv, bv);
+    spec.finalNorm = rc.norm("final_norm", kind ? kind->value : "layernorm",
+                             eps ? eps->value : 1e-5, loc);
+  }
+
+  for (const OutputFamily &o : f.outputs)
+    if (o.name == spec.outputName) {
+      if (o.keys.empty() && head.table) {
+        std::vector<std::string> users;
+        for (const OutputFamily &g : f.outputs)
+          if (!g.keys.empty())
+            users.push_back("\"" + g.name + "\"");
+        error(head.loc,
+              "[head] only applies with output = " + join(users, " or "));
+        return;
+      }
+      ReadContext rc(*this, spec, std::nullopt, modelTable("head"), bv);
+      spec.output = o.read(rc);
+      if (spec.output)
+        spec.output->family = o.name;
+    }
+}
+
+FailureOr<ModelSpec> SpecReader::read() {
+  registerBuiltinBlocks();
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    emitError(FileLineColLoc::get(&ctx, path, 0, 0))
+        << "cannot read spec file '" << path
+        << "': " << buffer.getError().message();
+    return failure();
+  }
+  StringRef text = (*buffer)->getBuffer();
+  try {
+    root = toml::parse(sv(text), sv(path));
+  } catch (const toml::parse_error &e) {
+    SpecLoc loc = locOf(e.source());
+    emitError(FileLineColLoc::get(&ctx, path, loc.line, loc.col))
+        << "invalid TOML: " << std::string(e.description());
+    return failure();
+  }
+
+  // Pass 1: every table on its own.
+  checkKeyTables();
+  const std::vector<KeySpec> rootKeys = {
+      {"model", Kind::Table}, {"embed", Kind::Table}, {"block", Kind::Table},
+      {"layer", Kind::Table}, {"head", Kind::Table},  {"weights", Kind::Table}};
+  checkTable(root, rootKeys, "the spec");
+  auto scope = [&](const char *key, const char *where) {
+    Scope s;
+    s.where = where;
+    if (const toml::table *t = root.get_as<toml::table>(key)) {
+      s.table = t;
+      s.loc = locOf(t->source());
+    }
+    return s;
+  };
+  model = scope("model", "[model]");
+  embed = scope("embed", "[embed]");
+  block = scope("block", "[block]");
+  head = scope("head", "[head]");
+  weights = scope("weights", "[weights]");
+  if (model.table)
+    checkTable(*model.table, modelKeys, "[model]");
+  else
+    error({1, 1}, "missing required table [model]");
+  model.loc = model.table ? model.loc : SpecLoc{1, 1};
+  if (embed.table)
+    checkTable(*embed.table, embedKeys, "[embed]");
+  if (block.table) {
+    checkTable(*block.table, blockKeys, "[block]");
+    checkSubLayerTables(*block.table, blockSubTables, "block");
+  }
+  if (head.table)
+    checkTable(*head.table, headKeys, "[head]");
+  if (weights.table)
+    checkTable(*weights.table,
+               {{"scheme", Kind::String},
+                {"prefix", Kind::String},
+                {"names", Kind::Names}},
+               "[weights]");
+
+  // Pass 2: resolve.
+  ModelSpec spec;
+  readWeights();
+  readModel(spec);
+  checkLayerTables();
+  readInputAndPosition(spec);
+  if (layersKnown) {
+    spec.layers.resize(numLayers);
+    for (int64_t i = 0; i < numLayers; ++i)
+      readLayer(spec, i);
+  }
+  readTail(spec);
+
+  // Only meaningful when the whole model resolved.
+  if (!numErrors) {
+    for (auto &[slot, o] : overrides)
+      if (!usedSlots.contains(slot))
+        warning(o.loc, "weight slot '" + slot +
+                           "' in [weights.names] is not used by this model");
+    for (auto &[table, s] : blockSubTables)
+      if (s.table && !usedSubTables.count(table))
+        warning(s.loc, s.where + " is not used by any layer");
+  }
+
+  flush();
+  if (numErrors)
+    return failure();
+  return spec;
+}
+
+//===----------------------------------------------------------------------===//
+// TableView
+//===----------------------------------------------------------------------===//
+
+const Scope *TableView::find(StringRef key) const {
+  for (const Scope *s : scopes)
+    if (s->table && s->table->contains(sv(key)))
+      return s;
+  return nullptr;
+}
+
+static const KeySpec *specOf(const std::vector<KeySpec> *keys, StringRef key) {
+  return keys ? findKey(*keys, key) : nullptr;
+}
+
+std::optional<Val<int64_t>> TableView::getInt(StringRef key,
+                                              int64_t min) const {
+  const Scope *s = find(key);
+  return s ? reader->getInt(*s, key, min) : std::nullopt;
+}
+std::optional<Val<double>> TableView::getFloat(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getNumber(*s, key, true) : std::nullopt;
+}
+std::optional<Val<double>> TableView::getNumber(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getNumber(*s, key, false) : std::nullopt;
+}
+std::optional<Val<bool>> TableView::getBool(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getBool(*s, key) : std::nullopt;
+}
+std::optional<Val<std::string>> TableView::getString(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getString(*s, key, specOf(keys, key)) : std::nullopt;
+}
+std::optional<Val<std::vector<std::string>>>
+TableView::getStrings(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getStrings(*s, key, specOf(keys, key)) : std::nullopt;
+}
+std::optional<Val<std::vector<double>>>
+TableView::getNumbers(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->getNumbers(*s, key) : std::nullopt;
+}
+
+void TableView::missing(StringRef key) const {
+  for (const Scope *s : scopes)
+    if (s->malformed)
+      return;
+  const Scope *outer = scopes.back();
+  reader->error(firstKnown({outer->loc, fallback}),
+                "missing required key '" + key + "' in " + outer->where);
+}
+
+SpecLoc TableView::loc() const {
+  for (const Scope *s : scopes)
+    if (s->table)
+      return s->loc;
+  return firstKnown({fallback});
+}
+
+std::string TableView::where(StringRef key) const {
+  if (const Scope *s = key.empty() ? nullptr : find(key))
+    return s->where;
+  return scopes.back()->where;
+}
+
+SpecLoc TableView::keyLoc(StringRef key) const {
+  const Scope *s = find(key);
+  return s ? reader->keyLoc(*s, key) : SpecLoc{};
+}
+
+//===----------------------------------------------------------------------===//
+// ReadContext
+//===----------------------------------------------------------------------===//
+
+void ReadContext::error(SpecLoc loc, const Twine &msg) const {
+  reader.error(loc, msg);
+}
+void ReadContext::warning(SpecLoc loc, const Twine &msg) const {
+  reader.warning(loc, msg);
+}
+TableView ReadContext::modelTable(StringRef name) const {
+  return reader.modelTable(name);
+}
+
+TensorRef ReadContext::weight(StringRef slot, SpecLoc need) const {
+  return reader.weightName(slot, layer, need);
+}
+
+LinearSpec ReadContext::linear(StringRef base, int64_t in, int64_t out,
+                               bool bias, SpecLoc loc) const {
+  LinearSpec l;
+  l.in = in;
+  l.out = out;
+  l.transposed = !(reader.scheme() && reader.scheme()->inOut);
+  l.weight = weight((base + ".weight").str(), loc);
+  if (bias)
+    l.bias = weight((base + ".bias").str(), loc);
+  return l;
+}
+
+NormSpec ReadContext::norm(StringRef base, StringRef kind, double eps,
+                           SpecLoc loc) const {
+  NormSpec n;
+  n.eps = eps;
+  n.loc = loc;
+  for (const NormFamily &f : families().norms)
+    if (f.name == kind)
+      n.family = &f;
+  if (!n.family)
+    return n; // an invalid kind was reported
+  for (const std::string &leaf : n.family->leaves)
+    n.tensors.push_back(weight((base + "." + leaf).str(), loc));
+  return n;
+}
+
+bool ReadContext::schemeFuses(StringRef base) const {
+  const Scheme *s = reader.scheme();
+  return s && s->fused.count(base.str());
+}
+
+//===----------------------------------------------------------------------===//
+// Entry point
+//===----------------------------------------------------------------------===//
+
+FailureOr<ModelSpec> parseSpec(StringRef path, MLIRContext &ctx) {
+  return SpecReader(path, ctx).read();
+}
+
+} // namespace modelc::frontend

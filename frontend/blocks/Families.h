@@ -1,0 +1,22 @@
+//===- Families.h - the built-in block families, one call each --*- C++ -*-===//
+//
+// Each frontend/blocks/<Family>.cpp defines one register function; Blocks.cpp
+// calls them all. Adding a family adds one line here and one there.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_FRONTEND_BLOCKS_FAMILIES_H
+#define MODELC_FRONTEND_BLOCKS_FAMILIES_H
+
+namespace modelc::frontend {
+
+void registerTokenInput();
+void registerPositions();
+void registerNorms();
+void registerPlacements();
+void registerAttentionMixer();
+void registerMlpChannel();
+void registerOutputs();
+
+} // namespace modelc::frontend
+
+#endif // MODELC_FRONTEND_BLOCKS_FAMILIES_H
