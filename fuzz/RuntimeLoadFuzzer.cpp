@@ -107,14 +107,28 @@ void runModel(mrt_model *m, int64_t batch, int64_t seq, uint8_t idMode) {
     return true;
   };
   storage.reserve(16);
-  for (int32_t i = 0; i < mrt_num_inputs(m); ++i) {
-    mrt_tensor_info info;
-    mrt_input_info(m, i, &info);
-    mrt_tensor t{};
-    t.dtype = info.dtype;
-    if (!shaped(mrt_input_shape(m, i, batch, seq, &t.rank, t.dims), t))
-      return;
-    std::vector<int32_t> &ids = storage.back();
+  // Inputs (filled with ids) and outputs, by the signature at batch x seq.
+  using InfoFn = mrt_status (*)(const mrt_model *, int32_t, mrt_tensor_info *);
+  using ShapeFn = mrt_status (*)(const mrt_model *, int32_t, int64_t, int64_t,
+                                 int32_t *, int64_t *);
+  auto signature = [&](int32_t count, InfoFn infoOf, ShapeFn shapeOf,
+                       std::vector<mrt_tensor> &list) {
+    for (int32_t i = 0; i < count; ++i) {
+      mrt_tensor_info info;
+      infoOf(m, i, &info);
+      mrt_tensor t{};
+      t.dtype = info.dtype;
+      if (!shaped(shapeOf(m, i, batch, seq, &t.rank, t.dims), t))
+        return false;
+      list.push_back(t);
+    }
+    return true;
+  };
+  if (!signature(mrt_num_inputs(m), mrt_input_info, mrt_input_shape, ins) ||
+      !signature(mrt_num_outputs(m), mrt_output_info, mrt_output_shape, outs))
+    return;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    std::vector<int32_t> &ids = storage[i];
     for (size_t k = 0; k < ids.size(); ++k)
       ids[k] = int32_t(k % 3);
     if (idMode % 4 == 1)
@@ -123,16 +137,6 @@ void runModel(mrt_model *m, int64_t batch, int64_t seq, uint8_t idMode) {
       ids.front() = -1;
     else if (idMode % 4 == 3)
       ids.front() = 7; // the fake's failing launch
-    ins.push_back(t);
-  }
-  for (int32_t i = 0; i < mrt_num_outputs(m); ++i) {
-    mrt_tensor_info info;
-    mrt_output_info(m, i, &info);
-    mrt_tensor t{};
-    t.dtype = info.dtype;
-    if (!shaped(mrt_output_shape(m, i, batch, seq, &t.rank, t.dims), t))
-      return;
-    outs.push_back(t);
   }
   std::vector<double> seconds(std::max(mrt_num_kernels(m), 1));
   mrt_status s =

@@ -53,25 +53,19 @@ JsonReader::Type JsonReader::peek() {
   }
 }
 
-bool JsonReader::beginObject() {
+bool JsonReader::open(bool object) {
   if (stack.size() >= kMaxDepth)
     return fail("JSON nested deeper than " + std::to_string(kMaxDepth) +
                 " levels");
-  if (!expect('{', "'{'"))
+  if (!expect(object ? '{' : '[', object ? "'{'" : "'['"))
     return false;
-  stack.push_back(Container{true});
+  stack.push_back(Container{object});
   return true;
 }
 
-bool JsonReader::beginArray() {
-  if (stack.size() >= kMaxDepth)
-    return fail("JSON nested deeper than " + std::to_string(kMaxDepth) +
-                " levels");
-  if (!expect('[', "'['"))
-    return false;
-  stack.push_back(Container{false});
-  return true;
-}
+bool JsonReader::beginObject() { return open(true); }
+
+bool JsonReader::beginArray() { return open(false); }
 
 bool JsonReader::nextMember(char close) {
   if (failed() || stack.empty())
@@ -159,31 +153,28 @@ void appendUtf8(std::string &s, uint32_t c) {
 }
 } // namespace
 
-// One multi-byte UTF-8 character (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), copied to `out`.
+// One multi-byte UTF-8 character, copied to `out`: the well-formed byte
+// sequences of the Unicode Standard's table 3-7 (no overlong forms, no
+// surrogates, nothing above U+10FFFF).
 bool JsonReader::utf8Sequence(std::string &out) {
+  struct Form {
+    unsigned char first, last; // the lead byte's range
+    size_t length;
+    unsigned char lo, hi; // the second byte's range (the others: 80..BF)
+  };
+  static const Form forms[] = {
+      {0xC2, 0xDF, 2, 0x80, 0xBF}, {0xE0, 0xE0, 3, 0xA0, 0xBF},
+      {0xE1, 0xEC, 3, 0x80, 0xBF}, {0xED, 0xED, 3, 0x80, 0x9F},
+      {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF},
+      {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F}};
   auto byte = [&](size_t i) { return static_cast<unsigned char>(p[i]); };
-  unsigned char b0 = byte(0);
-  size_t length = 0;
-  unsigned char lo = 0x80, hi = 0xBF; // the range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0)
-      lo = 0xA0;
-    if (b0 == 0xED)
-      hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0)
-      lo = 0x90;
-    if (b0 == 0xF4)
-      hi = 0x8F;
-  } else {
-    return fail("invalid UTF-8 in a string");
-  }
-  if (static_cast<size_t>(end - p) < length || byte(1) < lo || byte(1) > hi)
+  const Form *form = nullptr;
+  for (const Form &f : forms)
+    if (byte(0) >= f.first && byte(0) <= f.last)
+      form = &f;
+  size_t length = form ? form->length : 0;
+  if (!form || static_cast<size_t>(end - p) < length || byte(1) < form->lo ||
+      byte(1) > form->hi)
     return fail("invalid UTF-8 in a string");
   for (size_t i = 2; i < length; ++i)
     if (byte(i) < 0x80 || byte(i) > 0xBF)

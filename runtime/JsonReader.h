@@ -73,6 +73,8 @@ private:
   bool fail(const std::string &what);
   void skipSpace();
   bool expect(char c, const char *what);
+  // '{' or '[': a new container, within the nesting limit.
+  bool open(bool object);
   bool literal(const char *word);
   bool hex4(uint32_t &v);
   bool utf8Sequence(std::string &out);
