@@ -1062,11 +1062,8 @@ extern "C" mrt_status mrt_reserve(mrt_model *m, int64_t batch, int64_t seq) {
   clearError();
   if (!m)
     return fail(MRT_INVALID_ARGUMENT, "mrt_reserve: model is NULL");
-  if (batch < 1 || seq < 1 || seq > m->info->max_seq ||
-      batch > (int64_t(1) << 31))
-    return fail(MRT_INVALID_ARGUMENT,
-                "mrt_reserve: need batch >= 1 and 1 <= seq <= max_seq (" +
-                    std::to_string(m->info->max_seq) + ")");
+  if (mrt_status s = checkBatchSeq("mrt_reserve", *m, batch, seq))
+    return s;
   std::lock_guard<std::mutex> lock(m->runMutex);
   return growArena(*m, batch, seq);
 }

@@ -566,6 +566,7 @@ TEST(Runtime, ArgumentRangesAreChecked) {
     EXPECT_EQ(mrt_input_shape(m, 0, c.batch, c.seq, &rank, dims),
               MRT_INVALID_ARGUMENT);
     EXPECT_EQ(mrt_kernel_flops(m, 1, c.batch, c.seq), 0.0);
+    EXPECT_EQ(mrt_reserve(m, c.batch, c.seq), MRT_INVALID_ARGUMENT);
   }
   ASSERT_EQ(mrt_output_shape(m, 0, MRT_MAX_BATCH, 16, &rank, dims), MRT_OK)
       << mrt_last_error();
