@@ -104,6 +104,8 @@ def main():
             ("token_types", "I32", ["batch", "seq"], 2)], *fake[1:], weights,
         batch=2, seq=3, ids=1))
     write("runtime-load", "kernel-fails", runtime_seed(0, *fake, weights, ids=3))
+    # Once made aligned_alloc(2^40 x batch x seq): now refused (memory).
+    write("runtime-load", "huge-arena", runtime_seed(0, *fake, weights, arena=6))
     write("runtime-load", "no-weights", runtime_seed(
         0, fake[0], fake[1], [], safetensors([]), kernels=0, arena=0))
 
