@@ -62,6 +62,11 @@ FailureOr<Target> makeTarget(const TargetOptions &o, std::string &error) {
       return failure();
     }
     t = Target(text);
+    if (t.has_gpu_feature() && !o.cuda) {
+      error = "MODELC_HALIDE_TARGET '" + text +
+              "' has a GPU feature: compile with --target cuda for GPU code";
+      return failure();
+    }
   } else {
     t = get_host_target();
     // Keep AVX-512 F/CD/BW/DQ/VL (Skylake-X, Zen 4, Zen 5); drop the
@@ -90,7 +95,8 @@ func::FuncOp findForward(ModuleOp module) {
   return fwd;
 }
 
-std::string instanceName(nn::KernelOp k, int index) {
+/// The first NameLoc name inside `loc` ("" if none).
+std::string instanceOf(Location loc) {
   std::string found;
   std::function<void(Location)> walk = [&](Location l) {
     if (!found.empty())
@@ -105,10 +111,31 @@ std::string instanceName(nn::KernelOp k, int index) {
     if (auto c = dyn_cast<CallSiteLoc>(l))
       walk(c.getCallee());
   };
-  walk(k.getLoc());
+  walk(loc);
+  return found;
+}
+
+std::string instanceName(nn::KernelOp k, int index) {
+  std::string found = instanceOf(k.getLoc());
   if (found.empty())
     found = k.getName().str() + "#" + std::to_string(index);
   return found;
+}
+
+/// What a weight value computes, as text: the checkpoint name of an
+/// nn.weight (".T" when transposed), else the expression over them.
+std::string weightKey(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (auto w = dyn_cast<nn::WeightOp>(def))
+    return w.getName().str() + (w.getTransposed() ? ".T" : "");
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << def->getName().getStringRef() << def->getAttrDictionary() << "("
+     << v.getType();
+  for (Value operand : def->getOperands())
+    os << ", " << weightKey(operand);
+  os << ")";
+  return s;
 }
 
 // The region as text, without locations, name or arena offsets: the part of
@@ -138,14 +165,21 @@ struct UniqueKernel {
 };
 
 // Halide reports errors by throwing (Halide::CompileError etc.).
+// Errors at a kernel name it ("kernel k8_gemm (gemm)"); the op's location
+// is the spec line.
 template <typename F> LogicalResult guarded(Operation *op, F &&f) {
+  std::string where = "codegen: ";
+  if (auto k = dyn_cast<nn::KernelOp>(op))
+    where += ("kernel " + k.getName() + " (" +
+              nn::stringifyKernelClass(k.getKind()) + "): ")
+                 .str();
   try {
     f();
     return success();
   } catch (const Halide::Error &e) {
-    op->emitError() << "codegen: Halide: " << e.what();
+    op->emitError() << where << "Halide: " << e.what();
   } catch (const std::exception &e) {
-    op->emitError() << "codegen: " << e.what();
+    op->emitError() << where << e.what();
   }
   return failure();
 }
@@ -287,15 +321,6 @@ size_t weightFileElems(const WeightPlanEntry &e) {
   return n;
 }
 
-void packWeight(const WeightPlanEntry &e, const float *logical, float *out) {
-  if (e.isGemmWeight && e.shape.size() == 2) {
-    packGemmWeight(logical, /*srcIsOutIn=*/false, (int)e.shape[0],
-                   (int)e.shape[1], e.layout, out);
-    return;
-  }
-  std::copy(logical, logical + weightFileElems(e), out);
-}
-
 //===----------------------------------------------------------------------===//
 // The library
 //===----------------------------------------------------------------------===//
@@ -411,7 +436,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
   std::map<std::string, UniqueKernel *> byName;
   for (UniqueKernel &u : kernels)
     byName[u.tk.name] = &u;
-  std::map<std::tuple<std::string, bool, bool>, int> weightIndex;
+  std::map<std::pair<std::string, bool>, int> weightIndex;
   auto outputIndex = [&](Value v) -> int {
     for (unsigned oi = 0; oi < ret->getNumOperands(); ++oi)
       if (ret->getOperand(oi) == v)
@@ -441,23 +466,29 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       b.extents = extentsOf(ka, tk.flat, ka.channels);
       if (auto ba = dyn_cast<BlockArgument>(v)) {
         b.pointer = "inputs[" + std::to_string(ba.getArgNumber()) + "]";
-      } else if (auto w = v.getDefiningOp<nn::WeightOp>()) {
+      } else if (nn::isWeightValue(v)) {
         if (ka.kind != KernelArg::Weight)
           return k.emitError("codegen: weight bound to a non-weight argument");
-        auto key =
-            std::make_tuple(w.getName().str(), w.getTransposed(), ka.gemm);
+        auto key = std::make_pair(weightKey(v), ka.gemm);
         auto it = weightIndex.find(key);
         if (it == weightIndex.end()) {
           WeightPlanEntry e;
-          e.source = w.getName().str();
-          e.transposed = w.getTransposed();
+          e.value = v;
           e.shape = ka.shape;
           e.isGemmWeight = ka.gemm;
           e.layout = ka.layout;
           e.fileShape = ka.fileShape;
-          e.fileName = e.source;
-          if (e.transposed)
-            e.fileName += ".T";
+          if (auto w = v.getDefiningOp<nn::WeightOp>()) {
+            e.source = w.getName().str();
+            e.transposed = w.getTransposed();
+            e.fileName = e.source + (e.transposed ? ".T" : "");
+          } else {
+            // A derived weight: named by the op that made it, made unique
+            // by the hash of what it computes.
+            e.source = key.first;
+            e.fileName = instanceOf(v.getDefiningOp()->getLoc()) + "#" +
+                         llvm::utohexstr(llvm::xxh3_64bits(e.source), true, 8);
+          }
           if (ka.gemm && ka.layout.panelWidth)
             e.fileName += ".p" + std::to_string(ka.layout.panelWidth);
           it = weightIndex.emplace(key, (int)m.weights.size()).first;

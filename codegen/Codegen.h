@@ -59,9 +59,12 @@ mlir::LogicalResult emitPtx(mlir::ModuleOp, const TargetOptions &,
 // One materialized tensor of <name>.weights: `source` (checkpoint name, maybe
 // transposed) packed into the layout the kernel wants.
 struct WeightPlanEntry {
-  std::string fileName;           // tensor name in <name>.weights
-  std::string source;             // checkpoint name (nn.weight "name")
-  bool transposed = false;        // nn.weight ... transposed
+  std::string fileName;    // tensor name in <name>.weights
+  std::string source;      // checkpoint name (nn.weight "name"), or
+                           // the text of a weight expression
+  bool transposed = false; // nn.weight ... transposed
+  mlir::Value value;       // the weight in @forward: an nn.weight, or a weight
+                           // expression of them (WeightExprOpInterface)
   std::vector<int64_t> shape;     // logical shape (the nn.weight result type)
   GemmWeightLayout layout;        // panelWidth 0 for non-GEMM weights too
   bool isGemmWeight = false;      // layout applies (a [K, N] GEMM weight)
@@ -103,10 +106,6 @@ private:
   explicit Library(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl;
 };
-
-// logical (the nn.weight tensor, row-major `shape`) -> file layout
-// (`fileShape`, packed for GEMM weights).
-void packWeight(const WeightPlanEntry &, const float *logical, float *out);
 
 // Number of floats of `fileShape`.
 size_t weightFileElems(const WeightPlanEntry &);

@@ -87,4 +87,26 @@ def NN_WeightRolesOpInterface : OpInterface<"WeightRolesOpInterface"> {
   ];
 }
 
+def NN_WeightValued : NativeOpTrait<"WeightValued"> {
+  let cppNamespace = "::modelc::nn";
+}
+
+def NN_WeightExprOpInterface : OpInterface<"WeightExprOpInterface"> {
+  let description = [{
+    A weight computed at compile time from other weights (the exact and
+    approximate re-parameterization passes build them: concatenated QKV,
+    folded norm affines, truncated SVD factors...). The data never enters
+    the IR: the driver evaluates the expression, tensor by tensor, when it
+    writes <name>.weights (frontend/WeightEval.h).
+  }];
+  let cppNamespace = "::modelc::nn";
+  let methods = [
+    InterfaceMethod<[{
+        The result, from the values of the operands (row-major, each with
+        the shape of its operand's type).
+      }], "::modelc::nn::WeightData", "evaluate",
+      (ins "::llvm::ArrayRef<::modelc::nn::WeightData>":$operands)>,
+  ];
+}
+
 #endif // MODELC_NN_INTERFACES

@@ -3,7 +3,7 @@
 #define MODELC_DIALECT_NNOPS_H
 
 #include "dialect/NNDialect.h"
-#include "dialect/NNFusion.h"
+#include "dialect/NNInterfaceTypes.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

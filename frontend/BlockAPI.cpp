@@ -39,6 +39,9 @@ void registerNorm(NormFamily f) {
 void registerPlacement(PlacementFamily f) {
   mutableFamilies().placements.push_back(std::move(f));
 }
+void registerDepth(DepthFamily f) {
+  mutableFamilies().depths.push_back(std::move(f));
+}
 void registerPosition(PositionFamily f) {
   mutableFamilies().positions.push_back(std::move(f));
 }
@@ -70,12 +73,17 @@ Value WeightTable::get(const TensorRef &t, bool transposed,
   return op;
 }
 
-Value &BuildContext::carried(StringRef key) { return weights.carried[key.str()]; }
+Value &BuildContext::carried(StringRef key) {
+  return weights.carried[key.str()];
+}
 
 std::string BuildContext::instance(StringRef what) const {
-  if (layer)
-    return ("layer" + Twine(*layer) + "." + what).str();
-  return what.str();
+  if (!layer)
+    return what.str();
+  if (iteration)
+    return ("layer" + Twine(*layer) + "@" + Twine(iteration) + "." + what)
+        .str();
+  return ("layer" + Twine(*layer) + "." + what).str();
 }
 
 Location BuildContext::loc(StringRef what, SpecLoc at) const {
@@ -94,6 +102,14 @@ Value BuildContext::weight(const TensorRef &t, bool transposed,
 
 Value BuildContext::linear(Value x, const LinearSpec &l, StringRef what,
                            SpecLoc at) {
+  for (const auto &d : model.depth)
+    if (Value y = d->linear(*this, x, l, what, at))
+      return y;
+  return plainLinear(x, l, what, at);
+}
+
+Value BuildContext::plainLinear(Value x, const LinearSpec &l, StringRef what,
+                                SpecLoc at) {
   Value w = weight(l.weight, l.transposed, {l.in, l.out},
                    (what + ".weight").str(), at);
   Value bias;

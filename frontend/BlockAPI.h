@@ -28,9 +28,11 @@ namespace modelc::frontend {
 // Reading
 //===----------------------------------------------------------------------===//
 
-/// Sizes are bounded so that products of them (weight element counts) fit
-/// int64 (docs/spec.md, "Limits").
-constexpr int64_t kMaxSize = int64_t(1) << 31;
+/// The largest size a key takes: Halide's extents are int32 (docs/spec.md,
+/// "Limits"; tensors are checked for their own limits too).
+constexpr int64_t kMaxSize = (int64_t(1) << 31) - 1;
+/// The largest tensor, in bytes: a Halide buffer without 64-bit indexing.
+constexpr int64_t kMaxTensorBytes = (int64_t(1) << 31) - 1;
 
 enum class Kind {
   Int,
@@ -50,7 +52,8 @@ struct KeySpec {
   std::string key;
   Kind kind;
   std::vector<std::string> values = {};
-  int64_t min = 1; // Int keys: the smallest accepted value
+  int64_t min = 1;        // Int keys: the smallest accepted value
+  int64_t max = kMaxSize; // Int keys: the largest
 };
 
 template <typename T> struct Val {
@@ -94,8 +97,9 @@ public:
   /// the fallback location), unless the table itself is malformed (then
   /// that was reported already).
   void missing(llvm::StringRef key) const;
-  /// The innermost table present for this layer (else the fallback): where
-  /// the family's ops point.
+  /// The innermost table present for this layer (else the fallback, which
+  /// is unknown for a model-level table that is absent): where the
+  /// family's ops point.
   SpecLoc loc() const;
   /// The name of the innermost table that sets `key` (else the outermost
   /// table), for messages: "[block.attention]", "[layer.mlp]".
@@ -136,7 +140,17 @@ public:
   /// The checkpoint name of `slot` (e.g. "layer.attn.q.weight"; {i} is the
   /// layer); an error at `need` when the scheme has none.
   TensorRef weight(llvm::StringRef slot, SpecLoc need) const;
-  /// A projection `base` (slots base.weight, base.bias).
+  /// The checkpoint name of `slot` whose tensor has `shape`: also checks
+  /// the tensor against the size limits (an error at `need`) and counts it
+  /// in the model's weight bytes.
+  TensorRef weight(llvm::StringRef slot, SpecLoc need,
+                   llvm::ArrayRef<int64_t> shape) const;
+  /// Checks an activation of `channels` at max_seq tokens against the size
+  /// limits (an error at `loc` naming `what`).
+  void checkActivation(SpecLoc loc, const llvm::Twine &what,
+                       int64_t channels) const;
+  /// A projection `base` (slots base.weight, base.bias), size-checked: the
+  /// weight, and the [max_seq, out] activation it produces.
   LinearSpec linear(llvm::StringRef base, int64_t in, int64_t out, bool bias,
                     SpecLoc loc) const;
   /// A norm of family `kind` with slots base.<leaf>.
@@ -167,19 +181,23 @@ class WeightTable;
 class BuildContext {
 public:
   BuildContext(mlir::OpBuilder &b, WeightTable &weights, const ModelSpec &model,
-               std::optional<int64_t> layer)
-      : b(b), model(model), layer(layer), weights(weights) {}
+               std::optional<int64_t> layer, int64_t iteration = 0)
+      : b(b), model(model), layer(layer), iteration(iteration),
+        weights(weights) {}
 
   mlir::OpBuilder &b;
   const ModelSpec &model;
   std::optional<int64_t> layer;
+  /// The pass of the loop this layer application is in (0 outside loops).
+  int64_t iteration;
 
   /// A value that later layers read (ResFormer's value of layer 0, a
   /// DenseFormer history): one slot per key for the whole model, empty
   /// until a layer sets it.
   mlir::Value &carried(llvm::StringRef key);
 
-  /// "layer3.<what>" inside a layer, else `what`.
+  /// "layer3.<what>" inside a layer ("layer3@2.<what>" in pass 2 of a
+  /// loop), else `what`.
   std::string instance(llvm::StringRef what) const;
   mlir::Location loc(llvm::StringRef what, SpecLoc at) const;
   /// The nn.weight of `t` with the given logical shape (transposed: stored
@@ -187,8 +205,12 @@ public:
   mlir::Value weight(const TensorRef &t, bool transposed,
                      llvm::ArrayRef<int64_t> shape, llvm::StringRef what,
                      SpecLoc use);
+  /// x W (+ b); a depth structure may build it instead (per-loop LoRA).
   mlir::Value linear(mlir::Value x, const LinearSpec &l, llvm::StringRef what,
                      SpecLoc at);
+  /// The plain nn.linear, whatever the depth structures say.
+  mlir::Value plainLinear(mlir::Value x, const LinearSpec &l,
+                          llvm::StringRef what, SpecLoc at);
   /// Builds `n` (its family's build) on x.
   mlir::Value norm(mlir::Value x, const NormSpec &n, llvm::StringRef what);
 
@@ -222,12 +244,22 @@ struct NormFamily {
       build;
 };
 
-/// Where the norms and residuals of a layer go (`placement = "<name>"`).
+/// Where the norms and residuals of a layer go (`placement = "<name>"`);
+/// its keys sit in [block] / [[layer]] beside the generic ones.
 struct PlacementFamily {
   std::string name;
   bool finalNorm; // whether the model has a final norm by default
-  std::function<mlir::Value(BuildContext &, mlir::Value, const LayerSpec &)>
-      build;
+  std::vector<KeySpec> keys;
+  std::vector<std::string> slots;
+  Reader<PlacementSpec> read;
+};
+
+/// A depth structure, enabled by its table [depth.<name>].
+struct DepthFamily {
+  std::string name;
+  std::vector<KeySpec> keys;
+  std::vector<std::string> slots;
+  Reader<DepthSpec> read;
 };
 
 /// A position scheme (`[embed] position = "<name>"`) and its [embed] keys.
@@ -258,6 +290,7 @@ void registerMixer(SubLayerFamily family);
 void registerChannel(SubLayerFamily family);
 void registerNorm(NormFamily family);
 void registerPlacement(PlacementFamily family);
+void registerDepth(DepthFamily family);
 void registerPosition(PositionFamily family);
 void registerInput(InputFamily family);
 void registerOutput(OutputFamily family);
@@ -267,6 +300,7 @@ struct Families {
   std::vector<SubLayerFamily> mixers, channels;
   std::vector<NormFamily> norms;
   std::vector<PlacementFamily> placements;
+  std::vector<DepthFamily> depths;
   std::vector<PositionFamily> positions;
   std::vector<InputFamily> inputs;
   std::vector<OutputFamily> outputs;

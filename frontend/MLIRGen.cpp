@@ -1,11 +1,11 @@
 //===- MLIRGen.cpp - ModelSpec -> nn IR -----------------------------------===//
 //
 // A straight walk over the resolved spec (Toy Ch2 style): the input's ops,
-// each layer through its placement (which builds its norms, mixer and
-// channel), the final norm, the output. Every part builds itself (its
-// family's BlockSpec::build); this file names no block. Result types come
-// from the ops' type inference; weights are created once per tensor at the
-// top of @forward (WeightTable).
+// each layer application of the depth schedule through its placement (which
+// builds its norms, mixer and channel), the final norm, the output. Every part
+// builds itself (its family's BlockSpec::build); this file names no block.
+// Result types come from the ops' type inference; weights are created once per
+// tensor at the top of @forward (WeightTable).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/MLIRGen.h"
@@ -60,9 +60,19 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
   BuildContext top(b, weights, spec, std::nullopt);
   SmallVector<Value> args(body->getArguments());
   Value x = spec.input->build(top, args);
-  for (auto [i, layer] : llvm::enumerate(spec.layers)) {
-    BuildContext lc(b, weights, spec, (int64_t)i);
+  // The depth schedule: every layer once, in order, as the depth structures
+  // (loops, skips) rewrite it.
+  std::vector<LayerApplication> apps;
+  for (int64_t i = 0; i < (int64_t)spec.layers.size(); ++i)
+    apps.push_back({i, 0});
+  for (const auto &d : spec.depth)
+    d->schedule(apps);
+  for (auto [position, app] : llvm::enumerate(apps)) {
+    const LayerSpec &layer = spec.layers[app.layer];
+    BuildContext lc(b, weights, spec, app.layer, app.iteration);
     x = layer.placement->build(lc, x, layer);
+    for (const auto &d : spec.depth)
+      x = d->afterLayer(lc, x, position);
   }
   if (spec.finalNorm)
     x = top.norm(x, *spec.finalNorm, "final_norm");

@@ -1,10 +1,11 @@
-//===- Safetensors.h - safetensors reader and writer ------------*- C++ -*-===//
+//===- Safetensors.h - safetensors reader -----------------------*- C++ -*-===//
 //
 // https://github.com/huggingface/safetensors: an 8-byte little-endian header
 // length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, then the
 // tensor bytes (offsets relative to the end of the header). The reader mmaps
 // the file and validates it before anything uses it, with the runtime's own
 // check (runtime/SafetensorsFormat.h): compile and run accept the same files.
+// The writer is frontend/SafetensorsWriter.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_FRONTEND_SAFETENSORS_H
@@ -53,19 +54,6 @@ private:
   llvm::StringMap<size_t> index;
   llvm::StringMap<std::string> meta;
 };
-
-/// An F32 tensor to write; `data` holds product(shape) floats, row-major.
-struct NamedTensor {
-  std::string name;
-  std::vector<int64_t> shape;
-  const float *data;
-};
-
-/// Writes `tensors` as F32 in the given order, the header padded with spaces
-/// so the data starts 8-byte aligned. Fails with a message in `err`.
-mlir::LogicalResult writeSafetensors(llvm::StringRef path,
-                                     llvm::ArrayRef<NamedTensor> tensors,
-                                     std::string &err);
 
 } // namespace modelc::frontend
 

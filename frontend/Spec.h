@@ -104,13 +104,55 @@ public:
   virtual mlir::Value build(BuildContext &ctx, mlir::Value x) const = 0;
 };
 
-struct PlacementFamily;
+struct LayerSpec;
+/// Where a layer's norms and residual adds go around its sub-layers
+/// ([block] placement), with whatever weights of its own it has.
+class PlacementSpec : public BlockSpec {
+public:
+  /// The layer applied to the residual stream x.
+  virtual mlir::Value build(BuildContext &ctx, mlir::Value x,
+                            const LayerSpec &layer) const = 0;
+};
+
 struct LayerSpec {
-  const PlacementFamily *placement = nullptr;
-  SpecLoc placementLoc;
+  std::unique_ptr<PlacementSpec> placement;
   NormSpec mixerNorm, channelNorm;       // slots layer.attn_norm, mlp_norm
   std::unique_ptr<SubLayerSpec> mixer;   // never null in a resolved spec
   std::unique_ptr<SubLayerSpec> channel; // null: channel = "none"
+};
+
+/// One application of a layer in the depth schedule: layer `layer`, in pass
+/// `iteration` of the loop that repeats it (0 outside loops).
+struct LayerApplication {
+  int64_t layer = 0, iteration = 0;
+};
+
+/// A depth structure ([depth.<name>]): weight-shared loops, layer skipping,
+/// per-loop LoRA, dense depth connections. Each may reorder the schedule of
+/// layer applications and hook into the build.
+class DepthSpec : public BlockSpec {
+public:
+  /// Rewrites the schedule (a loop repeats a group, a skip removes layers).
+  virtual void schedule(std::vector<LayerApplication> &apps) const {
+    (void)apps;
+  }
+  /// After application `position` of the schedule built `x` (a dense
+  /// connection mixes the history in); returns the new residual stream.
+  virtual mlir::Value afterLayer(BuildContext &ctx, mlir::Value x,
+                                 size_t position) const {
+    (void)ctx;
+    (void)position;
+    return x;
+  }
+  /// Builds projection `what` of the current layer application itself (a
+  /// per-loop LoRA adds its low-rank term), or returns null to leave it to
+  /// the plain nn.linear.
+  virtual mlir::Value linear(BuildContext &ctx, mlir::Value x,
+                             const LinearSpec &l, llvm::StringRef what,
+                             SpecLoc at) const {
+    (void)ctx, (void)x, (void)l, (void)what, (void)at;
+    return nullptr;
+  }
 };
 
 struct ModelSpec {
@@ -121,6 +163,7 @@ struct ModelSpec {
   std::unique_ptr<InputSpec> input;
   std::unique_ptr<PositionSpec> position;
   std::vector<LayerSpec> layers;
+  std::vector<std::unique_ptr<DepthSpec>> depth; // in registration order
   std::optional<NormSpec> finalNorm;
   std::unique_ptr<OutputSpec> output;
 };

@@ -14,10 +14,14 @@
 #include "mlir/IR/Location.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
 
 #include <algorithm>
 #include <cmath>
+#include <unistd.h>
 
 using namespace llvm;
 using namespace mlir;
@@ -82,7 +86,22 @@ std::optional<std::string> closest(StringRef word,
 
 namespace {
 
+// docs/spec.md, "Limits".
+constexpr int64_t kMaxLayers = 16384;       // beyond it the IR alone takes GBs
+constexpr size_t kMaxNameLength = 128;      // it names files: lib<name>.so
+constexpr uint64_t kMaxSpecBytes = 1 << 20; // a spec is a page of TOML
+
 std::string_view sv(StringRef s) { return {s.data(), s.size()}; }
+
+/// The machine's physical memory, in bytes (0 when unknown).
+double physicalMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? double(pages) * double(size) : 0;
+}
+
+std::string gib(double bytes) {
+  return llvm::formatv("{0:f1} GiB", bytes / double(1ull << 30)).str();
+}
 
 /// Values that name a family planned for a later issue get "not supported
 /// yet" instead of "invalid" (until a family of that name registers).
@@ -167,7 +186,7 @@ static const toml::node *nodeOf(const Scope &s, StringRef key) {
 }
 
 std::optional<Val<int64_t>> SpecReader::getInt(const Scope &s, StringRef key,
-                                               int64_t min) {
+                                               int64_t min, int64_t max) {
   const toml::node *n = nodeOf(s, key);
   if (!n)
     return std::nullopt;
@@ -186,9 +205,12 @@ std::optional<Val<int64_t>> SpecReader::getInt(const Scope &s, StringRef key,
                   ", got " + Twine(*v));
     return std::nullopt;
   }
-  if (*v > kMaxSize) {
+  if (*v > max) {
     error(vl, "'" + key + "' in " + s.where + " is too large: " + Twine(*v) +
-                  " (at most 2^31)");
+                  " (at most " +
+                  (max == kMaxSize ? std::string("2^31 - 1")
+                                   : std::to_string(max)) +
+                  ")");
     return std::nullopt;
   }
   return Val<int64_t>{*v, keyLoc(s, key), vl};
@@ -370,7 +392,7 @@ void SpecReader::checkValue(const toml::table &t, const KeySpec &k,
   const toml::node &v = *t.get(k.key);
   switch (k.kind) {
   case Kind::Int:
-    getInt(s, k.key, k.min);
+    getInt(s, k.key, k.min, k.max);
     return;
   case Kind::Float:
     getNumber(s, k.key, /*positive=*/true);
@@ -543,7 +565,7 @@ void SpecReader::checkKeyTables() {
   modelKeys = {{"name", Kind::String},
                {"vocab", Kind::Int},
                {"dim", Kind::Int},
-               {"layers", Kind::Int},
+               {"layers", Kind::Int, {}, 1, kMaxLayers},
                {"max_seq", Kind::Int},
                {"input", Kind::String, namesOf(f.inputs)},
                {"output", Kind::String, namesOf(f.outputs)},
@@ -564,6 +586,11 @@ void SpecReader::checkKeyTables() {
                {"mixer", Kind::StringList, namesOf(f.mixers)},
                {"channel", Kind::StringList, channelNames},
                {"bias", Kind::Bool}};
+  for (const PlacementFamily &p : f.placements)
+    appendUnique(blockKeys, p.keys);
+  depthKeys.clear();
+  for (const DepthFamily &d : f.depths)
+    depthKeys[d.name] = d.keys;
   subLayerKeys.clear();
   for (const auto *list : {&f.mixers, &f.channels})
     for (const SubLayerFamily &x : *list) {
@@ -685,14 +712,19 @@ void SpecReader::readModel(ModelSpec &spec) {
       error(v->valueLoc, "model name \"" + v->value +
                              "\" must be non-empty and use only [A-Za-z0-9_-]"
                              " (it names the output files)");
+    else if (v->value.size() > kMaxNameLength)
+      error(v->valueLoc, "model name is " + Twine(v->value.size()) +
+                             " characters long; at most " +
+                             Twine(kMaxNameLength) +
+                             " (it names the output files)");
   }
   if (auto v = getInt(model, "vocab", 1))
     spec.vocab = v->value;
   if (auto v = getInt(model, "dim", 1))
     spec.dim = v->value;
   if (auto v = getInt(model, "max_seq", 1))
-    spec.maxSeq = v->value;
-  if (auto v = getInt(model, "layers", 1)) {
+    spec.maxSeq = maxSeq = v->value;
+  if (auto v = getInt(model, "layers", 1, kMaxLayers)) {
     numLayers = v->value;
     layersKnown = true;
   }
@@ -792,9 +824,14 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
   auto placeV = bv.getString("placement");
   std::string place = placeV ? placeV->value : "pre";
   for (const PlacementFamily &p : f.placements)
-    if (p.name == place)
-      layer.placement = &p;
-  layer.placementLoc = placeV ? placeV->keyLoc : bv.loc();
+    if (p.name == place) {
+      ReadContext rc(*this, spec, i, bv, bv);
+      layer.placement = p.read(rc);
+      if (layer.placement) {
+        layer.placement->family = p.name;
+        layer.placement->loc = placeV ? placeV->keyLoc : bv.loc();
+      }
+    }
   auto normV = bv.getString("norm");
   auto epsV = bv.getFloat("norm_eps");
   std::string normKind = normV ? normV->value : "layernorm";
@@ -827,6 +864,62 @@ void SpecReader::readLayer(ModelSpec &spec, int64_t i) {
     ReadContext rc(*this, spec, i, bv, bv);
     layer.channelNorm = rc.norm("layer.mlp_norm", normKind, eps, normLoc);
     layer.channel = read(f.channels, channel->value);
+  }
+}
+
+void SpecReader::checkPlacementKeys(const ModelSpec &spec) {
+  const Families &f = families();
+  // A placement key set where no layer's placement reads it is a mistake
+  // ("'layer_scale' in [block] only applies with placement = ...").
+  auto reads = [&](const LayerSpec &l, const std::string &key) {
+    for (const PlacementFamily &p : f.placements)
+      if (l.placement && p.name == l.placement->family && findKey(p.keys, key))
+        return true;
+    return false;
+  };
+  auto check = [&](const Scope &s, const std::vector<int64_t> &layers) {
+    if (!s.table)
+      return;
+    for (const PlacementFamily &p : f.placements)
+      for (const KeySpec &k : p.keys) {
+        if (!s.table->contains(k.key) || llvm::any_of(layers, [&](int64_t i) {
+              return reads(spec.layers[i], k.key);
+            }))
+          continue;
+        std::vector<std::string> users;
+        for (const PlacementFamily &g : f.placements)
+          if (findKey(g.keys, k.key))
+            users.push_back("\"" + g.name + "\"");
+        error(keyLoc(s, k.key),
+              "'" + k.key + "' in " + s.where +
+                  " only applies with placement = " + join(users, " or "));
+      }
+  };
+  std::vector<int64_t> all;
+  for (int64_t i = 0; i < numLayers; ++i)
+    all.push_back(i);
+  check(block, all);
+  for (unsigned si = 0; si < layerScopes.size(); ++si) {
+    std::vector<int64_t> covered;
+    for (int64_t i = 0; i < numLayers; ++i)
+      if (llvm::is_contained(layerUses[i], si))
+        covered.push_back(i);
+    check(layerScopes[si].table, covered);
+  }
+}
+
+void SpecReader::readDepth(ModelSpec &spec) {
+  for (const DepthFamily &d : families().depths) {
+    auto it = depthTables.find(d.name);
+    if (it == depthTables.end())
+      continue;
+    TableView view(this, {&it->second}, &depthKeys[d.name], it->second.loc);
+    ReadContext rc(*this, spec, std::nullopt, view, modelTable("block"));
+    if (std::unique_ptr<DepthSpec> s = d.read(rc)) {
+      s->family = d.name;
+      s->loc = it->second.loc;
+      spec.depth.push_back(std::move(s));
+    }
   }
 }
 
@@ -873,6 +966,21 @@ void SpecReader::readTail(ModelSpec &spec) {
 
 FailureOr<ModelSpec> SpecReader::read() {
   registerBuiltinBlocks();
+  // A spec is a small regular file: never read a device or a huge file.
+  sys::fs::file_status st;
+  if (!sys::fs::status(path, st) && sys::fs::exists(st)) {
+    if (!sys::fs::is_regular_file(st)) {
+      emitError(FileLineColLoc::get(&ctx, path, 0, 0))
+          << "cannot read spec file '" << path << "': not a regular file";
+      return failure();
+    }
+    if (st.getSize() > kMaxSpecBytes) {
+      emitError(FileLineColLoc::get(&ctx, path, 0, 0))
+          << "spec file '" << path << "' is " << st.getSize()
+          << " bytes; a spec may be at most " << kMaxSpecBytes << " bytes";
+      return failure();
+    }
+  }
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer) {
     emitError(FileLineColLoc::get(&ctx, path, 0, 0))
@@ -893,8 +1001,9 @@ FailureOr<ModelSpec> SpecReader::read() {
   // Pass 1: every table on its own.
   checkKeyTables();
   const std::vector<KeySpec> rootKeys = {
-      {"model", Kind::Table}, {"embed", Kind::Table}, {"block", Kind::Table},
-      {"layer", Kind::Table}, {"head", Kind::Table},  {"weights", Kind::Table}};
+      {"model", Kind::Table},  {"embed", Kind::Table}, {"block", Kind::Table},
+      {"layer", Kind::Table},  {"depth", Kind::Table}, {"head", Kind::Table},
+      {"weights", Kind::Table}};
   checkTable(root, rootKeys, "the spec");
   auto scope = [&](const char *key, const char *where) {
     Scope s;
@@ -910,6 +1019,7 @@ FailureOr<ModelSpec> SpecReader::read() {
   block = scope("block", "[block]");
   head = scope("head", "[head]");
   weights = scope("weights", "[weights]");
+  depth = scope("depth", "[depth]");
   if (model.table)
     checkTable(*model.table, modelKeys, "[model]");
   else
@@ -923,6 +1033,18 @@ FailureOr<ModelSpec> SpecReader::read() {
   }
   if (head.table)
     checkTable(*head.table, headKeys, "[head]");
+  if (depth.table) {
+    std::vector<KeySpec> tables;
+    for (auto &[name, keys] : depthKeys)
+      tables.push_back({name, Kind::Table});
+    checkTable(*depth.table, tables, "[depth]");
+    for (auto &[name, keys] : depthKeys)
+      if (const toml::table *t = depth.table->get_as<toml::table>(name)) {
+        depthTables[name] =
+            Scope{t, "[depth." + name + "]", locOf(t->source())};
+        checkTable(*t, keys, depthTables[name].where);
+      }
+  }
   if (weights.table)
     checkTable(*weights.table,
                {{"scheme", Kind::String},
@@ -940,8 +1062,19 @@ FailureOr<ModelSpec> SpecReader::read() {
     spec.layers.resize(numLayers);
     for (int64_t i = 0; i < numLayers; ++i)
       readLayer(spec, i);
+    checkPlacementKeys(spec);
   }
+  readDepth(spec);
   readTail(spec);
+
+  // The weights must fit the machine (they are mmap'ed at run time).
+  double memory = physicalMemory();
+  if (memory > 0 && weightBytes > memory)
+    error(firstKnown({model.loc}), "the model's weights need " +
+                                       gib(weightBytes) +
+                                       ", more than this "
+                                       "machine's " +
+                                       gib(memory) + " of memory");
 
   // Only meaningful when the whole model resolved.
   if (!numErrors) {
@@ -958,6 +1091,36 @@ FailureOr<ModelSpec> SpecReader::read() {
   if (numErrors)
     return failure();
   return spec;
+}
+
+//===----------------------------------------------------------------------===//
+// Size limits
+//===----------------------------------------------------------------------===//
+
+void SpecReader::noteTensor(SpecLoc loc, const Twine &what,
+                            ArrayRef<int64_t> shape) {
+  double elems = 1;
+  std::string dims;
+  for (int64_t d : shape) {
+    elems *= double(d);
+    dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+  }
+  double bytes = 4 * elems;
+  if (bytes > double(kMaxTensorBytes))
+    error(loc, what + " is [" + dims + "] floats, " + gib(bytes) +
+                   "; one tensor may be at most 2 GiB (Halide's buffers "
+                   "without 64-bit indexing)");
+  if (noted.insert(what.str()).second)
+    weightBytes += bytes;
+}
+
+void SpecReader::noteActivation(SpecLoc loc, const Twine &what,
+                                int64_t channels) {
+  double bytes = 4.0 * double(maxSeq) * double(channels);
+  if (bytes > double(kMaxTensorBytes))
+    error(loc, what + " of max_seq = " + Twine(maxSeq) + " tokens x " +
+                   Twine(channels) + " channels is " + gib(bytes) +
+                   "; one activation may be at most 2 GiB: lower max_seq");
 }
 
 //===----------------------------------------------------------------------===//
@@ -1020,7 +1183,7 @@ SpecLoc TableView::loc() const {
   for (const Scope *s : scopes)
     if (s->table)
       return s->loc;
-  return firstKnown({fallback});
+  return fallback;
 }
 
 std::string TableView::where(StringRef key) const {
@@ -1052,15 +1215,28 @@ TensorRef ReadContext::weight(StringRef slot, SpecLoc need) const {
   return reader.weightName(slot, layer, need);
 }
 
+void ReadContext::checkActivation(SpecLoc loc, const Twine &what,
+                                  int64_t channels) const {
+  reader.noteActivation(loc, what, channels);
+}
+
+TensorRef ReadContext::weight(StringRef slot, SpecLoc need,
+                              ArrayRef<int64_t> shape) const {
+  TensorRef t = weight(slot, need);
+  reader.noteTensor(need, "weight '" + t.name + "' (" + slot + ")", shape);
+  return t;
+}
+
 LinearSpec ReadContext::linear(StringRef base, int64_t in, int64_t out,
                                bool bias, SpecLoc loc) const {
   LinearSpec l;
   l.in = in;
   l.out = out;
   l.transposed = !(reader.scheme() && reader.scheme()->inOut);
-  l.weight = weight((base + ".weight").str(), loc);
+  l.weight = weight((base + ".weight").str(), loc, {out, in});
   if (bias)
-    l.bias = weight((base + ".bias").str(), loc);
+    l.bias = weight((base + ".bias").str(), loc, {out});
+  reader.noteActivation(loc, "the output of " + base, out);
   return l;
 }
 

@@ -53,7 +53,7 @@ public:
 
   // Typed values (report a type or range error and return nullopt) ---------
   std::optional<Val<int64_t>> getInt(const Scope &s, llvm::StringRef key,
-                                     int64_t min);
+                                     int64_t min, int64_t max = kMaxSize);
   std::optional<Val<double>> getNumber(const Scope &s, llvm::StringRef key,
                                        bool positive);
   std::optional<Val<bool>> getBool(const Scope &s, llvm::StringRef key);
@@ -69,6 +69,12 @@ public:
   TensorRef weightName(llvm::StringRef slot, std::optional<int64_t> layer,
                        SpecLoc needLoc);
   const Scheme *scheme() const { return schemeInUse; }
+  /// Checks a weight of `shape` (named `what`) against kMaxTensorBytes, at
+  /// `loc`, and counts it in the model's weight bytes.
+  void noteTensor(SpecLoc loc, const llvm::Twine &what,
+                  llvm::ArrayRef<int64_t> shape);
+  /// Checks an activation [max_seq, channels] against kMaxTensorBytes.
+  void noteActivation(SpecLoc loc, const llvm::Twine &what, int64_t channels);
   TableView modelTable(llvm::StringRef name);
 
 private:
@@ -92,6 +98,8 @@ private:
   void readModel(ModelSpec &spec);
   void readInputAndPosition(ModelSpec &spec);
   void readLayer(ModelSpec &spec, int64_t i);
+  void checkPlacementKeys(const ModelSpec &spec);
+  void readDepth(ModelSpec &spec);
   void readTail(ModelSpec &spec);
 
   TableView blockView(std::optional<int64_t> layer);
@@ -114,7 +122,8 @@ private:
   unsigned numErrors = 0;
 
   toml::table root;
-  Scope model, embed, head, weights, block;
+  Scope model, embed, head, weights, block, depth;
+  std::map<std::string, Scope> depthTables; // [depth.<family>] present
   // [block.<table>] of each sub-layer family table present.
   std::map<std::string, Scope> blockSubTables;
   struct LayerScope {
@@ -130,6 +139,7 @@ private:
   // Key lists of the tables (built from the registered families).
   std::vector<KeySpec> modelKeys, embedKeys, headKeys, blockKeys, layerKeys;
   std::map<std::string, std::vector<KeySpec>> subLayerKeys; // by table
+  std::map<std::string, std::vector<KeySpec>> depthKeys;    // by family
 
   const Scheme *schemeInUse = nullptr;
   std::string prefix;
@@ -139,6 +149,9 @@ private:
   };
   llvm::StringMap<NameOverride> overrides;
   llvm::StringSet<> usedSlots;
+  int64_t maxSeq = 0;          // for activation sizes
+  double weightBytes = 0;      // every checked tensor (double: no overflow)
+  std::set<std::string> noted; // tensors counted once
 };
 
 } // namespace modelc::frontend

@@ -40,10 +40,11 @@ using namespace modelc::nn;
 
 namespace {
 
-/// Ops that carry computation and so must end up inside a kernel.
+/// Ops that carry computation and so must end up inside a kernel (weights,
+/// and expressions of them, are kernel arguments).
 bool isCompute(Operation *op) {
-  return isa<NNDialect>(op->getDialect()) &&
-         !isa<WeightOp, KernelOp, YieldOp>(op);
+  return isa<NNDialect>(op->getDialect()) && !op->hasTrait<WeightValued>() &&
+         !isa<KernelOp, YieldOp>(op);
 }
 
 /// The kernel class of `op` when it seeds a kernel.
@@ -89,14 +90,16 @@ public:
         if (auto f = dyn_cast<FusionOpInterface>(op); f && f.getSeedClass())
           seeds.push_back({f.getSeedPriority(), op});
       // Stable: equal priorities keep block order.
-      llvm::stable_sort(seeds, [](auto &a, auto &b) { return a.first < b.first; });
+      llvm::stable_sort(seeds,
+                        [](auto &a, auto &b) { return a.first < b.first; });
       for (auto &[priority, op] : seeds)
         if (!claimed(op))
           grow(cast<FusionOpInterface>(op));
     }
     for (Operation *op : compute)
       if (!claimed(op))
-        claim(op, newGroup(op, seedClass(op).value_or(KernelClass::elementwise)));
+        claim(op,
+              newGroup(op, seedClass(op).value_or(KernelClass::elementwise)));
 
     // Each group's ops in block order.
     for (Group &g : groups)
@@ -252,10 +255,11 @@ struct FormKernelsPass : public modelc::impl::FormKernelsBase<FormKernelsPass> {
         return signalPassFailure();
       }
 
-    // nn.weight ops stay outside, at the top, in their original order.
+    // Weights (and weight expressions) stay outside, at the top, in their
+    // original order (which keeps every expression after its operands).
     Operation *lastWeight = nullptr;
     for (Operation &op : llvm::make_early_inc_range(block))
-      if (isa<WeightOp>(op)) {
+      if (op.hasTrait<WeightValued>()) {
         if (lastWeight)
           op.moveAfter(lastWeight);
         else

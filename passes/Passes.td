@@ -13,8 +13,9 @@ def FormKernels : Pass<"nn-form-kernels", "mlir::func::FuncOp"> {
   let summary = "partition a function's nn ops into nn.kernel regions";
   let description = [{
     Groups the compute ops of a function into `nn.kernel` regions, one region
-    per future Halide pipeline. `nn.weight` ops stay outside, hoisted to the
-    top of the function; every other nn op ends up inside exactly one kernel.
+    per future Halide pipeline. `nn.weight` ops and weight expressions stay
+    outside, hoisted to the top of the function; every other nn op ends up
+    inside exactly one kernel.
 
     With `fuse=true` (the default) the pass names no op: it asks each op's
     `FusionOpInterface` (dialect/NNInterfaces.td). Seed ops (those with a

@@ -176,8 +176,8 @@ int benchCommand(int argc, char **argv) {
     if (matched)
       continue;
     if ((r = args.option("--weights", value))) {
-      if (r < 0)
-        return error(cmd, "--weights needs a file");
+      if (r < 0 || value.empty())
+        return error(cmd, "--weights needs a file name");
       weights = value;
       continue;
     }

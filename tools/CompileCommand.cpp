@@ -10,11 +10,12 @@
 #include "codegen/Codegen.h"
 #include "dialect/NNOps.h"
 #include "frontend/MLIRGen.h"
-#include "frontend/Safetensors.h"
 #include "frontend/Spec.h"
 #include "frontend/WeightStore.h"
 #include "passes/Pipeline.h"
 #include "passes/Registration.h"
+#include "tools/OutputFolder.h"
+#include "tools/WeightsWriter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -32,10 +33,11 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Support/xxhash.h"
 
 #include <chrono>
+#include <cstring>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -63,9 +65,11 @@ cl::opt<std::string> outDir("o", cl::value_desc("dir"),
 cl::opt<std::string> target("target", cl::init("cpu"),
                             cl::desc("cpu (host x86: AVX-512 or AVX2) | cuda"),
                             cl::cat(compileCategory));
-cl::opt<char> optLevel("O", cl::Prefix, cl::init('3'),
-                       cl::desc("optimization level: -O0 (no fusion) .. -O3"),
-                       cl::cat(compileCategory));
+// A string, not a char: llvm::cl would read -O10 as -O1.
+cl::opt<std::string>
+    optLevel("O", cl::Prefix, cl::ValueOptional, cl::init("3"),
+             cl::desc("optimization level: -O0 (no fusion) .. -O3"),
+             cl::cat(compileCategory));
 cl::opt<Stage> emit(
     "emit", cl::init(Stage::Library),
     cl::desc("stop after a stage and print it to stdout"),
@@ -83,6 +87,11 @@ cl::opt<Stage> emit(
     cl::cat(compileCategory));
 cl::opt<bool> quiet("q", cl::desc("no progress output"),
                     cl::cat(compileCategory));
+cl::opt<bool> allowNonFinite(
+    "allow-nonfinite-weights",
+    cl::desc("compile checkpoint tensors that hold NaN or Inf (an error "
+             "otherwise)"),
+    cl::cat(compileCategory));
 
 /// Progress lines on stderr, each with the time the stage took.
 class Progress {
@@ -152,37 +161,28 @@ void printModule(ModuleOp module) {
   llvm::outs() << "\n";
 }
 
-/// Materializes every tensor the kernels need, in their layout, and writes
-/// them as one safetensors file the runtime maps.
-LogicalResult
-writeWeights(modelc::frontend::WeightStore &store,
-             const std::vector<modelc::codegen::WeightPlanEntry> &plan,
-             const std::string &path, modelc::codegen::WeightsDigest &digest) {
-  std::vector<std::vector<float>> storage;
-  std::vector<modelc::frontend::NamedTensor> tensors;
-  storage.reserve(plan.size());
-  for (const auto &entry : plan) {
-    std::vector<float> logical =
-        store.materialize(entry.source, entry.transposed, entry.shape);
-    std::vector<float> packed(modelc::codegen::weightFileElems(entry));
-    modelc::codegen::packWeight(entry, logical.data(), packed.data());
-    storage.push_back(std::move(packed));
-    tensors.push_back({entry.fileName, entry.fileShape, storage.back().data()});
-  }
-  std::string err;
-  if (failed(modelc::frontend::writeSafetensors(path, tensors, err))) {
-    llvm::errs() << "modelc: error: cannot write " << path << ": " << err
-                 << "\n";
+/// The command-line checks llvm::cl cannot express. Prints the first
+/// problem found.
+LogicalResult checkOptions() {
+  auto fail = [](const llvm::Twine &msg) {
+    llvm::errs() << "modelc: error: " << msg << "\n";
     return failure();
-  }
-  auto written = llvm::MemoryBuffer::getFile(path);
-  if (!written) {
-    llvm::errs() << "modelc: error: cannot read back " << path << ": "
-                 << written.getError().message() << "\n";
-    return failure();
-  }
-  digest.bytes = (*written)->getBufferSize();
-  digest.xxh64 = llvm::xxHash64((*written)->getBuffer());
+  };
+  if (optLevel.empty())
+    return fail("-O needs a level: -O0, -O1, -O2 or -O3");
+  if (optLevel.size() != 1 || optLevel[0] < '0' || optLevel[0] > '3')
+    return fail("-O" + optLevel + " is not a level; use -O0, -O1, -O2 or -O3");
+  if (outDir.getNumOccurrences() && outDir.empty())
+    return fail("-o needs a folder name (it is empty)");
+  if (weightsPath.getNumOccurrences() && weightsPath.empty())
+    return fail("--weights needs a file name (it is empty); leave it out for "
+                "random weights");
+  if (inputPath.empty())
+    return fail("the input file name is empty");
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown --target '" + target + "'; use cpu or cuda");
+  if (emit == Stage::Ptx && target != "cuda")
+    return fail("--emit=ptx needs --target cuda");
   return success();
 }
 
@@ -192,28 +192,21 @@ int compile() {
   modelc::codegen::registerHalideLowerings(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  // A diagnostic names its spec line; the op it is attached to (for codegen
+  // errors, the whole module) is printed only when asked for.
+  if (!cl::getRegisteredOptions()["mlir-print-op-on-diagnostic"]
+           ->getNumOccurrences())
+    ctx.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
   // Progress goes to stderr; it would interleave with a stage printed to
   // stdout only when both are a terminal, which is fine.
   Progress progress(!quiet);
 
-  if (optLevel < '0' || optLevel > '3') {
-    llvm::errs() << "modelc: error: -O" << optLevel
-                 << " is not a level; use -O0, -O1, -O2 or -O3\n";
+  if (failed(checkOptions()))
     return 1;
-  }
-  if (target != "cpu" && target != "cuda") {
-    llvm::errs() << "modelc: error: unknown --target '" << target
-                 << "'; use cpu or cuda\n";
-    return 1;
-  }
-  if (emit == Stage::Ptx && target != "cuda") {
-    llvm::errs() << "modelc: error: --emit=ptx needs --target cuda\n";
-    return 1;
-  }
   modelc::PipelineOptions pipeline;
-  pipeline.optLevel = optLevel - '0';
+  pipeline.optLevel = optLevel[0] - '0';
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -243,7 +236,7 @@ int compile() {
 
   if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
     return 1;
-  progress.stage("optimize -O" + llvm::Twine(optLevel.getValue()));
+  progress.stage("optimize -O" + optLevel);
   if (emit == Stage::Optimized) {
     printModule(*module);
     return 0;
@@ -280,12 +273,11 @@ int compile() {
   }
 
   std::string name = modelName(*module);
-  std::string dir = outDir.empty() ? ("out/" + name) : outDir.getValue();
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
-    llvm::errs() << "modelc: error: cannot create " << dir << ": "
-                 << ec.message() << "\n";
+  auto folder = modelc::OutputFolder::stage(
+      outDir.empty() ? "out/" + name : outDir.getValue(), name);
+  if (!folder)
     return 1;
-  }
+  const std::string &dir = folder->path();
   auto library =
       modelc::codegen::Library::compile(*module, name, targetOptions, dir);
   if (failed(library))
@@ -293,23 +285,32 @@ int compile() {
   progress.stage("codegen: " + llvm::Twine((*library)->uniqueKernels()) +
                  " kernels compiled");
 
-  std::string weightsOut = dir + "/" + name + ".weights";
+  modelc::WeightsWriteOptions weightsOptions;
+  weightsOptions.threads = llvm::hardware_concurrency().compute_thread_count();
+  weightsOptions.allowNonFinite = allowNonFinite;
   modelc::codegen::WeightsDigest digest;
-  if (failed(writeWeights(*store, (*library)->weights(), weightsOut, digest)))
+  bool reused = false;
+  if (failed(modelc::emitWeights(*store, (*library)->weights(), *folder,
+                                 name + ".weights", weightsOptions, digest,
+                                 reused)))
     return 1;
   progress.stage("weights: " + llvm::Twine((*library)->weights().size()) +
-                 " tensors, " + llvm::Twine(digest.bytes >> 20) + " MiB");
+                 " tensors, " + llvm::Twine(digest.bytes >> 20) + " MiB" +
+                 (reused ? " (unchanged, kept)" : ""));
 
   if (failed((*library)->link(digest)))
     return 1;
   progress.stage("link lib" + name + ".so");
+  if (failed(folder->commit()))
+    return 1;
+  progress.stage("output: " + folder->destination());
 
   if (!quiet)
     llvm::errs() << llvm::format(
         "modelc: compiled %s in %.1f s: %u kernel launches (%u unique) -> "
         "%s/lib%s.so\n",
         name.c_str(), progress.totalSeconds(), launches,
-        (unsigned)unique.size(), dir.c_str(), name.c_str());
+        (unsigned)unique.size(), folder->destination().c_str(), name.c_str());
   return 0;
 }
 } // namespace
@@ -322,6 +323,16 @@ int modelc::compileCommand(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(compileCategory);
+  // "-O 2" would parse as -O with no level and a second input: say so.
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "-O") || !std::strcmp(argv[i], "--O")) {
+      llvm::errs() << "modelc: error: -O needs a level: -O0, -O1, -O2 or -O3 "
+                      "(one word)\n";
+      return 1;
+    }
+  // llvm::cl names the program in its messages.
+  std::string program = "modelc compile";
+  argv[0] = program.data();
   cl::ParseCommandLineOptions(
       argc, argv,
       "modelc compile: a model spec (or nn IR) -> lib<name>.so, <name>.h, "

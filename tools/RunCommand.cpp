@@ -102,20 +102,22 @@ int runCommand(int argc, char **argv) {
       continue;
     }
     if ((r = args.option("--input", value))) {
-      if (r < 0)
-        return error(cmd, "--input needs NAME=FILE.npy");
-      inputs.push_back(splitBinding(value));
+      Binding b = splitBinding(value);
+      if (r < 0 || b.path.empty())
+        return error(cmd, "--input needs NAME=FILE.npy (or FILE.npy)");
+      inputs.push_back(b);
       continue;
     }
     if ((r = args.option("--output", value))) {
-      if (r < 0)
-        return error(cmd, "--output needs NAME=FILE.npy");
-      outputs.push_back(splitBinding(value));
+      Binding b = splitBinding(value);
+      if (r < 0 || b.path.empty())
+        return error(cmd, "--output needs NAME=FILE.npy (or FILE.npy)");
+      outputs.push_back(b);
       continue;
     }
     if ((r = args.option("--weights", value))) {
-      if (r < 0)
-        return error(cmd, "--weights needs a file");
+      if (r < 0 || value.empty())
+        return error(cmd, "--weights needs a file name");
       weights = value;
       continue;
     }

@@ -1,9 +1,53 @@
-//===- WeightOps.cpp - nn.weight ------------------------------------------===//
+//===- WeightOps.cpp - nn.weight and the weight expressions ---------------===//
+//
+// A weight expression's evaluate() is its meaning: compile-time arithmetic
+// on whole tensors, run by the driver when it writes <name>.weights (never
+// in the generated library, never in the IR).
+//
+//===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
+
+#include "mlir/IR/Builders.h"
 
 using namespace mlir;
 
 namespace modelc::nn {
+
+namespace {
+
+std::vector<int64_t> shapeOf(Value v) {
+  auto s = cast<RankedTensorType>(v.getType()).getShape();
+  return {s.begin(), s.end()};
+}
+
+int64_t elementsOf(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// [outer, extent, inner] around `axis` of `shape`.
+std::array<int64_t, 3> splitAt(ArrayRef<int64_t> shape, int64_t axis) {
+  return {elementsOf(shape.take_front(axis)), shape[axis],
+          elementsOf(shape.drop_front(axis + 1))};
+}
+
+WeightData like(Value result) {
+  WeightData d;
+  d.shape = shapeOf(result);
+  d.values.assign(elementsOf(d.shape), 0.0f);
+  return d;
+}
+
+LogicalResult verifyAxis(Operation *op, Value v, int64_t axis) {
+  int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ") << axis << " is outside rank " << rank;
+  return success();
+}
+
+} // namespace
 
 LogicalResult WeightOp::verify() {
   if (getName().empty())
@@ -13,6 +57,167 @@ LogicalResult WeightOp::verify() {
   if (getTransposed() && getType().getRank() != 2)
     return emitOpError("only a matrix can be transposed");
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Weight expressions
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  int64_t axis = (int64_t)getAxis();
+  if (failed(verifyAxis(*this, getInputs()[0], axis)))
+    return failure();
+  std::vector<int64_t> want = shapeOf(getInputs()[0]);
+  int64_t total = 0;
+  for (Value in : getInputs()) {
+    std::vector<int64_t> s = shapeOf(in);
+    if (s.size() != want.size())
+      return emitOpError("inputs differ in rank");
+    for (size_t d = 0; d < s.size(); ++d)
+      if ((int64_t)d != axis && s[d] != want[d])
+        return emitOpError("inputs differ off the concatenation axis");
+    total += s[axis];
+  }
+  want[axis] = total;
+  if (shapeOf(getResult()) != want)
+    return emitOpError("result shape does not match the concatenation");
+  return success();
+}
+
+WeightData WeightConcatOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = like(getResult());
+  int64_t axis = (int64_t)getAxis();
+  auto [outer, total, inner] = splitAt(out.shape, axis);
+  int64_t offset = 0;
+  for (const WeightData &w : in) {
+    int64_t extent = w.shape[axis];
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(&w.values[o * extent * inner], extent * inner,
+                  &out.values[(o * total + offset) * inner]);
+    offset += extent;
+  }
+  return out;
+}
+
+LogicalResult WeightScaleOp::verify() {
+  int64_t axis = (int64_t)getAxis();
+  if (failed(verifyAxis(*this, getInput(), axis)))
+    return failure();
+  if (shapeOf(getScale())[0] != shapeOf(getInput())[axis])
+    return emitOpError("scale has ")
+           << shapeOf(getScale())[0] << " elements for axis " << axis
+           << " of size " << shapeOf(getInput())[axis];
+  if (getResult().getType() != getInput().getType())
+    return emitOpError("result type differs from the input's");
+  return success();
+}
+
+WeightData WeightScaleOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = in[0];
+  auto [outer, extent, inner] = splitAt(out.shape, (int64_t)getAxis());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < extent; ++i)
+      for (int64_t j = 0; j < inner; ++j)
+        out.values[(o * extent + i) * inner + j] *= in[1].values[i];
+  return out;
+}
+
+LogicalResult WeightAddOp::verify() {
+  if (getLhs().getType() != getRhs().getType() ||
+      getResult().getType() != getLhs().getType())
+    return emitOpError("operands and result must have one type");
+  return success();
+}
+
+WeightData WeightAddOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = in[0];
+  for (size_t i = 0; i < out.values.size(); ++i)
+    out.values[i] += in[1].values[i];
+  return out;
+}
+
+LogicalResult WeightMatmulOp::verify() {
+  std::vector<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
+  if (a.size() > 2)
+    return emitOpError("lhs must be a matrix or a row vector");
+  if (a.back() != b[0])
+    return emitOpError("inner dimensions ")
+           << a.back() << " and " << b[0] << " differ";
+  std::vector<int64_t> want = a.size() == 2 ? std::vector<int64_t>{a[0], b[1]}
+                                            : std::vector<int64_t>{b[1]};
+  if (shapeOf(getResult()) != want)
+    return emitOpError("result shape does not match the product");
+  return success();
+}
+
+WeightData WeightMatmulOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = like(getResult());
+  const WeightData &a = in[0], &b = in[1];
+  int64_t M = a.shape.size() == 2 ? a.shape[0] : 1, K = b.shape[0],
+          N = b.shape[1];
+  // Accumulated in double: a fold must stay exact to float rounding.
+  std::vector<double> row(N);
+  for (int64_t m = 0; m < M; ++m) {
+    std::fill(row.begin(), row.end(), 0.0);
+    for (int64_t k = 0; k < K; ++k) {
+      double x = a.values[m * K + k];
+      const float *w = &b.values[k * N];
+      for (int64_t n = 0; n < N; ++n)
+        row[n] += x * w[n];
+    }
+    for (int64_t n = 0; n < N; ++n)
+      out.values[m * N + n] = (float)row[n];
+  }
+  return out;
+}
+
+LogicalResult WeightCenterOp::verify() {
+  if (failed(verifyAxis(*this, getInput(), (int64_t)getAxis())))
+    return failure();
+  if (getResult().getType() != getInput().getType())
+    return emitOpError("result type differs from the input's");
+  return success();
+}
+
+WeightData WeightCenterOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = in[0];
+  auto [outer, extent, inner] = splitAt(out.shape, (int64_t)getAxis());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < inner; ++j) {
+      double mean = 0;
+      for (int64_t i = 0; i < extent; ++i)
+        mean += out.values[(o * extent + i) * inner + j];
+      mean /= double(extent);
+      for (int64_t i = 0; i < extent; ++i) {
+        float &v = out.values[(o * extent + i) * inner + j];
+        v = float(double(v) - mean);
+      }
+    }
+  return out;
+}
+
+LogicalResult WeightMulScalarOp::verify() {
+  if (getResult().getType() != getInput().getType())
+    return emitOpError("result type differs from the input's");
+  return success();
+}
+
+WeightData WeightMulScalarOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = in[0];
+  float k = getValue().convertToFloat();
+  for (float &v : out.values)
+    v *= k;
+  return out;
+}
+
+LogicalResult WeightSplatOp::verify() { return success(); }
+
+WeightData WeightSplatOp::evaluate(ArrayRef<WeightData>) {
+  WeightData out = like(getResult());
+  std::fill(out.values.begin(), out.values.end(), getValue().convertToFloat());
+  return out;
 }
 
 } // namespace modelc::nn

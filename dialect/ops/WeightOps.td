@@ -4,7 +4,7 @@
 
 include "dialect/ops/Base.td"
 
-def NN_WeightOp : NN_Op<"weight", [Pure]> {
+def NN_WeightOp : NN_Op<"weight", [Pure, NN_WeightValued]> {
   let summary = "a named tensor of the weight store";
   let description = [{
     Refers to the checkpoint tensor `name`. With `transposed`, the stored
@@ -21,6 +21,115 @@ def NN_WeightOp : NN_Op<"weight", [Pure]> {
   let results = (outs AnyStaticShapeTensor:$result);
   let assemblyFormat = "$name (`transposed` $transposed^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight expressions: weights computed at compile time from other weights
+//===----------------------------------------------------------------------===//
+
+class NN_WeightExprOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat(traits, [Pure, NN_WeightValued,
+        DeclareOpInterfaceMethods<NN_WeightExprOpInterface>])> {
+  let results = (outs NN_StaticTensor:$result);
+  let hasVerifier = 1;
+}
+
+def NN_WeightConcatOp : NN_WeightExprOp<"weight.concat"> {
+  let summary = "weights concatenated along one axis";
+  let description = [{
+    The operands, in order, along `axis`; every other dimension agrees.
+    Merges the q, k and v projections into one GEMM (nn-merge-projections).
+
+    ```mlir
+    %w = nn.weight.concat %q, %k, %v {axis = 1 : i64} : (tensor<64x64xf32>, tensor<64x16xf32>, tensor<64x16xf32>) -> tensor<64x96xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_StaticTensor>:$inputs, I64Attr:$axis);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
+}
+
+def NN_WeightScaleOp : NN_WeightExprOp<"weight.scale"> {
+  let summary = "a weight times a vector broadcast along one axis";
+  let description = [{
+    `result[..., i, ...] = input[..., i, ...] * scale[i]` with `i` the index
+    along `axis` (a norm's gamma folded into the rows of the next GEMM's
+    `[in, out]` weight is `axis = 0`).
+
+    ```mlir
+    %w2 = nn.weight.scale %w, %gamma {axis = 0 : i64} : (tensor<64x256xf32>, tensor<64xf32>) -> tensor<64x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, NN_Vector:$scale, I64Attr:$axis);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightAddOp : NN_WeightExprOp<"weight.add"> {
+  let summary = "the element-wise sum of weights of one shape";
+  let description = [{
+    ```mlir
+    %b2 = nn.weight.add %b, %shift : (tensor<256xf32>, tensor<256xf32>) -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$lhs, NN_StaticTensor:$rhs);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightMatmulOp : NN_WeightExprOp<"weight.matmul"> {
+  let summary = "the product of two weights, [M, K] x [K, N] (or a [K] row vector)";
+  let description = [{
+    `result = lhs rhs`. A 1-D `lhs` is a row vector (a norm's beta pushed
+    through the next GEMM is `beta W`, of shape `[N]`); two consecutive
+    linears become one with `W1 W2`.
+
+    ```mlir
+    %b2 = nn.weight.matmul %beta, %w : (tensor<64xf32>, tensor<64x256xf32>) -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$lhs, NN_Matrix:$rhs);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightCenterOp : NN_WeightExprOp<"weight.center"> {
+  let summary = "a weight minus its mean along one axis";
+  let description = [{
+    `result = input - mean(input, axis)` (broadcast back along `axis`). The
+    LayerNorm -> RMSNorm recentering zero-means the embedding rows and the
+    output projections' columns along the model dimension.
+
+    ```mlir
+    %e2 = nn.weight.center %e {axis = 1 : i64} : (tensor<100x64xf32>) -> tensor<100x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, I64Attr:$axis);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightMulScalarOp : NN_WeightExprOp<"weight.mul_scalar"> {
+  let summary = "a weight times a constant";
+  let description = [{
+    Folds a scalar (attention's 1/sqrt(head_dim), an embedding scale) into
+    the weight it multiplies.
+
+    ```mlir
+    %q2 = nn.weight.mul_scalar %q {value = 1.250000e-01 : f32} : (tensor<64x64xf32>) -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, F32Attr:$value);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightSplatOp : NN_WeightExprOp<"weight.splat"> {
+  let summary = "a weight whose elements all have one value";
+  let description = [{
+    The gamma of a norm whose affine was folded away is a splat of 1, its
+    beta a splat of 0.
+
+    ```mlir
+    %ones = nn.weight.splat {value = 1.000000e+00 : f32} : tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins F32Attr:$value);
+  let assemblyFormat = "attr-dict `:` type($result)";
 }
 
 #endif // MODELC_NN_WEIGHT_OPS

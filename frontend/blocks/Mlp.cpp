@@ -41,13 +41,11 @@ std::unique_ptr<SubLayerSpec> readMlp(const ReadContext &ctx) {
   const TableView &t = ctx.table;
   auto m = std::make_unique<Mlp>();
   SpecLoc loc = t.loc();
+  // Default: 4 dim (GPT-2, BERT, ViT).
   auto hidden = t.getInt("hidden");
-  if (!hidden) {
-    if (!t.has("hidden"))
-      t.missing("hidden");
-    return nullptr;
-  }
-  m->hidden = hidden->value;
+  if (!hidden && t.has("hidden"))
+    return nullptr; // reported
+  m->hidden = hidden ? hidden->value : 4 * ctx.model.dim;
   if (auto k = t.getString("kind"))
     m->glu = k->value == "glu";
   if (auto act = t.getString("activation"))

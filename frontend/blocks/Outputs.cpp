@@ -50,10 +50,13 @@ std::unique_ptr<OutputSpec> readLogits(const ReadContext &ctx) {
                : (key.known() ? key : ctx.modelTable("model").loc());
   auto tied = ctx.table.getBool("tied");
   // Tied: the token table, seen as [dim, vocab].
-  h->table = tied && !tied->value ? ctx.weight("head.weight", h->loc)
-                                  : ctx.weight("embed.tokens", h->loc);
+  // Tied: the token table (its size checked by the input family).
+  h->table = tied && !tied->value
+                 ? ctx.weight("head.weight", h->loc, {h->vocab, ctx.model.dim})
+                 : ctx.weight("embed.tokens", h->loc);
   if (auto v = ctx.table.getBool("bias"); v && v->value)
-    h->bias = ctx.weight("head.bias", h->loc);
+    h->bias = ctx.weight("head.bias", h->loc, {h->vocab});
+  ctx.checkActivation(h->loc, "the logits", h->vocab);
   return h;
 }
 

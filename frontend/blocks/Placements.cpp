@@ -21,7 +21,18 @@ Value residual(BuildContext &ctx, Value x, Value y, const SubLayerSpec &s,
 }
 
 // x + mixer(norm(x)), then + channel(norm(.)).
-Value pre(BuildContext &ctx, Value x, const LayerSpec &l) {
+class Pre : public PlacementSpec {
+public:
+  Value build(BuildContext &ctx, Value x, const LayerSpec &l) const override;
+};
+
+// norm(x + mixer(x)), then norm(. + channel(.)).
+class Post : public PlacementSpec {
+public:
+  Value build(BuildContext &ctx, Value x, const LayerSpec &l) const override;
+};
+
+Value Pre::build(BuildContext &ctx, Value x, const LayerSpec &l) const {
   Value h = residual(ctx, x,
                      l.mixer->build(ctx, ctx.norm(x, l.mixerNorm, "attn_norm")),
                      *l.mixer, "attn.residual");
@@ -32,8 +43,7 @@ Value pre(BuildContext &ctx, Value x, const LayerSpec &l) {
                   *l.channel, "mlp.residual");
 }
 
-// norm(x + mixer(x)), then norm(. + channel(.)).
-Value post(BuildContext &ctx, Value x, const LayerSpec &l) {
+Value Post::build(BuildContext &ctx, Value x, const LayerSpec &l) const {
   Value h = ctx.norm(
       residual(ctx, x, l.mixer->build(ctx, x), *l.mixer, "attn.residual"),
       l.mixerNorm, "attn_norm");
@@ -44,11 +54,15 @@ Value post(BuildContext &ctx, Value x, const LayerSpec &l) {
       l.channelNorm, "mlp_norm");
 }
 
+template <typename P> std::unique_ptr<PlacementSpec> make(const ReadContext &) {
+  return std::make_unique<P>();
+}
+
 } // namespace
 
 void registerPlacements() {
-  registerPlacement({"pre", /*finalNorm=*/true, pre});
-  registerPlacement({"post", /*finalNorm=*/false, post});
+  registerPlacement({"pre", /*finalNorm=*/true, {}, {}, make<Pre>});
+  registerPlacement({"post", /*finalNorm=*/false, {}, {}, make<Post>});
 }
 
 } // namespace modelc::frontend

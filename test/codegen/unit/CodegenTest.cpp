@@ -290,7 +290,11 @@ int runConfig(const Config &cfg, const std::string &dir,
                ? 1.0f
                : 0.0f);
     std::vector<float> f(codegen::weightFileElems(e));
-    codegen::packWeight(e, w.data(), f.data());
+    if (e.isGemmWeight)
+      codegen::packGemmWeight(w.data(), /*srcIsOutIn=*/false, (int)e.shape[0],
+                              (int)e.shape[1], e.layout, f.data());
+    else
+      f = w;
     logical[e.source] = w;
     files.push_back(std::move(f));
   }

@@ -2,9 +2,12 @@
 """Writes safetensors files for the frontend's weight tests (numpy only).
 
   make_weights.py from-ir OUT [--drop NAME] [--shape NAME=D0,D1] [--dtype NAME=F16]
-                              [--prefix P] < module.mlir
+                              [--prefix P] [--random SEED] [--set NAME[I,J]=VALUE]
+                              < module.mlir
       one tensor per `nn.weight` of the nn IR on stdin, at its stored shape (the
-      transpose of the op's type when `transposed`), then the mutations asked for.
+      transpose of the op's type when `transposed`), 0.5 everywhere or normal
+      values from --random SEED, then the mutations asked for (--set writes one
+      element: a number, nan, inf or -inf).
   make_weights.py raw OUT --header TEXT [--length N] [--data BYTES]
       an 8-byte length (N, default len(TEXT)), TEXT, then BYTES zero bytes.
   make_weights.py short OUT
@@ -36,13 +39,21 @@ def write(path, tensors):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+SET = re.compile(r"(.+)\[([0-9,]+)\]=(.+)")
+
+
 def from_ir(a):
     tensors = {}
+    rng = np.random.default_rng(a.random)
     for name, transposed, dims in WEIGHT.findall(sys.stdin.read()):
         shape = [int(d) for d in dims.split("x")]
         if transposed:
             shape.reverse()
-        tensors[a.prefix + name] = ("F32", np.full(shape, 0.5, np.float32))
+        if a.random is None:
+            data = np.full(shape, 0.5, np.float32)
+        else:
+            data = rng.standard_normal(shape).astype(np.float32)
+        tensors[a.prefix + name] = ("F32", data)
     for name in a.drop:
         del tensors[name]
     for spec in a.shape:
@@ -51,6 +62,9 @@ def from_ir(a):
     for spec in a.dtype:
         name, dtype = spec.split("=")
         tensors[name] = (dtype, tensors[name][1])
+    for spec in a.set:
+        name, index, value = SET.fullmatch(spec).groups()
+        tensors[name][1][tuple(int(i) for i in index.split(","))] = float(value)
     write(a.out, tensors)
 
 
@@ -70,6 +84,8 @@ def main():
     p.add_argument("--shape", action="append", default=[])
     p.add_argument("--dtype", action="append", default=[])
     p.add_argument("--prefix", default="")
+    p.add_argument("--random", type=int)
+    p.add_argument("--set", action="append", default=[])
     r = sub.add_parser("raw")
     r.add_argument("out")
     r.add_argument("--header", required=True)

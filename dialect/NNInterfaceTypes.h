@@ -1,6 +1,15 @@
-//===- NNFusion.h - the vocabulary of the nn op interfaces ------*- C++ -*-===//
-#ifndef MODELC_DIALECT_NNFUSION_H
-#define MODELC_DIALECT_NNFUSION_H
+//===- NNInterfaceTypes.h - what the nn op interfaces speak in --*- C++ -*-===//
+//
+// The enums and types of the interfaces of NNInterfaces.td.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_DIALECT_NNINTERFACETYPES_H
+#define MODELC_DIALECT_NNINTERFACETYPES_H
+
+#include "mlir/IR/OpDefinition.h"
+
+#include <cstdint>
+#include <vector>
 
 namespace modelc::nn {
 
@@ -28,6 +37,24 @@ enum class WeightRole {
   Shift,      // adds (a bias or a norm's beta; synthetic init: ~0)
 };
 
+/// A weight tensor's value at compile time (WeightExprOpInterface).
+struct WeightData {
+  std::vector<int64_t> shape;
+  std::vector<float> values; // row-major
+};
+
+/// Ops whose result is a weight (nn.weight and the weight expressions): they
+/// stay outside kernels, and codegen passes their values as weights.
+template <typename ConcreteType>
+class WeightValued
+    : public mlir::OpTrait::TraitBase<ConcreteType, WeightValued> {};
+
+/// Whether `v` is a weight: the result of a WeightValued op.
+inline bool isWeightValue(mlir::Value v) {
+  mlir::Operation *def = v.getDefiningOp();
+  return def && def->hasTrait<WeightValued>();
+}
+
 } // namespace modelc::nn
 
-#endif // MODELC_DIALECT_NNFUSION_H
+#endif // MODELC_DIALECT_NNINTERFACETYPES_H

@@ -1,0 +1,28 @@
+// RUN: modelc-opt %s -split-input-file | modelc-opt -split-input-file | FileCheck %s
+// RUN: modelc-opt %s -split-input-file -mlir-print-op-generic | modelc-opt -split-input-file | FileCheck %s
+
+// Round trip of every weight expression.
+
+// CHECK-LABEL: func.func @exprs
+// CHECK: nn.weight.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<8x8xf32>, tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x16xf32>
+// CHECK: nn.weight.scale %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<8x16xf32>, tensor<8xf32>) -> tensor<8x16xf32>
+// CHECK: nn.weight.matmul %{{.*}}, %{{.*}} : (tensor<8xf32>, tensor<8x16xf32>) -> tensor<16xf32>
+// CHECK: nn.weight.add %{{.*}}, %{{.*}} : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+// CHECK: nn.weight.center %{{.*}} {axis = 1 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+// CHECK: nn.weight.mul_scalar %{{.*}} {value = 1.250000e-01 : f32} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+// CHECK: nn.weight.splat {value = 1.000000e+00 : f32} : tensor<16xf32>
+func.func @exprs() -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %q = nn.weight "q" : tensor<8x8xf32>
+  %k = nn.weight "k" : tensor<8x4xf32>
+  %v = nn.weight "v" : tensor<8x4xf32>
+  %g = nn.weight "g" : tensor<8xf32>
+  %b = nn.weight "b" : tensor<16xf32>
+  %qkv = nn.weight.concat %q, %k, %v {axis = 1 : i64} : (tensor<8x8xf32>, tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x16xf32>
+  %s = nn.weight.scale %qkv, %g {axis = 0 : i64} : (tensor<8x16xf32>, tensor<8xf32>) -> tensor<8x16xf32>
+  %p = nn.weight.matmul %g, %qkv : (tensor<8xf32>, tensor<8x16xf32>) -> tensor<16xf32>
+  %a = nn.weight.add %p, %b : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %c = nn.weight.center %s {axis = 1 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m = nn.weight.mul_scalar %c {value = 0.125 : f32} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %one = nn.weight.splat {value = 1.0 : f32} : tensor<16xf32>
+  return %m, %a, %one : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
+}
