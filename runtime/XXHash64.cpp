@@ -8,6 +8,7 @@
 
 #include "runtime/XXHash64.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mrt {
@@ -44,31 +45,62 @@ inline uint64_t merge(uint64_t acc, uint64_t lane) {
   return acc * P1 + P4;
 }
 
+// One 32-byte stripe into the four lanes.
+inline void stripe(uint64_t acc[4], const unsigned char *p) {
+  for (int i = 0; i < 4; ++i)
+    acc[i] = round(acc[i], read64(p + 8 * i));
+}
+
 } // namespace
 
-uint64_t xxh64(const void *data, size_t size, uint64_t seed) {
+Xxh64::Xxh64(uint64_t seed)
+    : seed(seed), acc{seed + P1 + P2, seed + P2, seed, seed - P1} {}
+
+void Xxh64::update(const void *data, size_t size) {
+  if (size == 0)
+    return; // data may be NULL then
   const unsigned char *p = static_cast<const unsigned char *>(data);
   const unsigned char *end = p + size;
+  total += size;
+  if (pendingSize) {
+    size_t take = std::min<size_t>(32 - pendingSize, size);
+    std::memcpy(pending + pendingSize, p, take);
+    pendingSize += take;
+    p += take;
+    if (pendingSize < 32)
+      return;
+    stripe(acc, pending);
+    pendingSize = 0;
+  }
+  // The lanes in four locals (registers): the input bytes may alias the
+  // members, which would keep them in memory.
+  uint64_t v1 = acc[0], v2 = acc[1], v3 = acc[2], v4 = acc[3];
+  for (; end - p >= 32; p += 32) {
+    v1 = round(v1, read64(p));
+    v2 = round(v2, read64(p + 8));
+    v3 = round(v3, read64(p + 16));
+    v4 = round(v4, read64(p + 24));
+  }
+  acc[0] = v1;
+  acc[1] = v2;
+  acc[2] = v3;
+  acc[3] = v4;
+  pendingSize = static_cast<size_t>(end - p);
+  if (pendingSize)
+    std::memcpy(pending, p, pendingSize);
+}
+
+uint64_t Xxh64::digest() const {
   uint64_t h;
-  if (size >= 32) {
-    uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-    const unsigned char *limit = end - 32;
-    do {
-      v1 = round(v1, read64(p));
-      v2 = round(v2, read64(p + 8));
-      v3 = round(v3, read64(p + 16));
-      v4 = round(v4, read64(p + 24));
-      p += 32;
-    } while (p <= limit);
-    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-    h = merge(h, v1);
-    h = merge(h, v2);
-    h = merge(h, v3);
-    h = merge(h, v4);
+  if (total >= 32) {
+    h = rotl(acc[0], 1) + rotl(acc[1], 7) + rotl(acc[2], 12) + rotl(acc[3], 18);
+    for (uint64_t lane : acc)
+      h = merge(h, lane);
   } else {
     h = seed + P5;
   }
-  h += static_cast<uint64_t>(size);
+  h += total;
+  const unsigned char *p = pending, *end = pending + pendingSize;
   for (; end - p >= 8; p += 8)
     h = rotl(h ^ round(0, read64(p)), 27) * P1 + P4;
   if (end - p >= 4) {
@@ -83,6 +115,12 @@ uint64_t xxh64(const void *data, size_t size, uint64_t seed) {
   h *= P3;
   h ^= h >> 32;
   return h;
+}
+
+uint64_t xxh64(const void *data, size_t size, uint64_t seed) {
+  Xxh64 h(seed);
+  h.update(data, size);
+  return h.digest();
 }
 
 } // namespace mrt

@@ -2,7 +2,8 @@
 //
 // The compiler records llvm::xxHash64 of <name>.weights; libmodelrt
 // recomputes it with runtime/XXHash64.cpp. Every length up to 1 KiB (all
-// stripe/tail combinations) and a few large ones must agree.
+// stripe/tail combinations) and a few large ones must agree, in one piece
+// and fed to Xxh64 in random pieces (empty ones included).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -33,8 +35,18 @@ TEST(XXH64, EqualsLlvmXxHash64) {
       if (offset + n > data.size())
         continue;
       llvm::ArrayRef<uint8_t> bytes(data.data() + offset, n);
-      ASSERT_EQ(mrt::xxh64(bytes.data(), n), llvm::xxHash64(bytes))
+      uint64_t want = llvm::xxHash64(bytes);
+      ASSERT_EQ(mrt::xxh64(bytes.data(), n), want)
           << "size " << n << " offset " << offset;
+      mrt::Xxh64 pieces;
+      for (size_t at = 0; at < n;) {
+        size_t k = std::min<size_t>(n - at, random() % 70);
+        pieces.update(bytes.data() + at, k);
+        at += k;
+      }
+      pieces.update(nullptr, 0);
+      ASSERT_EQ(pieces.digest(), want) << "size " << n << " in pieces";
+      ASSERT_EQ(pieces.length(), n);
     }
 }
 
