@@ -607,18 +607,9 @@ LogicalResult Library::link(const WeightsDigest &digest) {
     return impl->module.emitError() << "codegen: " << error;
   auto write = [&](const std::string &path,
                    const std::string &text) -> LogicalResult {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (!ec) {
-      os << text;
-      os.close();
-      if (!os.has_error())
-        return success();
-      ec = os.error();
-      os.clear_error();
-    }
-    return impl->module.emitError()
-           << "codegen: cannot write " << path << ": " << ec.message();
+    if (failed(writeTextFile(path, text, error)))
+      return impl->module.emitError() << "codegen: " << error;
+    return success();
   };
   if (failed(write(impl->outDir + "/" + m.name + ".h",
                    modelHeader(m, kModelcAbiText))) ||

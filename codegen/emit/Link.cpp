@@ -9,10 +9,8 @@
 
 namespace modelc::codegen {
 
-namespace {
-
-mlir::LogicalResult writeText(const std::string &path, llvm::StringRef text,
-                              std::string &error) {
+mlir::LogicalResult writeTextFile(const std::string &path, llvm::StringRef text,
+                                  std::string &error) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (!ec) {
@@ -26,6 +24,8 @@ mlir::LogicalResult writeText(const std::string &path, llvm::StringRef text,
   error = "cannot write " + path + ": " + ec.message();
   return mlir::failure();
 }
+
+namespace {
 
 mlir::LogicalResult runTool(llvm::ArrayRef<std::string> argv,
                             std::string &error) {
@@ -56,11 +56,11 @@ mlir::LogicalResult linkLibrary(const LibraryModel &m,
                                 const std::string &outDir, std::string &error) {
   std::string entry = objDir + "/" + m.name + "_entry.c";
   std::string versionScript = objDir + "/exports.map";
-  if (mlir::failed(writeText(entry, entryPointSource(m, digest), error)) ||
+  if (mlir::failed(writeTextFile(entry, entryPointSource(m, digest), error)) ||
       mlir::failed(
-          writeText(objDir + "/modelc_abi.h", kModelcAbiText, error)) ||
-      mlir::failed(writeText(versionScript,
-                             "{ global: modelc_*; local: *; };\n", error)))
+          writeTextFile(objDir + "/modelc_abi.h", kModelcAbiText, error)) ||
+      mlir::failed(writeTextFile(versionScript,
+                                 "{ global: modelc_*; local: *; };\n", error)))
     return mlir::failure();
   std::string entryObj = objDir + "/" + m.name + "_entry.o";
   if (mlir::failed(runTool({"cc", "-O2", "-fPIC", "-I/usr/include/halide14",

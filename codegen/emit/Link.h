@@ -8,6 +8,10 @@
 
 namespace modelc::codegen {
 
+/// Writes `text` to `path`; on failure `error` says why.
+mlir::LogicalResult writeTextFile(const std::string &path, llvm::StringRef text,
+                                  std::string &error);
+
 /// Writes the entry point into objDir, compiles it with the system C
 /// compiler (`cc`) and links it with every kernel object and the Halide
 /// runtime object into outDir/lib<name>.so, exporting only modelc_*.
