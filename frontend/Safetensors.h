@@ -3,8 +3,9 @@
 // https://github.com/huggingface/safetensors: an 8-byte little-endian header
 // length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, then the
 // tensor bytes (offsets relative to the end of the header). The reader mmaps
-// the file and validates the whole header before anything uses it. The
-// writer is frontend/SafetensorsWriter.h.
+// the file and validates it before anything uses it, with the runtime's own
+// check (runtime/SafetensorsFormat.h): compile and run accept the same files.
+// The writer is frontend/SafetensorsWriter.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_FRONTEND_SAFETENSORS_H

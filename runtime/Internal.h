@@ -1,7 +1,7 @@
 //===- Internal.h - libmodelrt internals (not installed) -------*- C++ -*-===//
 //
-// Error reporting shared by the runtime's sources, and the small JSON reader
-// used for safetensors headers. No MLIR, no LLVM, no Halide.
+// Error reporting, aligned allocation and checked sizes shared by the
+// runtime's sources. No MLIR, no LLVM, no Halide.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELRT_INTERNAL_H
@@ -10,10 +10,7 @@
 #include "runtime/modelrt.h"
 
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <string>
-#include <vector>
 
 namespace mrt {
 
@@ -30,23 +27,15 @@ const char *dtypeName(int32_t dtype);
 // "[batch, seq, 4]" or "[1, 8, 4]".
 std::string dimsString(const int64_t *dims, int32_t rank);
 
-//===-- a minimal JSON reader (objects keep key order)
-//---------------------===//
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool boolean = false;
-  double number = 0;
-  bool isInteger = false; // the literal had no fraction/exponent
-  int64_t integer = 0;
-  std::string string;
-  std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+// This machine's memory: no arena or tensor larger than it is allocated
+// (with overcommit such an allocation could succeed and fail on first use).
+int64_t physicalMemoryBytes();
 
-  const Json *get(const std::string &key) const;
-};
-
-// Parses `text`; on error returns false with a message naming the offset.
-bool parseJson(const char *text, size_t size, Json &out, std::string &error);
+// The product of `rank` dims: false when a dim is negative or the product
+// (or, with itemSize, its bytes) overflows int64.
+bool checkedElements(const int64_t *dims, int32_t rank, int64_t &elements);
+bool checkedBytes(const int64_t *dims, int32_t rank, int64_t itemSize,
+                  int64_t &bytes);
 
 } // namespace mrt
 

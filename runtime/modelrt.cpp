@@ -8,6 +8,8 @@
 
 #include "runtime/modelrt.h"
 #include "runtime/Internal.h"
+#include "runtime/SafetensorsFormat.h"
+#include "runtime/XXHash64.h"
 #include "runtime/modelc_abi.h"
 
 #include <dlfcn.h>
@@ -18,8 +20,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -89,6 +93,8 @@ mrt_status fail(mrt_status status, std::string message) {
 void clearError() { tlsError.clear(); }
 
 void *alignedAlloc(size_t bytes) {
+  if (bytes > SIZE_MAX - 63)
+    return nullptr;
   size_t rounded = (bytes + 63) / 64 * 64;
   if (rounded == 0)
     rounded = 64;
@@ -105,6 +111,28 @@ const char *dtypeName(int32_t dtype) {
   default:
     return "?";
   }
+}
+
+int64_t physicalMemoryBytes() {
+  static const int64_t bytes = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? int64_t(pages) * size : INT64_MAX;
+  }();
+  return bytes;
+}
+
+bool checkedElements(const int64_t *dims, int32_t rank, int64_t &elements) {
+  return checkedBytes(dims, rank, 1, elements);
+}
+
+bool checkedBytes(const int64_t *dims, int32_t rank, int64_t itemSize,
+                  int64_t &bytes) {
+  int64_t n = itemSize;
+  for (int32_t k = 0; k < rank; ++k)
+    if (dims[k] < 0 || __builtin_mul_overflow(n, dims[k], &n))
+      return false;
+  bytes = n;
+  return true;
 }
 
 std::string dimsString(const int64_t *dims, int32_t rank) {
@@ -146,6 +174,8 @@ extern "C" const char *mrt_status_string(mrt_status status) {
     return "kernel failure";
   case MRT_ABI_MISMATCH:
     return "ABI mismatch";
+  case MRT_WEIGHTS_MISMATCH:
+    return "weights mismatch";
   }
   return "unknown status";
 }
@@ -172,7 +202,7 @@ struct mrt_model {
   // The activation arena: grows, never shrinks, reused across calls.
   std::mutex runMutex;
   void *arena = nullptr;
-  int64_t arenaBytes = 0;
+  std::atomic<int64_t> arenaBytes{0}; // read without the mutex
   std::atomic<int64_t> arenaAllocations{0};
   std::vector<void *> inputPtrs, outputPtrs;
 
@@ -233,6 +263,8 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
     return bad("bad kernel list");
   if (info->arena_bytes_per_token < 0)
     return bad("negative arena size");
+  if (info->weights_bytes < 0)
+    return bad("negative weights size");
   bool hasBatch = false, hasSeq = false;
   auto checkList = [&](const char *what, int32_t n,
                        const modelc_tensor_desc *list, bool dynamicOk,
@@ -267,6 +299,11 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
         if (record && v == MODELC_DIM_SEQ)
           hasSeq = true;
       }
+      if (d.limit < 0) {
+        bad(where + " '" + d.name + "' has negative id limit " +
+            std::to_string(d.limit));
+        return false;
+      }
     }
     return true;
   };
@@ -286,110 +323,52 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
   return MRT_OK;
 }
 
-//===-- safetensors
-//--------------------------------------------------------===//
-
-struct StEntry {
-  std::string dtype;
-  std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;
-};
-
-int64_t stElementSize(const std::string &dtype) {
-  static const std::unordered_map<std::string, int64_t> sizes = {
-      {"F64", 8}, {"F32", 4}, {"F16", 2},  {"BF16", 2},    {"I64", 8},
-      {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},     {"U32", 4},
-      {"U16", 2}, {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
-  auto it = sizes.find(dtype);
-  return it == sizes.end() ? -1 : it->second;
-}
-
 const char *stDtypeFor(int32_t dtype) {
   return dtype == MODELC_F32 ? "F32" : "I32";
 }
 
-mrt_status parseSafetensors(const std::string &path, const uint8_t *data,
-                            size_t size,
-                            std::unordered_map<std::string, StEntry> &out,
-                            uint64_t &dataStart) {
-  auto bad = [&](const std::string &m) {
-    return fail(MRT_BAD_FORMAT,
-                "weights file '" + path + "' is not valid safetensors: " + m);
-  };
-  if (size < 8)
-    return bad("file is " + std::to_string(size) +
-               " bytes, shorter than the 8-byte header length");
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i)
-    n = (n << 8) | data[i];
-  if (n > size - 8)
-    return bad("header length " + std::to_string(n) + " exceeds the file (" +
-               std::to_string(size) + " bytes): truncated or not safetensors");
-  if (n == 0 || data[8] != '{')
-    return bad("header does not start with a JSON object");
-  Json root;
-  std::string err;
-  if (!parseJson(reinterpret_cast<const char *>(data + 8), n, root, err))
-    return bad("header JSON: " + err);
-  if (root.kind != Json::Object)
-    return bad("header is not a JSON object");
-  dataStart = 8 + n;
-  uint64_t dataSize = size - dataStart;
-  for (const auto &kv : root.object) {
-    const std::string &name = kv.first;
-    const Json &v = kv.second;
-    if (name == "__metadata__") {
-      if (v.kind != Json::Object)
-        return bad("__metadata__ is not an object");
-      continue;
-    }
-    std::string where = "tensor '" + name + "': ";
-    if (v.kind != Json::Object)
-      return bad(where + "entry is not an object");
-    const Json *dt = v.get("dtype"), *shape = v.get("shape"),
-               *offs = v.get("data_offsets");
-    if (!dt || dt->kind != Json::String)
-      return bad(where + "missing string 'dtype'");
-    if (!shape || shape->kind != Json::Array)
-      return bad(where + "missing array 'shape'");
-    if (!offs || offs->kind != Json::Array || offs->array.size() != 2)
-      return bad(where + "'data_offsets' is not [begin, end]");
-    StEntry e;
-    e.dtype = dt->string;
-    int64_t elems = 1;
-    for (const Json &d : shape->array) {
-      if (d.kind != Json::Number || !d.isInteger || d.integer < 0)
-        return bad(where + "shape has a non-integer or negative dimension");
-      e.shape.push_back(d.integer);
-      if (d.integer != 0 && elems > (int64_t(1) << 50) / d.integer)
-        return bad(where + "shape too large");
-      elems *= d.integer;
-    }
-    for (const Json &o : offs->array)
-      if (o.kind != Json::Number || !o.isInteger || o.integer < 0)
-        return bad(where + "'data_offsets' must be non-negative integers");
-    e.begin = static_cast<uint64_t>(offs->array[0].integer);
-    e.end = static_cast<uint64_t>(offs->array[1].integer);
-    if (e.begin > e.end)
-      return bad(where + "data_offsets begin > end");
-    if (e.end > dataSize)
-      return bad(where + "data_offsets [" + std::to_string(e.begin) + ", " +
-                 std::to_string(e.end) + "] run past the end of the data (" +
-                 std::to_string(dataSize) + " bytes): file truncated?");
-    int64_t es = stElementSize(e.dtype);
-    if (es < 0)
-      return bad(where + "unknown dtype '" + e.dtype + "'");
-    if (static_cast<uint64_t>(elems * es) != e.end - e.begin)
-      return bad(where + "holds " + std::to_string(e.end - e.begin) +
-                 " bytes, but its shape and dtype need " +
-                 std::to_string(elems * es));
-    out.emplace(name, std::move(e));
-  }
-  return MRT_OK;
+std::string hex64(uint64_t v) {
+  char buf[19];
+  std::snprintf(buf, sizeof buf, "0x%016llx", (unsigned long long)v);
+  return buf;
 }
 
-std::string stShapeString(const std::vector<int64_t> &shape) {
-  return mrt::dimsString(shape.data(), static_cast<int32_t>(shape.size()));
+// Lists up to 20 problems, one per line, after `what`.
+std::string listProblems(const std::string &what,
+                         const std::vector<std::string> &problems) {
+  if (problems.size() == 1)
+    return what + ": " + problems[0];
+  std::string s = what + ":";
+  for (size_t i = 0; i < problems.size() && i < 20; ++i)
+    s += "\n  " + problems[i];
+  if (problems.size() > 20)
+    s += "\n  ... and " + std::to_string(problems.size() - 20) + " more";
+  return s;
+}
+
+// The library records the size and XXH64 of the weights file it was compiled
+// with ({0, 0}: not recorded, no check).
+mrt_status checkDigest(const mrt_model &m, const uint8_t *data, size_t size) {
+  const modelc_model_info *info = m.info;
+  if (info->weights_bytes == 0 && info->weights_xxh64 == 0)
+    return MRT_OK;
+  std::string file = "weights file '" + m.weightsPath + "'";
+  std::string lib = "library '" + m.libPath + "'";
+  if (static_cast<uint64_t>(size) != static_cast<uint64_t>(info->weights_bytes))
+    return fail(MRT_WEIGHTS_MISMATCH,
+                file + " is " + std::to_string(size) + " bytes, but " + lib +
+                    " was compiled with a " +
+                    std::to_string(info->weights_bytes) +
+                    "-byte weights file (another model's weights, or a "
+                    "truncated file?)");
+  uint64_t digest = xxh64(data, size);
+  if (digest != info->weights_xxh64)
+    return fail(MRT_WEIGHTS_MISMATCH,
+                file + " has XXH64 " + hex64(digest) + ", but " + lib +
+                    " was compiled with weights of XXH64 " +
+                    hex64(info->weights_xxh64) +
+                    " (the file was altered, or belongs to another compile)");
+  return MRT_OK;
 }
 
 mrt_status mapWeights(mrt_model &m, const std::string &path,
@@ -427,67 +406,73 @@ mrt_status mapWeights(mrt_model &m, const std::string &path,
   m.mapSize = size;
   m.weightsPath = path;
 
-  std::unordered_map<std::string, StEntry> entries;
-  uint64_t dataStart = 0;
-  if (mrt_status s = parseSafetensors(path, static_cast<const uint8_t *>(map),
-                                      size, entries, dataStart))
+  const uint8_t *bytes = static_cast<const uint8_t *>(map);
+  if (mrt_status s = checkDigest(m, bytes, size))
     return s;
+  safetensors::Header header;
+  std::vector<std::string> problems;
+  if (!safetensors::readHeader(bytes, size, header, problems))
+    return fail(MRT_BAD_FORMAT, listProblems("weights file '" + path +
+                                                 "' is not valid safetensors",
+                                             problems));
+  std::unordered_map<std::string, const safetensors::Tensor *> byName;
+  for (const safetensors::Tensor &t : header.tensors)
+    byName.emplace(t.name, &t);
 
   // Every weight the model needs, with its dtype and shape; report them all.
-  std::string problems;
   mrt_status first = MRT_OK;
-  int count = 0;
   auto problem = [&](mrt_status s, const std::string &msg) {
     if (first == MRT_OK)
       first = s;
-    if (++count <= 20)
-      problems += "\n  " + msg;
+    problems.push_back(msg);
   };
   m.weightPtrs.assign(info->num_weights, nullptr);
   for (int32_t i = 0; i < info->num_weights; ++i) {
     const modelc_tensor_desc &d = info->weights[i];
-    auto it = entries.find(d.name);
-    if (it == entries.end()) {
+    auto it = byName.find(d.name);
+    if (it == byName.end()) {
       problem(MRT_BAD_FORMAT, "missing tensor '" + std::string(d.name) +
                                   "' (expected " + tensorString(d) + ")");
       continue;
     }
-    const StEntry &e = it->second;
-    if (e.dtype != stDtypeFor(d.dtype)) {
+    const safetensors::Tensor &t = *it->second;
+    if (t.dtype != stDtypeFor(d.dtype)) {
       problem(MRT_DTYPE_MISMATCH, "tensor '" + std::string(d.name) +
-                                      "' has dtype " + e.dtype + ", expected " +
+                                      "' has dtype " + t.dtype + ", expected " +
                                       stDtypeFor(d.dtype));
       continue;
     }
-    bool same = e.shape.size() == static_cast<size_t>(d.rank);
+    bool same = t.shape.size() == static_cast<size_t>(d.rank);
     for (int32_t k = 0; same && k < d.rank; ++k)
-      same = e.shape[k] == d.dims[k];
+      same = t.shape[k] == d.dims[k];
     if (!same) {
-      problem(MRT_SHAPE_MISMATCH, "tensor '" + std::string(d.name) +
-                                      "' has shape " + stShapeString(e.shape) +
-                                      ", expected " +
-                                      mrt::dimsString(d.dims, d.rank));
+      problem(MRT_SHAPE_MISMATCH,
+              "tensor '" + std::string(d.name) + "' has shape " +
+                  safetensors::shapeString(t.shape) + ", expected " +
+                  mrt::dimsString(d.dims, d.rank));
       continue;
     }
-    const uint8_t *p = static_cast<const uint8_t *>(map) + dataStart + e.begin;
-    size_t bytes = e.end - e.begin;
+    const uint8_t *p = bytes + header.dataStart + t.begin;
+    size_t tensorBytes = t.end - t.begin;
     if (reinterpret_cast<uintptr_t>(p) % 4 != 0) {
       // safetensors does not promise alignment; the kernels need at least
       // element alignment, so copy the (rare) misaligned tensor.
-      void *copy = alignedAlloc(bytes);
-      std::memcpy(copy, p, bytes);
+      void *copy = alignedAlloc(tensorBytes);
+      if (!copy)
+        return fail(MRT_IO_ERROR, "out of memory copying misaligned tensor '" +
+                                      std::string(d.name) + "'");
+      std::memcpy(copy, p, tensorBytes);
       m.ownedWeightCopies.push_back(copy);
       m.weightPtrs[i] = copy;
     } else {
       m.weightPtrs[i] = const_cast<uint8_t *>(p);
     }
   }
-  if (first != MRT_OK) {
-    if (count > 20)
-      problems += "\n  ... and " + std::to_string(count - 20) + " more";
-    return fail(first, "weights file '" + path + "' does not match model '" +
-                           info->name + "':" + problems);
-  }
+  if (first != MRT_OK)
+    return fail(first,
+                listProblems("weights file '" + path +
+                                 "' does not match model '" + info->name + "'",
+                             problems));
   return MRT_OK;
 }
 
@@ -647,6 +632,7 @@ static mrt_status tensorInfo(const char *fn, const mrt_model *m, int32_t i,
   out->rank = d.rank;
   for (int32_t k = 0; k < d.rank; ++k)
     out->dims[k] = d.dims[k];
+  out->limit = d.dtype == MODELC_I32 ? d.limit : 0;
   return MRT_OK;
 }
 
@@ -690,20 +676,44 @@ static void concreteDims(const modelc_tensor_desc &d, int64_t batch,
                                             : d.dims[k];
 }
 
+// batch and seq as a caller passes them: 1 <= batch <= MRT_MAX_BATCH,
+// 1 <= seq <= max_seq.
+static mrt_status checkBatchSeq(const char *fn, const mrt_model &m,
+                                int64_t batch, int64_t seq) {
+  if (batch < 1 || batch > MRT_MAX_BATCH)
+    return fail(MRT_INVALID_ARGUMENT, std::string(fn) +
+                                          ": batch must be in [1, " +
+                                          std::to_string(MRT_MAX_BATCH) +
+                                          "], got " + std::to_string(batch));
+  if (seq < 1 || seq > m.info->max_seq)
+    return fail(MRT_INVALID_ARGUMENT, std::string(fn) +
+                                          ": seq must be in [1, max_seq = " +
+                                          std::to_string(m.info->max_seq) +
+                                          "], got " + std::to_string(seq));
+  return MRT_OK;
+}
+
 static mrt_status tensorShape(const char *fn, const mrt_model *m, int32_t i,
                               int32_t count, const modelc_tensor_desc *descs,
                               int64_t batch, int64_t seq, int32_t *rank,
                               int64_t dims[MRT_MAX_RANK]) {
+  clearError();
   if (!m || !rank || !dims)
     return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": NULL argument");
   if (i < 0 || i >= count)
     return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": index " +
                                           std::to_string(i) + " out of range");
+  if (mrt_status s = checkBatchSeq(fn, *m, batch, seq))
+    return s;
   const modelc_tensor_desc &d = descs[i];
+  int64_t concrete[MRT_MAX_RANK] = {0}, bytes;
+  concreteDims(d, batch, seq, concrete);
+  if (!checkedBytes(concrete, d.rank, 4, bytes))
+    return fail(MRT_INVALID_ARGUMENT, std::string(fn) + ": '" + d.name + "' " +
+                                          mrt::dimsString(concrete, d.rank) +
+                                          " would overflow int64 bytes");
   *rank = d.rank;
-  for (int k = 0; k < MRT_MAX_RANK; ++k)
-    dims[k] = 0;
-  concreteDims(d, batch, seq, dims);
+  std::memcpy(dims, concrete, sizeof concrete);
   return MRT_OK;
 }
 
@@ -724,7 +734,8 @@ extern "C" mrt_status mrt_output_shape(const mrt_model *m, int32_t i,
 
 extern "C" double mrt_kernel_flops(const mrt_model *m, int32_t i, int64_t batch,
                                    int64_t seq) {
-  if (!m || i < 0 || i >= m->info->num_kernels)
+  if (!m || i < 0 || i >= m->info->num_kernels || batch < 1 ||
+      batch > MRT_MAX_BATCH || seq < 1 || seq > m->info->max_seq)
     return 0;
   const modelc_kernel_desc &k = m->info->kernels[i];
   double tokens = double(batch) * double(seq);
@@ -739,16 +750,19 @@ extern "C" mrt_status mrt_set_num_threads(mrt_model *m, int32_t threads) {
   clearError();
   if (!m)
     return fail(MRT_INVALID_ARGUMENT, "mrt_set_num_threads: model is NULL");
-  if (threads < 0)
-    return fail(MRT_INVALID_ARGUMENT,
-                "thread count must be >= 0 (0 = default), got " +
-                    std::to_string(threads));
+  if (threads < 0 || threads > MRT_MAX_THREADS)
+    return fail(
+        MRT_INVALID_ARGUMENT,
+        "thread count must be in [0, " + std::to_string(MRT_MAX_THREADS) +
+            "] (0 = the runtime's default), got " + std::to_string(threads));
+  // Not while a run of this model uses the thread pool.
+  std::lock_guard<std::mutex> lock(m->runMutex);
   m->setThreadsFn(threads);
   return MRT_OK;
 }
 
 extern "C" int64_t mrt_arena_bytes(const mrt_model *m) {
-  return m ? m->arenaBytes : 0;
+  return m ? m->arenaBytes.load() : 0;
 }
 extern "C" int64_t mrt_arena_allocations(const mrt_model *m) {
   return m ? m->arenaAllocations.load() : 0;
@@ -756,15 +770,22 @@ extern "C" int64_t mrt_arena_allocations(const mrt_model *m) {
 
 namespace {
 
-// Caller must hold m.runMutex.
+// Caller must hold m.runMutex; batch and seq are checked.
 mrt_status growArena(mrt_model &m, int64_t batch, int64_t seq) {
-  int64_t perToken = m.info->arena_bytes_per_token;
-  int64_t tokens = batch * seq; // both <= max_seq-ish and checked > 0
-  if (perToken > 0 && tokens > INT64_MAX / perToken)
-    return fail(MRT_INVALID_ARGUMENT, "arena size overflows");
-  int64_t need = perToken * tokens;
+  int64_t dims[3] = {m.info->arena_bytes_per_token, batch, seq};
+  int64_t need;
+  if (!checkedElements(dims, 3, need) || need > INT64_MAX - 63)
+    return fail(MRT_INVALID_ARGUMENT,
+                "the arena for batch " + std::to_string(batch) + ", seq " +
+                    std::to_string(seq) + " would overflow int64 bytes");
   if (need <= m.arenaBytes && m.arena)
     return MRT_OK;
+  if (need > physicalMemoryBytes())
+    return fail(MRT_INVALID_ARGUMENT,
+                "the arena for batch " + std::to_string(batch) + ", seq " +
+                    std::to_string(seq) + " needs " + std::to_string(need) +
+                    " bytes, more than this machine's memory (" +
+                    std::to_string(physicalMemoryBytes()) + " bytes)");
   void *p = alignedAlloc(static_cast<size_t>(need));
   if (!p)
     return fail(MRT_INVALID_ARGUMENT,
@@ -839,6 +860,9 @@ mrt_status checkRankDtype(const char *what, const modelc_tensor_desc &d,
   if (!t.data)
     return fail(MRT_INVALID_ARGUMENT,
                 std::string(what) + " '" + d.name + "' has no data");
+  if (reinterpret_cast<uintptr_t>(t.data) % 4 != 0)
+    return fail(MRT_INVALID_ARGUMENT, std::string(what) + " '" + d.name +
+                                          "' data is not 4-byte aligned");
   if (t.rank < 0 || t.rank > MRT_MAX_RANK)
     return fail(MRT_SHAPE_MISMATCH, std::string(what) + " '" + d.name +
                                         "' has invalid rank " +
@@ -856,6 +880,36 @@ mrt_status checkRankDtype(const char *what, const modelc_tensor_desc &d,
                     std::to_string(d.rank) + " " + tensorString(d) +
                     ", got rank " + std::to_string(t.rank) + " " +
                     givenString(t));
+  return MRT_OK;
+}
+
+// "[1, 7]": the position of flat element `index` in dims.
+std::string positionString(int64_t index, const int64_t *dims, int32_t rank) {
+  int64_t position[MRT_MAX_RANK] = {0};
+  for (int32_t k = rank - 1; k >= 0; --k) {
+    position[k] = dims[k] ? index % dims[k] : 0;
+    index = dims[k] ? index / dims[k] : 0;
+  }
+  return mrt::dimsString(position, rank);
+}
+
+// An id input indexes a table of `limit` rows: every id must be in
+// [0, limit), checked here because a kernel would read out of bounds (or
+// clamp silently).
+mrt_status checkIds(const modelc_tensor_desc &d, const mrt_tensor &t) {
+  if (d.dtype != MODELC_I32 || d.limit <= 0)
+    return MRT_OK;
+  int64_t n = 1;
+  checkedElements(t.dims, t.rank, n);
+  const int32_t *ids = static_cast<const int32_t *>(t.data);
+  for (int64_t k = 0; k < n; ++k)
+    if (ids[k] < 0 || ids[k] >= d.limit)
+      return fail(MRT_INVALID_ARGUMENT, std::string("input '") + d.name +
+                                            "' has id " +
+                                            std::to_string(ids[k]) + " at " +
+                                            positionString(k, t.dims, t.rank) +
+                                            ", outside its table's range [0, " +
+                                            std::to_string(d.limit) + ")");
   return MRT_OK;
 }
 
@@ -918,9 +972,10 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
     return fail(MRT_SHAPE_MISMATCH, "seq " + std::to_string(seq) +
                                         " exceeds the model's max_seq " +
                                         std::to_string(info->max_seq));
-  if (batch > (int64_t(1) << 31))
-    return fail(MRT_INVALID_ARGUMENT,
-                "batch " + std::to_string(batch) + " is too large");
+  if (batch > MRT_MAX_BATCH)
+    return fail(MRT_INVALID_ARGUMENT, "batch " + std::to_string(batch) +
+                                          " is above MRT_MAX_BATCH (" +
+                                          std::to_string(MRT_MAX_BATCH) + ")");
 
   for (int32_t i = 0; i < numOutputs; ++i) {
     const mrt_tensor &t = outputs[i];
@@ -937,6 +992,24 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
                         " for batch " + std::to_string(batch) + ", seq " +
                         std::to_string(seq) + ", got " + givenString(t));
   }
+  // Every buffer's bytes must be an int64 (inputs and outputs now have the
+  // signature's dims, all >= 0).
+  auto tooLarge = [&](const char *what, const mrt_tensor &t) {
+    int64_t bytes;
+    if (checkedBytes(t.dims, t.rank, 4, bytes))
+      return MRT_OK;
+    return fail(MRT_INVALID_ARGUMENT, std::string(what) + " " + givenString(t) +
+                                          " would overflow int64 bytes");
+  };
+  for (int32_t i = 0; i < numInputs; ++i)
+    if (mrt_status s = tooLarge("input", inputs[i]))
+      return s;
+  for (int32_t i = 0; i < numOutputs; ++i)
+    if (mrt_status s = tooLarge("output", outputs[i]))
+      return s;
+  for (int32_t i = 0; i < numInputs; ++i)
+    if (mrt_status s = checkIds(info->inputs[inSlot[i]], inputs[i]))
+      return s;
 
   std::lock_guard<std::mutex> lock(m->runMutex);
   if (mrt_status s = growArena(*m, batch, seq))
@@ -989,11 +1062,8 @@ extern "C" mrt_status mrt_reserve(mrt_model *m, int64_t batch, int64_t seq) {
   clearError();
   if (!m)
     return fail(MRT_INVALID_ARGUMENT, "mrt_reserve: model is NULL");
-  if (batch < 1 || seq < 1 || seq > m->info->max_seq ||
-      batch > (int64_t(1) << 31))
-    return fail(MRT_INVALID_ARGUMENT,
-                "mrt_reserve: need batch >= 1 and 1 <= seq <= max_seq (" +
-                    std::to_string(m->info->max_seq) + ")");
+  if (mrt_status s = checkBatchSeq("mrt_reserve", *m, batch, seq))
+    return s;
   std::lock_guard<std::mutex> lock(m->runMutex);
   return growArena(*m, batch, seq);
 }
@@ -1003,11 +1073,10 @@ extern "C" mrt_status mrt_reserve(mrt_model *m, int64_t batch, int64_t seq) {
 //===----------------------------------------------------------------------===//
 
 extern "C" int64_t mrt_tensor_elements(const mrt_tensor *t) {
-  if (!t || t->rank < 0 || t->rank > MRT_MAX_RANK)
-    return 0;
-  int64_t n = 1;
-  for (int32_t k = 0; k < t->rank; ++k)
-    n *= t->dims[k];
+  int64_t n;
+  if (!t || t->rank < 0 || t->rank > MRT_MAX_RANK ||
+      !checkedElements(t->dims, t->rank, n))
+    return -1;
   return n;
 }
 
@@ -1016,22 +1085,31 @@ extern "C" mrt_status mrt_tensor_alloc(mrt_tensor *t) {
   if (!t)
     return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: NULL tensor");
   if (t->rank < 0 || t->rank > MRT_MAX_RANK)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: bad rank");
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_tensor_alloc: rank " + std::to_string(t->rank) +
+                    " is outside [0, " + std::to_string(MRT_MAX_RANK) + "]");
   if (t->dtype != MRT_F32 && t->dtype != MRT_I32)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: bad dtype");
-  int64_t n = 1;
-  for (int32_t k = 0; k < t->rank; ++k) {
-    if (t->dims[k] < 0)
-      return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: negative dim");
-    if (t->dims[k] != 0 && n > (int64_t(1) << 40) / t->dims[k])
-      return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: too large");
-    n *= t->dims[k];
-  }
-  size_t bytes = static_cast<size_t>(n) * 4;
-  void *p = alignedAlloc(bytes);
+    return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: unknown dtype code " +
+                                          std::to_string(t->dtype));
+  int64_t bytes;
+  if (!checkedBytes(t->dims, t->rank, 4, bytes))
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_tensor_alloc: dims " + mrt::dimsString(t->dims, t->rank) +
+                    " are negative or overflow int64 bytes");
+  if (bytes > physicalMemoryBytes())
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_tensor_alloc: " + std::string(dtypeName(t->dtype)) +
+                    mrt::dimsString(t->dims, t->rank) + " needs " +
+                    std::to_string(bytes) +
+                    " bytes, more than this machine's memory (" +
+                    std::to_string(physicalMemoryBytes()) + " bytes)");
+  void *p = alignedAlloc(static_cast<size_t>(bytes));
   if (!p)
-    return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: out of memory");
-  std::memset(p, 0, bytes);
+    return fail(MRT_INVALID_ARGUMENT, "mrt_tensor_alloc: cannot allocate " +
+                                          std::to_string(bytes) +
+                                          " bytes for " + dtypeName(t->dtype) +
+                                          mrt::dimsString(t->dims, t->rank));
+  std::memset(p, 0, static_cast<size_t>(bytes));
   t->data = p;
   return MRT_OK;
 }

@@ -27,14 +27,21 @@ extern "C" {
 
 typedef enum mrt_status {
   MRT_OK = 0,
-  MRT_INVALID_ARGUMENT = 1, /* NULL pointer, bad count/name, batch/seq < 1 */
+  MRT_INVALID_ARGUMENT = 1, /* NULL pointer, bad count/name, batch/seq/threads
+                               out of range, an id outside its table */
   MRT_IO_ERROR = 2,         /* a file is missing or unreadable */
   MRT_BAD_FORMAT = 3,       /* not a modelc library, bad safetensors/.npy */
   MRT_SHAPE_MISMATCH = 4,   /* rank or dims differ from the signature */
   MRT_DTYPE_MISMATCH = 5,   /* element type differs from the signature */
   MRT_KERNEL_FAILURE = 6,   /* a kernel (Halide pipeline) reported an error */
-  MRT_ABI_MISMATCH = 7      /* no modelc ABI symbols, or another ABI version */
+  MRT_ABI_MISMATCH = 7,     /* no modelc ABI symbols, or another ABI version */
+  MRT_WEIGHTS_MISMATCH = 8  /* the weights file is not the one the library
+                               was compiled with (size or XXH64 differ) */
 } mrt_status;
+
+/* Limits of the arguments (larger values are MRT_INVALID_ARGUMENT). */
+#define MRT_MAX_THREADS 4096
+#define MRT_MAX_BATCH 2147483647
 
 /* Element types; the same values as modelc_abi.h's enum modelc_dtype. */
 typedef enum mrt_dtype { MRT_F32 = 0, MRT_I32 = 1 } mrt_dtype;
@@ -50,6 +57,9 @@ typedef struct mrt_tensor_info {
   int32_t dtype; /* mrt_dtype */
   int32_t rank;
   int64_t dims[MRT_MAX_RANK];
+  /* int32 id inputs: every id must be in [0, limit) (the rows of the table
+   * it indexes, e.g. the vocabulary); 0 = unchecked, and for other tensors. */
+  int64_t limit;
 } mrt_tensor_info;
 
 /* A dense, row-major (C order) buffer owned by the caller. */
@@ -115,7 +125,9 @@ MRT_API mrt_status mrt_kernel_info_at(const mrt_model *model, int32_t i,
                                       mrt_kernel_info *out);
 /* E.g. "tokens: i32[batch, seq] -> logits: f32[batch, seq, 50257]". */
 MRT_API const char *mrt_signature(const mrt_model *model);
-/* The concrete dims of input / output i for a batch and seq (rank in *rank). */
+/* The concrete dims of input / output i for a batch and seq (rank in *rank);
+ * MRT_INVALID_ARGUMENT unless 1 <= batch <= MRT_MAX_BATCH and
+ * 1 <= seq <= max_seq. */
 MRT_API mrt_status mrt_input_shape(const mrt_model *model, int32_t i,
                                    int64_t batch, int64_t seq, int32_t *rank,
                                    int64_t dims[MRT_MAX_RANK]);
@@ -123,22 +135,27 @@ MRT_API mrt_status mrt_output_shape(const mrt_model *model, int32_t i,
                                     int64_t batch, int64_t seq, int32_t *rank,
                                     int64_t dims[MRT_MAX_RANK]);
 /* Floating-point operations of kernel launch i at this batch and seq:
- * flops_per_token * batch * seq + flops_per_token_seq * batch * seq * seq. */
+ * flops_per_token * batch * seq + flops_per_token_seq * batch * seq * seq;
+ * 0 for an index, batch or seq out of range. */
 MRT_API double mrt_kernel_flops(const mrt_model *model, int32_t i,
                                 int64_t batch, int64_t seq);
 
 /* --- running ---------------------------------------------------------------
  */
 
-/* Threads of the model's Halide runtime (0 = the runtime's default). */
+/* Threads of the model's Halide runtime: 1 .. MRT_MAX_THREADS, or 0 for the
+ * runtime's default. */
 MRT_API mrt_status mrt_set_num_threads(mrt_model *model, int32_t threads);
 
 /* Runs the model. inputs/outputs are matched to the signature by name, or by
  * position when every name is NULL; all must be given. batch and seq are
- * read from the inputs' dynamic dims (1 <= seq <= max_seq); output dims must
- * be exactly mrt_output_shape's. The arena grows to the largest batch*seq
- * seen and is reused: a steady-state call allocates nothing. Calls on one
- * model are serialized (a mutex); different models run concurrently. */
+ * read from the inputs' dynamic dims (1 <= batch <= MRT_MAX_BATCH,
+ * 1 <= seq <= max_seq); output dims must be exactly mrt_output_shape's; data
+ * must be 4-byte aligned. Integer id inputs are checked against their table
+ * (every id in [0, limit)) before any kernel runs. The arena grows to the
+ * largest batch*seq seen and is reused: a steady-state call allocates
+ * nothing. Any number of threads may call it on one model: the calls are
+ * serialized (a mutex); different models run concurrently. */
 MRT_API mrt_status mrt_run(mrt_model *model, const mrt_tensor *inputs,
                            int32_t num_inputs, mrt_tensor *outputs,
                            int32_t num_outputs);
@@ -161,7 +178,9 @@ MRT_API int64_t mrt_arena_allocations(const mrt_model *model);
 MRT_API void mrt_tensor_release(mrt_tensor *t);
 /* Allocates t->data (64-byte aligned, zeroed) for t's dtype, rank, dims. */
 MRT_API mrt_status mrt_tensor_alloc(mrt_tensor *t);
-/* Number of elements of t (product of dims; 1 for rank 0). */
+/* Number of elements of t (product of dims; 1 for rank 0); -1 when t is NULL,
+ * its rank is outside [0, MRT_MAX_RANK], a dim is negative or the product
+ * overflows int64. */
 MRT_API int64_t mrt_tensor_elements(const mrt_tensor *t);
 
 #ifdef __cplusplus

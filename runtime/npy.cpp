@@ -10,6 +10,8 @@
 #include "runtime/npy.h"
 #include "runtime/Internal.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -66,6 +68,11 @@ extern "C" mrt_status mrt_npy_load(const char *path, mrt_tensor *out) {
     int err = errno;
     return fail(MRT_IO_ERROR, "cannot open '" + p + "': " + std::strerror(err));
   }
+  // A regular file's size bounds what its header may claim (nothing is
+  // allocated for data that is not there); a pipe is read as it comes.
+  struct stat st;
+  bool sized = fstat(fileno(file.f), &st) == 0 && S_ISREG(st.st_mode);
+  uint64_t fileSize = sized ? static_cast<uint64_t>(st.st_size) : 0;
   unsigned char pre[10];
   size_t got = std::fread(pre, 1, 8, file.f);
   if (got < 8 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
@@ -85,8 +92,11 @@ extern "C" mrt_status mrt_npy_load(const char *path, mrt_tensor *out) {
   } else {
     return bad("unsupported format version " + std::to_string(major));
   }
+  uint64_t headerEnd = (major == 1 ? 10 : 12) + uint64_t(hlen);
   if (hlen > (1u << 24))
     return bad("header too large");
+  if (sized && headerEnd > fileSize)
+    return bad("truncated header");
   std::string h(hlen, '\0');
   if (hlen && std::fread(&h[0], 1, hlen, file.f) != hlen)
     return bad("truncated header");
@@ -169,32 +179,34 @@ extern "C" mrt_status mrt_npy_load(const char *path, mrt_tensor *out) {
   }
 
   size_t bytes = static_cast<size_t>(elems) * itemsize;
-  void *raw = alignedAlloc(bytes);
-  if (!raw)
-    return fail(MRT_IO_ERROR, "out of memory reading '" + p + "'");
-  if (bytes && std::fread(raw, 1, bytes, file.f) != bytes) {
-    alignedFree(raw);
+  auto truncated = [&] {
     return bad("data truncated: expected " + std::to_string(bytes) +
                " bytes for shape " + dimsString(dims, rank));
+  };
+  if (sized && bytes > fileSize - headerEnd)
+    return truncated();
+  void *data = alignedAlloc(bytes);
+  if (!data)
+    return fail(MRT_IO_ERROR, "out of memory reading '" + p + "'");
+  if (bytes && std::fread(data, 1, bytes, file.f) != bytes) {
+    alignedFree(data);
+    return truncated();
   }
-  void *data = raw;
   if (fromI64) {
-    const int64_t *src = static_cast<const int64_t *>(raw);
-    int32_t *dst = static_cast<int32_t *>(alignedAlloc(elems * 4));
+    // In place: int32 k (bytes 4k..4k+4) never overwrites an unread int64.
+    unsigned char *raw = static_cast<unsigned char *>(data);
     for (int64_t k = 0; k < elems; ++k) {
       int64_t v;
-      std::memcpy(&v, src + k, 8);
+      std::memcpy(&v, raw + 8 * k, 8);
       if (v < INT32_MIN || v > INT32_MAX) {
-        alignedFree(raw);
-        alignedFree(dst);
+        alignedFree(data);
         return fail(MRT_DTYPE_MISMATCH,
                     "'" + p + "' is int64 and element " + std::to_string(k) +
                         " (" + std::to_string(v) + ") does not fit in int32");
       }
-      dst[k] = static_cast<int32_t>(v);
+      int32_t narrow = static_cast<int32_t>(v);
+      std::memcpy(raw + 4 * k, &narrow, 4);
     }
-    alignedFree(raw);
-    data = dst;
   }
   out->name = nullptr;
   out->dtype = dtype;
@@ -207,12 +219,19 @@ extern "C" mrt_status mrt_npy_load(const char *path, mrt_tensor *out) {
 
 extern "C" mrt_status mrt_npy_save(const char *path, const mrt_tensor *t) {
   clearError();
-  if (!path || !t || (!t->data && mrt_tensor_elements(t) > 0))
+  if (!path || !t)
     return fail(MRT_INVALID_ARGUMENT, "mrt_npy_save: NULL argument");
   if (t->dtype != MRT_F32 && t->dtype != MRT_I32)
     return fail(MRT_DTYPE_MISMATCH, "mrt_npy_save: only f32 and i32");
   if (t->rank < 0 || t->rank > MRT_MAX_RANK)
     return fail(MRT_INVALID_ARGUMENT, "mrt_npy_save: bad rank");
+  int64_t bytes64;
+  if (!checkedBytes(t->dims, t->rank, 4, bytes64))
+    return fail(MRT_INVALID_ARGUMENT,
+                "mrt_npy_save: dims " + dimsString(t->dims, t->rank) +
+                    " are negative or overflow int64 bytes");
+  if (!t->data && bytes64 > 0)
+    return fail(MRT_INVALID_ARGUMENT, "mrt_npy_save: the tensor has no data");
   std::string shape = "(";
   for (int32_t k = 0; k < t->rank; ++k) {
     shape += std::to_string(t->dims[k]);
@@ -248,7 +267,7 @@ extern "C" mrt_status mrt_npy_save(const char *path, const mrt_tensor *t) {
                            0,
                            static_cast<unsigned char>(h.size() & 0xFF),
                            static_cast<unsigned char>(h.size() >> 8)};
-  size_t bytes = static_cast<size_t>(mrt_tensor_elements(t)) * 4;
+  size_t bytes = static_cast<size_t>(bytes64);
   bool ok = std::fwrite(pre, 1, 10, file.f) == 10 &&
             std::fwrite(h.data(), 1, h.size(), file.f) == h.size() &&
             (bytes == 0 || std::fwrite(t->data, 1, bytes, file.f) == bytes);

@@ -10,6 +10,8 @@ packages=(
   libhalide14-0-dev libtomlplusplus-dev
   # tests: the PyTorch oracle, GoogleTest
   python3-torch python3-numpy python3-pytest libopenblas0-pthread libgtest-dev
+  # the sanitizer stage (gcc's ASan/UBSan/TSan) and the libFuzzer targets
+  libasan8 libubsan1 libtsan2 clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@ used from the source tree, else the system's library path.
 import ctypes
 import ctypes.util
 import glob
+import operator
 import os
 
 import numpy as np
@@ -21,9 +22,10 @@ __all__ = ["Model", "ModelrtError", "load_library"]
 MRT_F32, MRT_I32 = 0, 1
 MRT_DIM_BATCH, MRT_DIM_SEQ = -1, -2
 MRT_MAX_RANK = 8
+MRT_MAX_THREADS = 4096
 STATUS = {0: "ok", 1: "invalid argument", 2: "I/O error", 3: "bad format",
           4: "shape mismatch", 5: "dtype mismatch", 6: "kernel failure",
-          7: "ABI mismatch"}
+          7: "ABI mismatch", 8: "weights mismatch"}
 _NP = {MRT_F32: np.float32, MRT_I32: np.int32}
 
 
@@ -39,7 +41,8 @@ class ModelrtError(RuntimeError):
 
 class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32),
-                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MRT_MAX_RANK)]
+                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MRT_MAX_RANK),
+                ("limit", ctypes.c_int64)]
 
 
 class _Tensor(ctypes.Structure):
@@ -138,17 +141,24 @@ def _check(lib, status):
         raise ModelrtError(status, lib.mrt_last_error().decode(errors="replace"))
 
 
-def _dims(info):
-    out = []
-    for d in info.dims[:info.rank]:
-        out.append("batch" if d == MRT_DIM_BATCH else
-                   "seq" if d == MRT_DIM_SEQ else int(d))
-    return tuple(out)
+def _tensor_spec(info):
+    """A signature entry as plain Python values: the ctypes struct's strings
+    live in the model library, which close() unloads."""
+    return {"name": info.name.decode(), "dtype": int(info.dtype),
+            "dims": tuple(int(d) for d in info.dims[:info.rank]),
+            "limit": int(info.limit)}
 
 
-def _spec(info):
-    return {"name": info.name.decode(), "dtype": np.dtype(_NP[info.dtype]).name,
-            "shape": _dims(info)}
+def _spec(t):
+    """{'name', 'dtype', 'shape'} and, for id inputs with a table, 'limit'
+    (valid ids are [0, limit))."""
+    shape = tuple("batch" if d == MRT_DIM_BATCH else "seq" if d == MRT_DIM_SEQ
+                  else d for d in t["dims"])
+    spec = {"name": t["name"], "dtype": np.dtype(_NP[t["dtype"]]).name,
+            "shape": shape}
+    if t["limit"]:
+        spec["limit"] = t["limit"]
+    return spec
 
 
 class Model:
@@ -171,7 +181,7 @@ class Model:
             for i in range(count(m)):
                 info = _TensorInfo()
                 _check(lib, getter(m, i, ctypes.byref(info)))
-                out.append(info)
+                out.append(_tensor_spec(info))
             return out
 
         self._inputs = infos(lib.mrt_num_inputs, lib.mrt_input_info)
@@ -185,8 +195,15 @@ class Model:
             self.kernels.append({"name": k.name.decode(), "kind": k.kind.decode(),
                                  "flops_per_token": k.flops_per_token,
                                  "flops_per_token_seq": k.flops_per_token_seq})
+        self._signature = lib.mrt_signature(m).decode()
         if threads is not None:
             self.set_num_threads(threads)
+
+    def _handle(self):
+        """The C model; raises once close() has freed it."""
+        if not self._m.value:
+            raise ModelrtError(1, f"model '{self.name}' is closed")
+        return self._m
 
     @property
     def signature(self):
@@ -194,81 +211,90 @@ class Model:
         'batch' and 'seq' for the dynamic dimensions."""
         return {"name": self.name, "max_seq": self.max_seq,
                 "inputs": self.inputs, "outputs": self.outputs,
-                "text": self._lib.mrt_signature(self._m).decode()}
+                "text": self._signature}
 
     def set_num_threads(self, threads):
-        _check(self._lib, self._lib.mrt_set_num_threads(self._m, int(threads)))
+        """0 (the runtime's default) or 1 .. MRT_MAX_THREADS (4096)."""
+        try:
+            n = operator.index(threads)
+        except TypeError:
+            raise TypeError("threads must be an integer, got "
+                            f"{type(threads).__name__}") from None
+        if not 0 <= n <= MRT_MAX_THREADS:  # checked here: ctypes would wrap
+            raise ModelrtError(1, f"thread count must be in [0, {MRT_MAX_THREADS}]"
+                                  f" (0 = the runtime's default), got {n}")
+        _check(self._lib, self._lib.mrt_set_num_threads(self._handle(), n))
 
     @property
     def arena_bytes(self):
-        return int(self._lib.mrt_arena_bytes(self._m))
+        return int(self._lib.mrt_arena_bytes(self._handle()))
 
     @property
     def arena_allocations(self):
-        return int(self._lib.mrt_arena_allocations(self._m))
+        return int(self._lib.mrt_arena_allocations(self._handle()))
 
     def _prepare(self, args, kwargs):
         if args and kwargs:
             raise TypeError("pass inputs either by position or by name")
-        names = [i["name"] for i in self.inputs]
+        names = [i["name"] for i in self._inputs]
         if args:
             if len(args) != len(names):
                 raise ModelrtError(1, f"model '{self.name}' takes {len(names)} "
                                       f"inputs ({', '.join(names)}), got {len(args)}")
             kwargs = dict(zip(names, args))
-        arrays, tensors = [], []
+        arrays, tensors, infos = [], [], []
         for key, value in kwargs.items():
             if key not in names:
                 raise ModelrtError(1, f"unknown input '{key}'; model "
                                       f"'{self.name}' has inputs: {', '.join(names)}")
             info = self._inputs[names.index(key)]
+            want = np.dtype(_NP[info["dtype"]]).name
             a = np.asarray(value)
-            if info.dtype == MRT_I32 and a.dtype.kind in "iu":
+            if info["dtype"] == MRT_I32 and a.dtype.kind in "iu":
                 if a.size and (a.min() < -2**31 or a.max() >= 2**31):
                     raise ModelrtError(5, f"input '{key}' has values outside int32")
                 a = a.astype(np.int32, copy=False)
-            elif info.dtype == MRT_F32 and a.dtype.kind in "fiu":
+            elif info["dtype"] == MRT_F32 and a.dtype.kind in "fiu":
                 a = a.astype(np.float32, copy=False)
             elif a.dtype not in (np.float32, np.int32):
-                raise ModelrtError(5, f"input '{key}' must be "
-                                      f"{np.dtype(_NP[info.dtype]).name}, got {a.dtype}")
+                raise ModelrtError(5, f"input '{key}' must be {want}, got {a.dtype}")
             a = np.ascontiguousarray(a)
             if a.ndim > MRT_MAX_RANK:
                 raise ModelrtError(4, f"input '{key}' has rank {a.ndim}")
             arrays.append(a)
+            infos.append(info)
             t = _Tensor()
             t.name = key.encode()
             t.dtype = MRT_F32 if a.dtype == np.float32 else MRT_I32
             t.rank = a.ndim
             for k, d in enumerate(a.shape):
                 t.dims[k] = d
-            t.data = a.ctypes.data if a.size else 1  # non-NULL; never read
+            t.data = a.ctypes.data if a.size else 64  # non-NULL, aligned; never read
             tensors.append(t)
         # batch and seq as the inputs give them (the runtime validates).
         batch = seq = 1
-        for t, key in zip(tensors, kwargs):
-            info = self._inputs[names.index(key)]
-            if t.rank == info.rank:
-                for k in range(info.rank):
-                    if info.dims[k] == MRT_DIM_BATCH:
+        for t, info in zip(tensors, infos):
+            if t.rank == len(info["dims"]):
+                for k, d in enumerate(info["dims"]):
+                    if d == MRT_DIM_BATCH:
                         batch = t.dims[k]
-                    elif info.dims[k] == MRT_DIM_SEQ:
+                    elif d == MRT_DIM_SEQ:
                         seq = t.dims[k]
         if not (1 <= seq <= self.max_seq) or batch < 1:
             batch = seq = 1  # invalid; mrt_run reports the inputs
         outs, out_tensors = {}, []
         for info in self._outputs:
             shape = tuple(batch if d == MRT_DIM_BATCH else seq if d == MRT_DIM_SEQ
-                          else int(d) for d in info.dims[:info.rank])
-            a = np.empty(shape, dtype=_NP[info.dtype])
-            outs[info.name.decode()] = a
+                          else d for d in info["dims"])
+            a = np.empty(shape, dtype=_NP[info["dtype"]])
+            outs[info["name"]] = a
             t = _Tensor()
-            t.name = info.name
-            t.dtype = info.dtype
-            t.rank = info.rank
+            t.name = info["name"].encode()
+            t.dtype = info["dtype"]
+            t.rank = len(shape)
             for k, d in enumerate(shape):
                 t.dims[k] = d
-            t.data = a.ctypes.data if a.size else 1
+            t.data = a.ctypes.data if a.size else 64  # non-NULL, aligned
             out_tensors.append(t)
         in_arr = (_Tensor * max(len(tensors), 1))(*tensors)
         out_arr = (_Tensor * len(out_tensors))(*out_tensors)
@@ -277,25 +303,27 @@ class Model:
     def run(self, *args, **inputs):
         """Runs on numpy inputs (by name, or by position in signature order);
         returns {output name: numpy array}."""
+        m = self._handle()
         keep, ins, n, outs_c, outs, _, _ = self._prepare(args, inputs)
-        _check(self._lib, self._lib.mrt_run(self._m, ins, n, outs_c,
+        _check(self._lib, self._lib.mrt_run(m, ins, n, outs_c,
                                             len(self._outputs)))
         del keep
         return outs
 
     def run_profiled(self, *args, **inputs):
         """run(), plus a list of per-launch dicts {name, kind, seconds, flops}."""
+        m = self._handle()
         keep, ins, n, outs_c, outs, batch, seq = self._prepare(args, inputs)
         nk = len(self.kernels)
         secs = (ctypes.c_double * max(nk, 1))()
         _check(self._lib, self._lib.mrt_run_profiled(
-            self._m, ins, n, outs_c, len(self._outputs), secs))
+            m, ins, n, outs_c, len(self._outputs), secs))
         del keep
         profile = []
         for i, k in enumerate(self.kernels):
             profile.append({"name": k["name"], "kind": k["kind"],
                             "seconds": secs[i],
-                            "flops": self._lib.mrt_kernel_flops(self._m, i, batch,
+                            "flops": self._lib.mrt_kernel_flops(m, i, batch,
                                                                 seq)})
         return outs, profile
 
@@ -317,4 +345,5 @@ class Model:
             pass
 
     def __repr__(self):
-        return f"<modelrt.Model {self.name}: {self.signature['text']}>"
+        closed = "" if self._m.value else " (closed)"
+        return f"<modelrt.Model {self.name}{closed}: {self._signature}>"

@@ -1,8 +1,10 @@
 //===- RuntimeTest.cpp - libmodelrt unit tests against the fake model -----===//
 
+#include "runtime/XXHash64.h"
 #include "runtime/modelc_abi.h"
 #include "runtime/modelrt.h"
 #include "runtime/npy.h"
+#include "test/runtime/TestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -16,16 +18,9 @@
 #include <thread>
 #include <vector>
 
+using namespace mrt::test;
+
 namespace {
-
-const std::string dir = MODELRT_TEST_DIR;
-const std::string fakeLib = dir + "/libfake.so";
-const std::string fake2Lib = dir + "/libfake2.so";
-
-std::string tmpPath(const std::string &name) {
-  return testing::TempDir() + "/modelrt_" + std::to_string(getpid()) + "_" +
-         name;
-}
 
 // Writes a weights variant with the generator built beside the tests.
 std::string makeWeights(const std::string &variant) {
@@ -33,24 +28,6 @@ std::string makeWeights(const std::string &variant) {
   std::string cmd = dir + "/fake_weights_gen " + path + " " + variant;
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   return path;
-}
-
-struct Model {
-  mrt_model *m = nullptr;
-  ~Model() { mrt_free(m); }
-};
-
-mrt_tensor tensor(const char *name, int32_t dtype, std::vector<int64_t> dims,
-                  void *data) {
-  mrt_tensor t;
-  std::memset(&t, 0, sizeof t);
-  t.name = name;
-  t.dtype = dtype;
-  t.rank = (int32_t)dims.size();
-  for (size_t i = 0; i < dims.size(); ++i)
-    t.dims[i] = dims[i];
-  t.data = data;
-  return t;
 }
 
 float expected(int32_t token, int j, int32_t type = 0) {
@@ -165,30 +142,6 @@ TEST(Runtime, Threads) {
   dlclose(h);
 }
 
-TEST(Runtime, ConcurrentRunsSerialize) {
-  Model model;
-  ASSERT_EQ(mrt_load(fakeLib.c_str(), nullptr, &model.m), MRT_OK);
-  std::vector<std::thread> pool;
-  std::vector<int> failures(4, 0);
-  for (int w = 0; w < 4; ++w)
-    pool.emplace_back([&, w] {
-      for (int it = 0; it < 200; ++it) {
-        int64_t seq = 1 + (w + it) % 16;
-        std::vector<int32_t> tok(seq, w + it);
-        std::vector<float> out(seq * 4);
-        mrt_tensor i = tensor("tokens", MRT_I32, {1, seq}, tok.data());
-        mrt_tensor o = tensor("logits", MRT_F32, {1, seq, 4}, out.data());
-        if (mrt_run(model.m, &i, 1, &o, 1) != MRT_OK ||
-            out[seq * 4 - 1] != expected(w + it, 3))
-          failures[w]++;
-      }
-    });
-  for (auto &t : pool)
-    t.join();
-  for (int f : failures)
-    EXPECT_EQ(f, 0);
-}
-
 TEST(Runtime, TwoInputsByName) {
   Model model;
   ASSERT_EQ(mrt_load(fake2Lib.c_str(), nullptr, &model.m), MRT_OK)
@@ -294,6 +247,14 @@ TEST(Runtime, LoadErrors) {
             MRT_ABI_MISMATCH);
   EXPECT_NE(std::string(mrt_last_error()).find("ABI version 99"),
             std::string::npos);
+  EXPECT_EQ(mrt_load((dir + "/libfake_badlimit.so").c_str(),
+                     (dir + "/fake.weights").c_str(), &m),
+            MRT_BAD_FORMAT);
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("has malformed model info: input 0 'tokens' has "
+                      "negative id limit -1"),
+            std::string::npos)
+      << mrt_last_error();
   // Not a shared object at all.
   EXPECT_EQ(mrt_load((dir + "/fake.weights").c_str(), nullptr, &m),
             MRT_BAD_FORMAT);
@@ -312,10 +273,11 @@ TEST(Runtime, WeightErrors) {
        "tensor 'bias' has shape [5], expected [4]"},
       {"wrongdtype", MRT_DTYPE_MISMATCH,
        "tensor 'bias' has dtype I32, expected F32"},
-      {"truncated", MRT_BAD_FORMAT, "run past the end of the data"},
-      {"garbage", MRT_BAD_FORMAT, "exceeds the file"},
-      {"badjson", MRT_BAD_FORMAT, "header JSON"},
-      {"empty", MRT_BAD_FORMAT, "shorter than the 8-byte header length"},
+      {"truncated", MRT_BAD_FORMAT,
+       "run past the end of the 176-byte data section (truncated file?)"},
+      {"garbage", MRT_BAD_FORMAT, "goes past the end of the file"},
+      {"badjson", MRT_BAD_FORMAT, "invalid JSON header"},
+      {"empty", MRT_BAD_FORMAT, "too short for a safetensors header"},
   };
   for (auto &c : cases) {
     std::string w = makeWeights(c.variant);
@@ -438,6 +400,231 @@ TEST(Errors, StatusStringsAndThreadLocal) {
   std::thread([&] { other = mrt_last_error(); }).join();
   EXPECT_EQ(other, "");
   EXPECT_NE(std::string(mrt_last_error()), "");
+}
+
+TEST(Runtime, IdsOutsideTheirTableAreRefused) {
+  Model model;
+  ASSERT_EQ(mrt_load(fake2Lib.c_str(), nullptr, &model.m), MRT_OK)
+      << mrt_last_error();
+  void *h = dlopen(fake2Lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(h, nullptr);
+  auto runs = (int64_t(*)())dlsym(h, "fake_runs");
+  ASSERT_NE(runs, nullptr);
+  int32_t tokens[4] = {1, 2, 3, 15}, types[4] = {0, 1, 1, 0};
+  float logits[16];
+  mrt_tensor in[2] = {tensor("tokens", MRT_I32, {2, 2}, tokens),
+                      tensor("token_types", MRT_I32, {2, 2}, types)};
+  mrt_tensor out = tensor("logits", MRT_F32, {2, 2, 4}, logits);
+  ASSERT_EQ(mrt_run(model.m, in, 2, &out, 1), MRT_OK) << mrt_last_error();
+  int64_t before = runs();
+  struct Case {
+    int32_t *ids;
+    int index, value;
+    const char *message;
+  } cases[] = {
+      {tokens, 3, 16,
+       "input 'tokens' has id 16 at [1, 1], outside its table's range [0, "
+       "16)"},
+      {tokens, 1, -1,
+       "input 'tokens' has id -1 at [0, 1], outside its table's range [0, "
+       "16)"},
+      {types, 2, 2,
+       "input 'token_types' has id 2 at [1, 0], outside its table's range "
+       "[0, 2)"},
+  };
+  for (auto &c : cases) {
+    int32_t saved = c.ids[c.index];
+    c.ids[c.index] = c.value;
+    EXPECT_EQ(mrt_run(model.m, in, 2, &out, 1), MRT_INVALID_ARGUMENT);
+    EXPECT_STREQ(mrt_last_error(), c.message);
+    c.ids[c.index] = saved;
+  }
+  // Refused before any kernel ran.
+  EXPECT_EQ(runs(), before);
+  // The limits are in the signature; the fake without limits has none.
+  mrt_tensor_info info;
+  ASSERT_EQ(mrt_input_info(model.m, 0, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 16);
+  ASSERT_EQ(mrt_input_info(model.m, 1, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 2);
+  ASSERT_EQ(mrt_output_info(model.m, 0, &info), MRT_OK);
+  EXPECT_EQ(info.limit, 0);
+  dlclose(h);
+}
+
+// The fake's weights, and a setter of the digest its model info records.
+struct DigestedFake {
+  void *handle = dlopen(fakeLib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void (*set)(int64_t, uint64_t) = handle ? (void (*)(int64_t, uint64_t))
+                                                dlsym(handle,
+                                                      "fake_set_weights_digest")
+                                          : nullptr;
+  ~DigestedFake() {
+    if (set)
+      set(0, 0);
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+std::string readFile(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(Runtime, WeightsDigestMismatchIsRefused) {
+  DigestedFake fake;
+  ASSERT_NE(fake.set, nullptr);
+  std::string weights = readFile(dir + "/fake.weights");
+  ASSERT_FALSE(weights.empty());
+  int64_t size = (int64_t)weights.size();
+  uint64_t digest = mrt::xxh64(weights.data(), weights.size());
+  mrt_model *m = nullptr;
+
+  fake.set(size, digest);
+  ASSERT_EQ(mrt_load(fakeLib.c_str(), nullptr, &m), MRT_OK) << mrt_last_error();
+  mrt_free(m);
+
+  fake.set(size + 1, digest);
+  EXPECT_EQ(mrt_load(fakeLib.c_str(), nullptr, &m), MRT_WEIGHTS_MISMATCH);
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("fake.weights' is " + std::to_string(size) +
+                      " bytes, but library '"),
+            std::string::npos)
+      << mrt_last_error();
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("was compiled with a " + std::to_string(size + 1) +
+                      "-byte weights file"),
+            std::string::npos)
+      << mrt_last_error();
+  EXPECT_EQ(m, nullptr);
+
+  // One byte of the data changed: same size, another hash.
+  std::string altered = weights;
+  altered[altered.size() - 1] ^= 1;
+  std::string path = tmpPath("altered.weights");
+  std::ofstream(path, std::ios::binary) << altered;
+  fake.set(size, digest);
+  EXPECT_EQ(mrt_load(fakeLib.c_str(), path.c_str(), &m), MRT_WEIGHTS_MISMATCH);
+  EXPECT_NE(std::string(mrt_last_error()).find("has XXH64 0x"),
+            std::string::npos)
+      << mrt_last_error();
+  EXPECT_STREQ(mrt_status_string(MRT_WEIGHTS_MISMATCH), "weights mismatch");
+
+  // {0, 0}: not recorded, not checked.
+  fake.set(0, 0);
+  ASSERT_EQ(mrt_load(fakeLib.c_str(), path.c_str(), &m), MRT_OK)
+      << mrt_last_error();
+  mrt_free(m);
+  std::remove(path.c_str());
+}
+
+// Values of llvm::xxHash64 (the compiler's), which is XXH64 with seed 0.
+TEST(XXH64, MatchesTheReference) {
+  struct Case {
+    const char *text;
+    uint64_t hash;
+  } cases[] = {
+      {"", 0xef46db3751d8e999ULL},
+      {"a", 0xd24ec4f1a98c6e5bULL},
+      {"abc", 0x44bc2cf5ad770999ULL},
+      {"message digest", 0x066ed728fceeb3beULL},
+      {"abcdefghijklmnopqrstuvwxyz", 0xcfe1f278fa89835cULL},
+      {"123456789012345678901234567890123456789012345678901234567890123456789"
+       "01234567890",
+       0xe04a477f19ee145dULL},
+  };
+  for (const Case &c : cases)
+    EXPECT_EQ(mrt::xxh64(c.text, std::strlen(c.text)), c.hash) << c.text;
+  std::vector<uint8_t> big(1 << 20);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = (uint8_t)(i * 2654435761u >> 13);
+  EXPECT_EQ(mrt::xxh64(big.data(), big.size()), 0xae5ba942a34abdcfULL);
+}
+
+TEST(Runtime, ArgumentRangesAreChecked) {
+  Model model;
+  ASSERT_EQ(mrt_load(fakeLib.c_str(), nullptr, &model.m), MRT_OK);
+  mrt_model *m = model.m;
+  int32_t rank;
+  int64_t dims[MRT_MAX_RANK];
+  struct ShapeCase {
+    int64_t batch, seq;
+    const char *message;
+  } shapes[] = {
+      {-3, 2, "mrt_output_shape: batch must be in [1, 2147483647], got -3"},
+      {0, 2, "mrt_output_shape: batch must be in [1, 2147483647], got 0"},
+      {int64_t(1) << 31, 2,
+       "mrt_output_shape: batch must be in [1, 2147483647], got 2147483648"},
+      {1, 0, "mrt_output_shape: seq must be in [1, max_seq = 16], got 0"},
+      {1, 17, "mrt_output_shape: seq must be in [1, max_seq = 16], got 17"},
+  };
+  for (const ShapeCase &c : shapes) {
+    EXPECT_EQ(mrt_output_shape(m, 0, c.batch, c.seq, &rank, dims),
+              MRT_INVALID_ARGUMENT);
+    EXPECT_STREQ(mrt_last_error(), c.message);
+    EXPECT_EQ(mrt_input_shape(m, 0, c.batch, c.seq, &rank, dims),
+              MRT_INVALID_ARGUMENT);
+    EXPECT_EQ(mrt_kernel_flops(m, 1, c.batch, c.seq), 0.0);
+    EXPECT_EQ(mrt_reserve(m, c.batch, c.seq), MRT_INVALID_ARGUMENT);
+  }
+  ASSERT_EQ(mrt_output_shape(m, 0, MRT_MAX_BATCH, 16, &rank, dims), MRT_OK)
+      << mrt_last_error();
+  EXPECT_EQ(dims[0], MRT_MAX_BATCH);
+
+  EXPECT_EQ(mrt_set_num_threads(m, MRT_MAX_THREADS), MRT_OK);
+  EXPECT_EQ(mrt_set_num_threads(m, MRT_MAX_THREADS + 1), MRT_INVALID_ARGUMENT);
+  EXPECT_STREQ(mrt_last_error(),
+               "thread count must be in [0, 4096] (0 = the runtime's "
+               "default), got 4097");
+  EXPECT_EQ(mrt_set_num_threads(m, -1), MRT_INVALID_ARGUMENT);
+  EXPECT_EQ(mrt_set_num_threads(m, 0), MRT_OK);
+
+  // Element counts in int64 with overflow checks.
+  mrt_tensor huge =
+      tensor(nullptr, MRT_F32, {int64_t(1) << 32, 1LL << 31}, nullptr);
+  EXPECT_EQ(mrt_tensor_elements(&huge), -1);
+  EXPECT_EQ(mrt_tensor_alloc(&huge), MRT_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mrt_last_error()).find("overflow int64 bytes"),
+            std::string::npos)
+      << mrt_last_error();
+  EXPECT_EQ(mrt_npy_save(tmpPath("huge.npy").c_str(), &huge),
+            MRT_INVALID_ARGUMENT);
+  mrt_tensor large = tensor(nullptr, MRT_F32, {1LL << 31, 1LL << 31}, nullptr);
+  EXPECT_EQ(mrt_tensor_elements(&large), int64_t(1) << 62);
+  EXPECT_EQ(mrt_tensor_alloc(&large), MRT_INVALID_ARGUMENT); // 2^64 bytes
+  // No allocation larger than the machine (2^62 bytes; the fake's arena at
+  // the largest batch: 16 B/token x 2^31 x 16 = 512 GiB).
+  mrt_tensor vast = tensor(nullptr, MRT_F32, {1LL << 40, 1LL << 20}, nullptr);
+  EXPECT_EQ(mrt_tensor_alloc(&vast), MRT_INVALID_ARGUMENT);
+  EXPECT_NE(
+      std::string(mrt_last_error()).find("more than this machine's memory"),
+      std::string::npos)
+      << mrt_last_error();
+  EXPECT_EQ(mrt_reserve(m, MRT_MAX_BATCH, 16), MRT_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mrt_last_error())
+                .find("the arena for batch 2147483647, seq 16 needs "
+                      "549755813632 bytes, more than this machine's memory"),
+            std::string::npos)
+      << mrt_last_error();
+  mrt_tensor negative = tensor(nullptr, MRT_F32, {2, -2}, nullptr);
+  EXPECT_EQ(mrt_tensor_elements(&negative), -1);
+  EXPECT_EQ(mrt_tensor_alloc(&negative), MRT_INVALID_ARGUMENT);
+  mrt_tensor empty = tensor(nullptr, MRT_F32, {0, int64_t(1) << 62}, nullptr);
+  EXPECT_EQ(mrt_tensor_elements(&empty), 0);
+  EXPECT_EQ(mrt_tensor_elements(nullptr), -1);
+  mrt_tensor rank9 = tensor(nullptr, MRT_F32, {1}, nullptr);
+  rank9.rank = 9;
+  EXPECT_EQ(mrt_tensor_elements(&rank9), -1);
+
+  // A misaligned buffer is refused before the kernels see it.
+  alignas(8) int32_t tokens[3] = {1, 2, 3};
+  float logits[8];
+  mrt_tensor in =
+      tensor("tokens", MRT_I32, {1, 2}, reinterpret_cast<char *>(tokens) + 2);
+  mrt_tensor out = tensor("logits", MRT_F32, {1, 2, 4}, logits);
+  EXPECT_EQ(mrt_run(m, &in, 1, &out, 1), MRT_INVALID_ARGUMENT);
+  EXPECT_STREQ(mrt_last_error(), "input 'tokens' data is not 4-byte aligned");
 }
 
 } // namespace

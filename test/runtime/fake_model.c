@@ -8,9 +8,14 @@
  * Kernel 0 "embed" (embedding): arena[t, j] = embed[tokens[t] % 16, j]
  *                                             (+ 100 * token_types[t])
  * Kernel 1 "head"  (gemm):      logits[t, j] = arena[t, j] + bias[j]
- * A negative token makes kernel 0 fail through the error handler, like a
- * Halide bounds error would. Build flags: FAKE_ABI_VERSION, FAKE_NAME,
- * FAKE_TWO_INPUTS. */
+ * libfake.so records no id limits (limit 0: the runtime checks nothing) and
+ * a negative token makes kernel 0 fail through the error handler, like a
+ * Halide bounds error would; with FAKE_TWO_INPUTS the ids are limited to the
+ * tables, tokens to [0, 16) and token_types to [0, 2), as a compiled model's
+ * are. No weights digest is recorded unless a test sets one
+ * (fake_set_weights_digest). Build flags: FAKE_ABI_VERSION, FAKE_NAME,
+ * FAKE_TWO_INPUTS, FAKE_TOKEN_LIMIT (the tokens' limit; -1 for a malformed
+ * library). */
 #include "runtime/modelc_abi.h"
 
 #include <stdint.h>
@@ -29,10 +34,22 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static const modelc_tensor_desc inputs[] = {
-    {"tokens", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}},
+#ifndef FAKE_TOKEN_LIMIT
 #ifdef FAKE_TWO_INPUTS
-    {"token_types", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}},
+#define FAKE_TOKEN_LIMIT FAKE_VOCAB
+#else
+#define FAKE_TOKEN_LIMIT 0
+#endif
+#endif
+
+static const modelc_tensor_desc inputs[] = {
+    {"tokens",
+     MODELC_I32,
+     2,
+     {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0},
+     FAKE_TOKEN_LIMIT},
+#ifdef FAKE_TWO_INPUTS
+    {"token_types", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}, 2},
 #endif
 };
 static const modelc_tensor_desc outputs[] = {
@@ -47,7 +64,7 @@ static const modelc_kernel_desc kernels[] = {
     {"layer0.head", "gemm", 8.0, 2.0},
     {"layer1.head", "gemm", 8.0, 2.0},
 };
-static const modelc_model_info info = {
+static modelc_model_info info = {
     FAKE_ABI_VERSION,
     FAKE_NAME,
     "cpu",
@@ -71,9 +88,15 @@ EXPORT const modelc_model_info *modelc_get_model_info(void) { return &info; }
 EXPORT void modelc_set_num_threads(int32_t threads) { num_threads = threads; }
 EXPORT void modelc_set_error_handler(modelc_error_handler h) { handler = h; }
 
-/* For tests only: what the runtime told us. */
+/* For tests only: what the runtime told us; the weights digest to record. */
 EXPORT int32_t fake_num_threads(void) { return num_threads; }
-EXPORT int64_t fake_runs(void) { return runs; }
+EXPORT int64_t fake_runs(void) {
+  return __atomic_load_n(&runs, __ATOMIC_RELAXED);
+}
+EXPORT void fake_set_weights_digest(int64_t bytes, uint64_t xxh64) {
+  info.weights_bytes = bytes;
+  info.weights_xxh64 = xxh64;
+}
 
 static double now(void) {
   struct timespec ts;
@@ -101,7 +124,7 @@ EXPORT int32_t modelc_run(void *const *w, void *const *in, void *const *out,
   float *tmp = (float *)arena;
   int64_t n = batch * seq;
   char msg[128];
-  ++runs;
+  __atomic_add_fetch(&runs, 1, __ATOMIC_RELAXED);
   if (((uintptr_t)arena & 63) != 0) {
     report("fake: arena is not 64-byte aligned");
     return 1;
