@@ -485,6 +485,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
           } else {
             // A derived weight: named by the op that made it, made unique
             // by the hash of what it computes.
+            e.computed = true;
             e.source = std::get<0>(key);
             e.fileName = instanceOf(v.getDefiningOp()->getLoc()) + "#" +
                          llvm::utohexstr(llvm::xxh3_64bits(e.source), true, 8);

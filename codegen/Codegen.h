@@ -63,6 +63,7 @@ struct WeightPlanEntry {
   std::string source;      // checkpoint name (nn.weight "name"), or
                            // the text of a weight expression
   bool transposed = false; // nn.weight ... transposed
+  bool computed = false;   // a weight expression, evaluated at compile time
   mlir::Value value;       // the weight in @forward: an nn.weight, or a weight
                            // expression of them (WeightExprOpInterface)
   std::vector<int64_t> shape;     // logical shape (the nn.weight result type)

@@ -38,6 +38,7 @@ std::string signatureJson(const LibraryModel &m, const WeightsDigest &digest) {
         {"name", w.fileName},
         {"source", w.source},
         {"transposed", w.transposed},
+        {"computed", w.computed},
         {"dtype", "float32"},
         {"shape", ints(w.fileShape)},
         {"logical_shape", ints(w.shape)},

@@ -56,14 +56,8 @@ public:
     Builder &b = ctx.b;
     const PositionSpec *position = ctx.model.position.get();
     if (auto *rope = dynamic_cast<const RopeSpec *>(position)) {
-      APFloat theta(static_cast<float>(rope->theta));
-      IntegerAttr rotary;
-      if (rope->rotaryDim)
-        rotary = b.getI64IntegerAttr(rope->rotaryDim->value);
-      qv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_q", rope->loc),
-                                    rope->style, qv, heads, theta, rotary);
-      kv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_k", rope->loc),
-                                    rope->style, kv, kvHeads, theta, rotary);
+      qv = rope->rotate(ctx, qv, heads, "attn.rope_q");
+      kv = rope->rotate(ctx, kv, kvHeads, "attn.rope_k");
     }
     // ResFormer: the first attention layer hands its value on; the later
     // ones that ask for it mix it into theirs.

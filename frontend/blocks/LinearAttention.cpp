@@ -59,11 +59,8 @@ public:
                                             kv, table);
     }
     if (auto *rope = dynamic_cast<const RopeSpec *>(ctx.model.position.get())) {
-      APFloat theta(static_cast<float>(rope->theta));
-      qv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_q", rope->loc),
-                                    rope->style, qv, heads, theta);
-      kv = ctx.b.create<nn::RopeOp>(ctx.loc("attn.rope_k", rope->loc),
-                                    rope->style, kv, heads, theta);
+      qv = rope->rotate(ctx, qv, heads, "attn.rope_q");
+      kv = rope->rotate(ctx, kv, heads, "attn.rope_k");
     }
     Value wq, wk, cw, cb, ng, nb;
     if (featureMap == nn::FeatureMap::hedgehog) {

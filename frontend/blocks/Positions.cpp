@@ -11,6 +11,16 @@ using namespace mlir;
 
 namespace modelc::frontend {
 
+Value RopeSpec::rotate(BuildContext &ctx, Value x, int64_t heads,
+                       llvm::StringRef name) const {
+  APFloat theta(static_cast<float>(this->theta));
+  IntegerAttr rotary;
+  if (rotaryDim)
+    rotary = ctx.b.getI64IntegerAttr(rotaryDim->value);
+  return ctx.b.create<nn::RopeOp>(ctx.loc(name, loc), style, x, heads, theta,
+                                  rotary);
+}
+
 namespace {
 
 /// Where position ops point: the `position` key, else [embed], else vocab.

@@ -16,6 +16,11 @@ public:
   nn::RopeStyle style = nn::RopeStyle::half;
   /// rope_dim: the rotated channels of each head (nullopt: all of them).
   std::optional<Val<int64_t>> rotaryDim;
+
+  /// `x` ([.., heads * head_dim]) with its heads rotated: the nn.rope op a
+  /// mixer applies to its queries or keys, named `name`.
+  mlir::Value rotate(BuildContext &ctx, mlir::Value x, int64_t heads,
+                     llvm::StringRef name) const;
 };
 
 /// [embed] position = "alibi": attention adds -slope_h |i - j| to the
