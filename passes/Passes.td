@@ -358,4 +358,67 @@ def MergeLinears : Pass<"nn-merge-linears", "mlir::func::FuncOp"> {
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
+def FoldBatchNorm : Pass<"nn-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "fold an inference BatchNorm (or RepBN) into the adjacent linear";
+  let description = [{
+    An `nn.batch_norm` is one per-channel affine for every token, `x k + t`
+    with `k = gamma / sqrt(var + eps)` (plus RepBN's `alpha`) and
+    `t = beta - mean gamma / sqrt(var + eps)` (`nn.weight.bn_scale`,
+    `nn.weight.bn_shift`). When every user of the norm is the input of a
+    GEMM (`nn.linear`, `nn.gated_linear`), it folds into them,
+    `(x k + t) W + b = x (diag(k) W) + (t W + b)`; otherwise, when its input
+    is a linear used by the norm alone, into that linear,
+    `(x W + b) k + t = x (W diag(k)) + (b k + t)`. The norm disappears.
+
+    Before:
+    ```mlir
+    %n = nn.batch_norm %x, %g, %b, %mean, %var {epsilon = 1.0e-05 : f32} : (...) -> tensor<?x?x64xf32>
+    %y = nn.linear %n, %w : (tensor<?x?x64xf32>, tensor<64x256xf32>) -> tensor<?x?x256xf32>
+    ```
+    After:
+    ```mlir
+    %k = nn.weight.bn_scale %g, %var {epsilon = 1.0e-05 : f32} : (tensor<64xf32>, tensor<64xf32>) -> tensor<64xf32>
+    %t = nn.weight.bn_shift %b, %mean, %g, %var {epsilon = 1.0e-05 : f32} : (...) -> tensor<64xf32>
+    %tw = nn.weight.matmul %t, %w : (tensor<64xf32>, tensor<64x256xf32>) -> tensor<256xf32>
+    %w2 = nn.weight.scale %w, %k {axis = 0 : i64} : (tensor<64x256xf32>, tensor<64xf32>) -> tensor<64x256xf32>
+    %y = nn.linear %x, %w2, %tw : (...) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def MergeLora : Pass<"nn-merge-lora", "mlir::func::FuncOp"> {
+  let summary = "merge a LoRA adapter into its base weight";
+  let description = [{
+    `nn.lora_linear %x, %w, %bias, %xa, %b {scale = s}` with `%xa` a
+    bias-free `nn.linear` of `%x` by A, used only there, is
+    `x (W + s A B) + bias`: one `nn.linear` over the merged weight, always
+    fewer FLOPs than the adapter. Unless `allow-weight-growth`, only when W
+    has no other use: per-loop LoRA shares W between the passes of a loop,
+    each with its own A and B, and merging gives every pass its own copy of
+    W; with the option the pass does it and reports the bytes the weights
+    grow by (a remark).
+
+    Before:
+    ```mlir
+    %xa = nn.linear %x, %a : (tensor<?x?x64xf32>, tensor<64x8xf32>) -> tensor<?x?x8xf32>
+    %y = nn.lora_linear %x, %w, %bias, %xa, %b {scale = 5.000000e-01 : f32} : (...) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %ab = nn.weight.matmul %a, %b : (tensor<64x8xf32>, tensor<8x64xf32>) -> tensor<64x64xf32>
+    %sab = nn.weight.mul_scalar %ab {value = 5.000000e-01 : f32} : (tensor<64x64xf32>) -> tensor<64x64xf32>
+    %w2 = nn.weight.add %w, %sab : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+    %y = nn.linear %x, %w2, %bias : (...) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+  let options = [
+    Option<"allowWeightGrowth", "allow-weight-growth", "bool",
+           /*default=*/"false",
+           "also merge into a weight shared with other adapters (per-loop "
+           "LoRA: one merged copy per pass), reporting the bytes added">,
+  ];
+}
+
 #endif // MODELC_PASSES

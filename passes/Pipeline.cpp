@@ -10,18 +10,32 @@
 using namespace mlir;
 
 namespace {
-template <std::unique_ptr<Pass> (*Create)()> std::unique_ptr<Pass> make() {
+template <std::unique_ptr<Pass> (*Create)()>
+std::unique_ptr<Pass> make(const modelc::PipelineOptions &) {
   return Create();
+}
+
+/// A merge pass whose allow-weight-growth follows the pipeline's.
+template <typename Options, std::unique_ptr<Pass> (*Create)(const Options &)>
+std::unique_ptr<Pass> makeGrowing(const modelc::PipelineOptions &o) {
+  Options options;
+  options.allowWeightGrowth = o.allowWeightGrowth;
+  return Create(options);
 }
 
 // -O1: exact folds that keep every kernel's shape. -O2: merges that change
 // kernel shapes (one GEMM for several). -O3: nothing more yet: the exact
 // rewrites that exist are all faster at -O2 already (docs/passes.md).
+// nn-merge-lora comes first so that the norm folds see plain linears.
 const modelc::ReparamPass kReparamPasses[] = {
+    {"nn-merge-lora", 1,
+     makeGrowing<modelc::MergeLoraOptions, modelc::createMergeLora>},
+    {"nn-fold-batch-norm", 1, make<modelc::createFoldBatchNorm>},
     {"nn-fold-norm-affine", 1, make<modelc::createFoldNormAffine>},
     {"nn-recenter-stream", 1, make<modelc::createRecenterStream>},
     {"nn-fold-scales", 1, make<modelc::createFoldScales>},
-    {"nn-merge-branches", 1, make<modelc::createMergeBranches>},
+    {"nn-merge-branches", 1,
+     makeGrowing<modelc::MergeBranchesOptions, modelc::createMergeBranches>},
     {"nn-merge-linears", 2, make<modelc::createMergeLinears>},
     {"nn-merge-qkv", 2, make<modelc::createMergeQkv>},
     {"nn-merge-glu", 2, make<modelc::createMergeGlu>},
@@ -64,7 +78,7 @@ void modelc::buildOptimizePipeline(OpPassManager &pm,
   for (const ReparamPass &p : reparamPasses())
     if (options.optLevel >= p.level &&
         !llvm::is_contained(options.disabled, p.flag))
-      pm.addNestedPass<func::FuncOp>(p.create());
+      pm.addNestedPass<func::FuncOp>(p.create(options));
   // The folds leave duplicate expressions (one splat per folded norm, ...).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -92,10 +106,16 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
   ListOption<std::string, modelc::ReparamPassNameParser> disable{
       *this, "disable",
       llvm::cl::desc("re-parameterization passes to leave out, by flag")};
+  Option<bool> allowWeightGrowth{
+      *this, "allow-weight-growth",
+      llvm::cl::desc("merges may copy a shared weight per use (per-loop "
+                     "LoRA), reporting the bytes"),
+      llvm::cl::init(false)};
   modelc::PipelineOptions get() const {
     modelc::PipelineOptions o;
     o.optLevel = optLevel;
     o.disabled.assign(disable.begin(), disable.end());
+    o.allowWeightGrowth = allowWeightGrowth;
     return o;
   }
 };

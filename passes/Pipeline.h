@@ -25,13 +25,17 @@ struct PipelineOptions {
   int optLevel = 3;
   /// Flags of re-parameterization passes to leave out ("nn-merge-qkv").
   std::vector<std::string> disabled;
+  /// Merges that give each user of a shared weight its own merged copy
+  /// (per-loop LoRA): nn-merge-lora and nn-merge-branches, each reporting the
+  /// bytes added.
+  bool allowWeightGrowth = false;
 };
 
 /// One exact re-parameterization pass of the optimize pipeline.
 struct ReparamPass {
   const char *flag; // its modelc-opt flag, e.g. "nn-fold-norm-affine"
   int level;        // the lowest -O level that runs it
-  std::unique_ptr<mlir::Pass> (*create)();
+  std::unique_ptr<mlir::Pass> (*create)(const PipelineOptions &);
 };
 
 /// The re-parameterization passes in pipeline order.
@@ -64,7 +68,8 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
                          const PipelineOptions &options);
 
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
-/// (options `opt-level`, default 3, and `disable`, a list of pass flags)
+/// (options `opt-level`, default 3, `disable`, a list of pass flags, and
+/// `allow-weight-growth`)
 /// for modelc-opt's --pass-pipeline.
 void registerPipelines();
 

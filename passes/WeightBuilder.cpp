@@ -75,6 +75,18 @@ Value WeightBuilder::center(Value w, int64_t axis) {
   return make<nn::WeightCenterOp>(w.getType(), w, b.getI64IntegerAttr(axis));
 }
 
+Value WeightBuilder::bnScale(Value gamma, Value variance, Value alpha,
+                             APFloat epsilon) {
+  return make<nn::WeightBnScaleOp>(gamma.getType(), gamma, variance, alpha,
+                                   epsilon);
+}
+
+Value WeightBuilder::bnShift(Value beta, Value mean, Value gamma,
+                             Value variance, APFloat epsilon) {
+  return make<nn::WeightBnShiftOp>(beta.getType(), beta, mean, gamma, variance,
+                                   epsilon);
+}
+
 std::optional<float> splatValue(Value w) {
   if (auto s = w.getDefiningOp<nn::WeightSplatOp>())
     return s.getValue().convertToFloat();

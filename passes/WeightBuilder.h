@@ -24,8 +24,7 @@ namespace modelc {
 /// nn.weight ops first; kernel formation keeps weights outside kernels).
 class WeightBuilder {
 public:
-  WeightBuilder(mlir::OpBuilder &b, mlir::Location loc,
-                mlir::Operation *anchor)
+  WeightBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *anchor)
       : b(b), loc(loc), anchor(anchor) {}
 
   /// A weight of `shape` whose elements are all `value`.
@@ -42,6 +41,13 @@ public:
   mlir::Value concat(mlir::ValueRange parts, int64_t axis);
   /// `w` minus its mean along `axis`.
   mlir::Value center(mlir::Value w, int64_t axis);
+  /// A BatchNorm's factor, gamma / sqrt(variance + epsilon) (+ alpha, RepBN's,
+  /// when not null).
+  mlir::Value bnScale(mlir::Value gamma, mlir::Value variance,
+                      mlir::Value alpha, llvm::APFloat epsilon);
+  /// A BatchNorm's offset, beta - mean gamma / sqrt(variance + epsilon).
+  mlir::Value bnShift(mlir::Value beta, mlir::Value mean, mlir::Value gamma,
+                      mlir::Value variance, llvm::APFloat epsilon);
 
 private:
   mlir::OpBuilder &b;

@@ -15,8 +15,16 @@ cl::list<std::string, bool, modelc::ReparamPassNameParser> disablePass(
              "modelc-opt flag (nn-fold-norm-affine, nn-merge-qkv, ...); "
              "comma-separated or repeated"),
     cl::cat(modelc::passFlagsCategory()));
+
+cl::opt<bool> allowWeightGrowth(
+    "allow-weight-growth",
+    cl::desc("let nn-merge-lora and nn-merge-branches give every pass of a "
+             "loop its own merged copy of a shared weight (per-loop LoRA: "
+             "faster, more weight bytes, printed as a remark)"),
+    cl::cat(modelc::passFlagsCategory()));
 } // namespace
 
 void modelc::applyPassFlags(PipelineOptions &options) {
   options.disabled.assign(disablePass.begin(), disablePass.end());
+  options.allowWeightGrowth = allowWeightGrowth;
 }
