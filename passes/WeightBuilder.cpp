@@ -16,6 +16,19 @@ RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
 }
+
+/// Moves the weight or weight expression `def`, with the ones it reads,
+/// above `expr` (a new expression at the block's head) where it is below
+/// it: the frontend builds some among the compute ops (a looped layer's
+/// nn.weight.select).
+void hoistAbove(Operation *def, Operation *expr) {
+  if (!def || def->getBlock() != expr->getBlock() ||
+      !def->hasTrait<nn::WeightValued>() || def->isBeforeInBlock(expr))
+    return;
+  for (Value v : def->getOperands())
+    hoistAbove(v.getDefiningOp(), expr);
+  def->moveBefore(expr);
+}
 } // namespace
 
 template <typename Op, typename... Args>
@@ -25,7 +38,10 @@ Value WeightBuilder::make(Args &&...args) {
   auto it = llvm::find_if(
       *block, [](Operation &op) { return !op.hasTrait<nn::WeightValued>(); });
   b.setInsertionPoint(block, it);
-  return b.create<Op>(loc, std::forward<Args>(args)...);
+  Operation *op = b.create<Op>(loc, std::forward<Args>(args)...);
+  for (Value v : op->getOperands())
+    hoistAbove(v.getDefiningOp(), op);
+  return op->getResult(0);
 }
 
 Value WeightBuilder::splat(ArrayRef<int64_t> shape, float value) {

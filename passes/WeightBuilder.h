@@ -19,9 +19,10 @@ namespace modelc {
 
 /// Builds weight expressions with `b` (a pass's rewriter) at location
 /// `loc`. Every expression goes to the head of `anchor`'s block, after the
-/// weights and expressions already there, so that it dominates every use,
-/// wherever the rewrite that needs it happens (the frontend puts the
-/// nn.weight ops first; kernel formation keeps weights outside kernels).
+/// weights and expressions already there (its operands move up there too
+/// where they are further down), so that it dominates every use, wherever
+/// the rewrite that needs it happens (the frontend puts the nn.weight ops
+/// first; kernel formation keeps weights outside kernels).
 class WeightBuilder {
 public:
   WeightBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *anchor)

@@ -29,8 +29,10 @@ func.func @adapter(%x: tensor<?x?x16xf32>) -> tensor<?x?x32xf32> {
 // -----
 
 // Per-loop LoRA: two passes share W, each with its own slice of the stacked
-// A and B. Merging would give each pass a copy of W: left alone by default;
-// with allow-weight-growth merged, and the bytes reported.
+// A and B, selected where the pass starts (as the frontend builds them).
+// Merging would give each pass a copy of W: left alone by default; with
+// allow-weight-growth merged (the expressions and the selects they read at
+// the head), and the bytes reported.
 // CHECK-LABEL: func.func @per_loop
 // CHECK-NOT: nn.weight.add
 // CHECK-COUNT-2: nn.lora_linear
@@ -51,10 +53,10 @@ func.func @per_loop(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
   %sb = nn.weight "lora_b" : tensor<2x16x2xf32>
   %a0 = nn.weight.select %sa {index = 0 : i64, transposed} : (tensor<2x2x16xf32>) -> tensor<16x2xf32>
   %b0 = nn.weight.select %sb {index = 0 : i64, transposed} : (tensor<2x16x2xf32>) -> tensor<2x16xf32>
-  %a1 = nn.weight.select %sa {index = 1 : i64, transposed} : (tensor<2x2x16xf32>) -> tensor<16x2xf32>
-  %b1 = nn.weight.select %sb {index = 1 : i64, transposed} : (tensor<2x16x2xf32>) -> tensor<2x16xf32>
   %xa0 = nn.linear %x, %a0 : (tensor<?x?x16xf32>, tensor<16x2xf32>) -> tensor<?x?x2xf32>
   %h = nn.lora_linear %x, %w, %xa0, %b0 {scale = 1.000000e+00 : f32} : (tensor<?x?x16xf32>, tensor<16x16xf32>, tensor<?x?x2xf32>, tensor<2x16xf32>) -> tensor<?x?x16xf32>
+  %a1 = nn.weight.select %sa {index = 1 : i64, transposed} : (tensor<2x2x16xf32>) -> tensor<16x2xf32>
+  %b1 = nn.weight.select %sb {index = 1 : i64, transposed} : (tensor<2x16x2xf32>) -> tensor<2x16xf32>
   %xa1 = nn.linear %h, %a1 : (tensor<?x?x16xf32>, tensor<16x2xf32>) -> tensor<?x?x2xf32>
   %y = nn.lora_linear %h, %w, %xa1, %b1 {scale = 1.000000e+00 : f32} : (tensor<?x?x16xf32>, tensor<16x16xf32>, tensor<?x?x2xf32>, tensor<2x16xf32>) -> tensor<?x?x16xf32>
   return %y : tensor<?x?x16xf32>
