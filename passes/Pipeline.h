@@ -18,6 +18,20 @@
 
 namespace modelc {
 
+/// The approximate passes, run only when asked, before everything else
+/// (docs/passes.md "Approximate passes"); the defaults run none.
+struct ApproxOptions {
+  std::vector<int64_t> dropLayers; // nn-drop-layers
+  double pruneHeads = 0;           // nn-prune-heads, a ratio in [0, 1)
+  double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
+  int64_t lowRank = 0;             // nn-factor-linears, a rank (0: none)
+  std::string lowRankMatch = "*";  // the linears it factors, by name
+};
+
+/// The passes `options` asks for, configured, in pipeline order.
+std::vector<std::unique_ptr<mlir::Pass>>
+approximatePasses(const ApproxOptions &options);
+
 struct PipelineOptions {
   /// 0: no canonicalize/CSE, no re-parameterization, one kernel per compute
   /// op. 1..3: canonicalize, CSE, the re-parameterization passes of the
@@ -25,6 +39,8 @@ struct PipelineOptions {
   int optLevel = 3;
   /// Flags of re-parameterization passes to leave out ("nn-merge-qkv").
   std::vector<std::string> disabled;
+  /// The approximate passes (at any level, -O0 included).
+  ApproxOptions approx;
 };
 
 /// One exact re-parameterization pass of the optimize pipeline.
@@ -54,9 +70,9 @@ public:
 
 /// The whole pipeline: optimize, then lower to kernels.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
-/// Up to `--emit=optimized`: at -O1 and up, canonicalize + CSE, the
-/// re-parameterization passes of the level, canonicalize + CSE; nothing at
-/// -O0.
+/// Up to `--emit=optimized`: the approximate passes asked for, then, at -O1
+/// and up, canonicalize + CSE, the re-parameterization passes of the
+/// level, canonicalize + CSE.
 void buildOptimizePipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options);
 /// nn-form-kernels{fuse = optLevel > 0}, nn-dedup-kernels, nn-plan-memory.
@@ -64,8 +80,9 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
                          const PipelineOptions &options);
 
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
-/// (options `opt-level`, default 3, and `disable`, a list of pass flags)
-/// for modelc-opt's --pass-pipeline.
+/// (options `opt-level`, default 3, `disable`, a list of pass flags, and the
+/// approximate passes' `drop-layers`, `prune-heads`, `prune-neurons`,
+/// `low-rank`, `low-rank-match`) for modelc-opt's --pass-pipeline.
 void registerPipelines();
 
 } // namespace modelc

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/CompileCommand.h"
+#include "tools/ApproxReport.h"
 #include "tools/PassFlags.h"
 
 #include "codegen/Codegen.h"
@@ -208,7 +209,11 @@ int compile() {
     return 1;
   modelc::PipelineOptions pipeline;
   pipeline.optLevel = optLevel[0] - '0';
-  modelc::applyPassFlags(pipeline);
+  std::string flagError;
+  if (failed(modelc::applyPassFlags(pipeline, flagError))) {
+    llvm::errs() << "modelc: error: " << flagError << "\n";
+    return 1;
+  }
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -236,6 +241,14 @@ int compile() {
                      ? "weights: random (seed " + llvm::Twine(seed) + ")"
                      : "weights: checked " + weightsPath);
 
+  // The approximate passes one at a time, each measured for the report.
+  std::vector<modelc::ApproxStep> approxSteps;
+  if (failed(
+          modelc::runApproximatePasses(*module, pipeline.approx, approxSteps)))
+    return 1;
+  pipeline.approx = {};
+  if (!quiet)
+    modelc::printApproxReport(llvm::errs(), approxSteps);
   if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
     return 1;
   progress.stage("optimize -O" + optLevel);
@@ -301,6 +314,10 @@ int compile() {
                  (reused ? " (unchanged, kept)" : ""));
 
   if (failed((*library)->link(digest)))
+    return 1;
+  if (!approxSteps.empty() &&
+      failed(modelc::writeApproxReport(dir + "/" + name + ".approx.json",
+                                       approxSteps)))
     return 1;
   progress.stage("link lib" + name + ".so");
   if (failed(folder->commit()))
