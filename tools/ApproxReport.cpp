@@ -67,7 +67,8 @@ llvm::json::Object stepJson(const ApproxStep &s) {
 } // namespace
 
 void printApproxReport(llvm::raw_ostream &os,
-                       const std::vector<ApproxStep> &steps) {
+                       const std::vector<ApproxStep> &steps,
+                       const OutputError *error) {
   if (steps.empty())
     return;
   os << "modelc: approximate passes: parameters (after/before), weights, "
@@ -75,10 +76,18 @@ void printApproxReport(llvm::raw_ostream &os,
   for (const ApproxStep &s : steps)
     printRow(os, s);
   printRow(os, total(steps));
+  if (error)
+    os << llvm::format("  output error on the calibration input (batch %lld, "
+                       "seq %lld, %s): relmax %.4g, relmean %.4g, top-1 "
+                       "agreement %.4f\n",
+                       (long long)error->batch, (long long)error->seq,
+                       error->output.c_str(), error->relMax, error->relMean,
+                       error->top1);
 }
 
 LogicalResult writeApproxReport(const std::string &path,
-                                const std::vector<ApproxStep> &steps) {
+                                const std::vector<ApproxStep> &steps,
+                                const OutputError *error) {
   llvm::json::Array passes;
   for (const ApproxStep &s : steps)
     passes.push_back(stepJson(s));
@@ -87,6 +96,11 @@ LogicalResult writeApproxReport(const std::string &path,
       {"passes", std::move(passes)},
       {"total", llvm::json::Object{{"before", costJson(sum.before)},
                                    {"after", costJson(sum.after)}}}};
+  if (error)
+    report["calibration"] = llvm::json::Object{
+        {"output", error->output},    {"batch", error->batch},
+        {"seq", error->seq},          {"rel_max", error->relMax},
+        {"rel_mean", error->relMean}, {"top1_agreement", error->top1}};
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec) {

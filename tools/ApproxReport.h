@@ -12,6 +12,7 @@
 
 #include "passes/Pipeline.h"
 #include "passes/prune/Cost.h"
+#include "tools/CalibrationError.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -33,13 +34,16 @@ mlir::LogicalResult runApproximatePasses(mlir::ModuleOp module,
                                          const ApproxOptions &options,
                                          std::vector<ApproxStep> &steps);
 
-/// The table of `steps` and their total.
+/// The table of `steps` and their total, and the output error measured on
+/// the calibration input (`error`, when there is one).
 void printApproxReport(llvm::raw_ostream &os,
-                       const std::vector<ApproxStep> &steps);
+                       const std::vector<ApproxStep> &steps,
+                       const OutputError *error);
 
 /// Writes the report as JSON to `path` (printing the problem on failure).
 mlir::LogicalResult writeApproxReport(const std::string &path,
-                                      const std::vector<ApproxStep> &steps);
+                                      const std::vector<ApproxStep> &steps,
+                                      const OutputError *error);
 
 } // namespace modelc
 

@@ -104,6 +104,26 @@ def used_params(cfg, canon):
     return sum(int(np.asarray(canon[ps.key]).size) for ps in ref.slots(cfg))
 
 
+def check_calibration(got, ref, cfg, pruned, full_cfg, full, tokens):
+    """The report's output error on the calibration input vs the same figures from the pruned and
+    unpruned oracles -> None, or what differs."""
+    if not got:
+        return "the report has no calibration figures"
+    a = ref.forward(cfg, None, tokens, module=pruned)
+    r = ref.forward(full_cfg, None, tokens, module=full)
+    d = np.abs(a - r)
+    want = {"rel_max": d.max() / np.abs(r).max(), "rel_mean": d.mean() / np.abs(r).mean(),
+            "top1_agreement": float((a.argmax(-1) == r.argmax(-1)).mean())}
+    print("calibration: report %s, oracle %s" % (
+        ", ".join("%s %.4g" % (k, got[k]) for k in want), ", ".join("%s %.4g" % kv for kv in want.items())))
+    rows = tokens.size
+    for k, v in want.items():
+        tol = 2.0 / rows if k == "top1_agreement" else 1e-3
+        if not abs(got[k] - v) <= tol:
+            return "calibration %s: the report says %.6g, the oracle %.6g" % (k, got[k], v)
+    return None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="approximate passes vs the pruned PyTorch oracle")
     cm.add_common_args(ap)
@@ -113,6 +133,9 @@ def main(argv=None):
     ap.add_argument("--low-rank", type=int, default=0)
     ap.add_argument("--low-rank-match", default="*")
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--calib", action="store_true",
+                    help="also compile with --calib (random tokens, batch 2, seq 16) and check the "
+                         "report's output error against the oracle's pruned vs unpruned figures")
     a = ap.parse_args(argv)
 
     def log(msg):
@@ -149,6 +172,11 @@ def main(argv=None):
     pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
     removed = params_before - used_params(cfg, canon) + saved
 
+    calib_tokens = None
+    if a.calib:
+        calib_tokens = np.random.default_rng([a.seed, 99]).integers(0, cfg.vocab, size=(2, 16)).astype(np.int32)
+        np.save(os.path.join(a.workdir, "calib.npy"), calib_tokens)
+        flags.append("--calib=" + os.path.join(a.workdir, "calib.npy"))
     tag = "%s %s %s" % (cfg.name, a.opt, " ".join(flags))
     ncases = len(batches) * len(seqs)
     lib, err = cm.compile_model(a, a.spec, wpath, os.path.join(a.workdir, "out"), cfg.name, log, flags)
@@ -165,6 +193,12 @@ def main(argv=None):
         print("FAIL %s: the report removes %d parameters, the oracle %d" % (tag, got_removed, removed))
         print("0 passed, %d failed" % ncases)
         return 1
+    if calib_tokens is not None:
+        problem = check_calibration(report.get("calibration"), ref, cfg, pruned, full_cfg, full, calib_tokens)
+        if problem:
+            print("FAIL %s: %s" % (tag, problem))
+            print("0 passed, %d failed" % ncases)
+            return 1
 
     width = cfg.vocab if cfg.output == "logits" else cfg.dim
     passed = failed = 0
