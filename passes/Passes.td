@@ -477,7 +477,9 @@ def FactorLinears : Pass<"nn-factor-linears", "mlir::func::FuncOp"> {
     weights are written): the best rank-`r` approximation. Applied to every
     linear whose instance name matches the glob `match` and for which it
     lowers FLOPs, `r (K + N) < K N`; `nn-merge-linears` leaves such a pair
-    factored.
+    factored. With `energy` instead of `rank`, each linear gets the smallest
+    rank whose singular values keep that fraction of their squared sum; that
+    reads the weights, which only `modelc compile` has.
 
     Before (`rank=16`):
     ```mlir
@@ -494,6 +496,10 @@ def FactorLinears : Pass<"nn-factor-linears", "mlir::func::FuncOp"> {
   let options = [
     Option<"rank", "rank", "int64_t", /*default=*/"0",
            "the rank of the factorisation (0: none)">,
+    Option<"energy", "energy", "double", /*default=*/"0.0",
+           "instead of a rank: the smallest one whose singular values keep "
+           "this fraction of the squared sum, per linear (needs the weights: "
+           "modelc compile)">,
     Option<"match", "match", "std::string", /*default=*/"\"*\"",
            "a glob over the instance names of the linears to factor">,
   ];

@@ -68,9 +68,11 @@ modelc::approximatePasses(const ApproxOptions &options) {
   if (options.pruneNeurons != 0)
     passes.push_back(
         createPruneNeurons(PruneNeuronsOptions{options.pruneNeurons}));
-  if (options.lowRank != 0)
+  if (options.lowRank != 0 || options.lowRankEnergy != 0)
     passes.push_back(createFactorLinears(
-        FactorLinearsOptions{options.lowRank, options.lowRankMatch}));
+        FactorLinearsOptions{options.lowRank, options.lowRankEnergy,
+                             options.lowRankMatch},
+        options.weights));
   return passes;
 }
 
@@ -131,6 +133,11 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
       llvm::cl::desc("approximate: the rank to factor linears to "
                      "(nn-factor-linears)"),
       llvm::cl::init(0)};
+  Option<double> lowRankEnergy{
+      *this, "low-rank-energy",
+      llvm::cl::desc("approximate: the rank by retained energy instead "
+                     "(needs the weights: modelc compile only)"),
+      llvm::cl::init(0.0)};
   Option<std::string> lowRankMatch{
       *this, "low-rank-match",
       llvm::cl::desc("the linears low-rank factors, a glob over names"),
@@ -143,6 +150,7 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
     o.approx.pruneHeads = pruneHeads;
     o.approx.pruneNeurons = pruneNeurons;
     o.approx.lowRank = lowRank;
+    o.approx.lowRankEnergy = lowRankEnergy;
     o.approx.lowRankMatch = lowRankMatch;
     return o;
   }

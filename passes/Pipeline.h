@@ -10,6 +10,8 @@
 #ifndef MODELC_PASSES_PIPELINE_H
 #define MODELC_PASSES_PIPELINE_H
 
+#include "passes/prune/FactorLinears.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 
@@ -25,7 +27,9 @@ struct ApproxOptions {
   double pruneHeads = 0;           // nn-prune-heads, a ratio in [0, 1)
   double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
   int64_t lowRank = 0;             // nn-factor-linears, a rank (0: none)
+  double lowRankEnergy = 0;        // or the rank by retained energy
   std::string lowRankMatch = "*";  // the linears it factors, by name
+  WeightReader weights;            // for lowRankEnergy (the driver's store)
 };
 
 /// The passes `options` asks for, configured, in pipeline order.
@@ -82,7 +86,8 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
 /// (options `opt-level`, default 3, `disable`, a list of pass flags, and the
 /// approximate passes' `drop-layers`, `prune-heads`, `prune-neurons`,
-/// `low-rank`, `low-rank-match`) for modelc-opt's --pass-pipeline.
+/// `low-rank`, `low-rank-energy`, `low-rank-match`) for modelc-opt's
+/// --pass-pipeline.
 void registerPipelines();
 
 } // namespace modelc

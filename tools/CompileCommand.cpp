@@ -14,6 +14,7 @@
 #include "dialect/NNOps.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Spec.h"
+#include "frontend/WeightEval.h"
 #include "frontend/WeightStore.h"
 #include "passes/Pipeline.h"
 #include "passes/Registration.h"
@@ -320,6 +321,9 @@ int compile() {
 
   // The approximate passes one at a time, each measured for the report;
   // with --calib, the model without them is kept to compare with.
+  pipeline.approx.weights = [&](Value w) {
+    return modelc::frontend::materializeWeight(*store, w);
+  };
   OwningOpRef<ModuleOp> reference;
   if (!calibPath.empty())
     reference = module->clone();

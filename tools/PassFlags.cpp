@@ -42,20 +42,24 @@ cl::opt<std::string>
                           "('*.mlp.*'; default: all)"),
                  cl::cat(modelc::passFlagsCategory()));
 
-/// The rank of --low-rank=rank:N.
-mlir::LogicalResult parseLowRank(int64_t &rank, std::string &error) {
+/// --low-rank=rank:N or energy:E.
+mlir::LogicalResult parseLowRank(modelc::ApproxOptions &approx,
+                                 std::string &error) {
   llvm::StringRef text = lowRank;
   if (text.empty())
     return mlir::success();
-  if (text.starts_with("energy:")) {
-    error = "--low-rank=" + lowRank +
-            ": choosing the rank by retained energy is not built yet; use "
-            "rank:N";
+  if (text.consume_front("energy:")) {
+    if (!text.getAsDouble(approx.lowRankEnergy) && approx.lowRankEnergy > 0 &&
+        approx.lowRankEnergy <= 1)
+      return mlir::success();
+    error = "--low-rank=" + lowRank + ": the energy must be in (0, 1]";
     return mlir::failure();
   }
-  if (!text.consume_front("rank:") || text.getAsInteger(10, rank) || rank < 1) {
-    error =
-        "--low-rank=" + lowRank + ": expected rank:N (N a positive integer)";
+  if (!text.consume_front("rank:") || text.getAsInteger(10, approx.lowRank) ||
+      approx.lowRank < 1) {
+    error = "--low-rank=" + lowRank +
+            ": expected rank:N (N a positive integer) or energy:E (E in "
+            "(0, 1])";
     return mlir::failure();
   }
   return mlir::success();
@@ -70,5 +74,5 @@ mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
   approx.pruneHeads = pruneHeads;
   approx.pruneNeurons = pruneNeurons;
   approx.lowRankMatch = lowRankMatch;
-  return parseLowRank(approx.lowRank, error);
+  return parseLowRank(approx, error);
 }

@@ -4,6 +4,7 @@
 // Eigen (header-only) in double precision.
 //
 //===----------------------------------------------------------------------===//
+#include "dialect/ops/WeightSvd.h"
 #include "dialect/NNOps.h"
 
 #include <Eigen/SVD>
@@ -13,6 +14,23 @@
 using namespace mlir;
 
 namespace modelc::nn {
+
+namespace {
+Eigen::MatrixXd toMatrix(const WeightData &w) {
+  int64_t rows = w.shape[0], cols = w.shape[1];
+  Eigen::MatrixXd m(rows, cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      m(i, j) = w.values[i * cols + j];
+  return m;
+}
+} // namespace
+
+std::vector<double> singularValues(const WeightData &w) {
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(toMatrix(w));
+  const Eigen::VectorXd &s = svd.singularValues();
+  return {s.data(), s.data() + s.size()};
+}
 
 LogicalResult WeightSvdFactorOp::verify() {
   auto in = getInput().getType().getShape(),

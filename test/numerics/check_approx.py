@@ -3,13 +3,15 @@
 pruned/factorised the same way, independently, here.
 
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
-        [--drop-layers 1] [--prune-neurons 0.3] [--prune-heads 0.5] [--low-rank 8 --low-rank-match GLOB] \\
+        [--drop-layers 1] [--prune-neurons 0.3] [--prune-heads 0.5] [--calib] \\
+        [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
         [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
 
 Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, which writes
 <name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
 squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
-round(ratio * n) removed per layer, ties to the lower index; truncated SVD in float64) and the
+round(ratio * n) removed per layer, ties to the lower index; truncated SVD in float64, the rank by
+energy from its singular values) and the
 oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
 oracle's; per batch x seq, relmax(library, pruned oracle) <= --tol, and the pruned oracle differs
 from the unpruned one (by more than 100 x tol: the pass changed the model). One line per case,
@@ -79,9 +81,15 @@ def prune_heads(cfg, canon, layers, ratio):
         m.p.heads = m.p.kv_heads = kept
 
 
-def low_rank(canon, layers, rank, match):
-    """Replaces each matching MLP weight by its rank-`rank` truncation; returns the parameters
-    the factors save (K N - r (K + N) each)."""
+def energy_rank(s, energy):
+    """The smallest rank whose singular values keep `energy` of their squared sum."""
+    sq_s = (s ** 2).numpy()
+    return max(1, int(np.searchsorted(np.cumsum(sq_s), energy * sq_s.sum()) + 1))
+
+
+def low_rank(canon, layers, rank, match, energy=0.0):
+    """Replaces each matching MLP weight by its rank-`rank` truncation (or the rank that keeps
+    `energy`); returns the parameters the factors save (K N - r (K + N) each)."""
     import torch
     saved = 0
     for i in layers:
@@ -91,11 +99,12 @@ def low_rank(canon, layers, rank, match):
                 continue
             w = torch.from_numpy(np.asarray(canon[key], np.float64))
             out, inp = w.shape
-            if rank * (out + inp) >= out * inp:
-                continue
             u, s, vh = torch.linalg.svd(w, full_matrices=False)
-            canon[key] = ((u[:, :rank] * s[:rank]) @ vh[:rank]).numpy()
-            saved += out * inp - rank * (out + inp)
+            r = energy_rank(s, energy) if energy else rank
+            if r * (out + inp) >= out * inp:
+                continue
+            canon[key] = ((u[:, :r] * s[:r]) @ vh[:r]).numpy()
+            saved += out * inp - r * (out + inp)
     return saved
 
 
@@ -131,6 +140,7 @@ def main(argv=None):
     ap.add_argument("--prune-neurons", type=float, default=0.0)
     ap.add_argument("--prune-heads", type=float, default=0.0)
     ap.add_argument("--low-rank", type=int, default=0)
+    ap.add_argument("--low-rank-energy", type=float, default=0.0)
     ap.add_argument("--low-rank-match", default="*")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--calib", action="store_true",
@@ -166,9 +176,10 @@ def main(argv=None):
         flags.append("--prune-neurons=%g" % a.prune_neurons)
         prune_neurons(canon, layers, a.prune_neurons)
     saved = 0
-    if a.low_rank:
-        flags += ["--low-rank=rank:%d" % a.low_rank, "--low-rank-match=" + a.low_rank_match]
-        saved = low_rank(canon, layers, a.low_rank, a.low_rank_match)
+    if a.low_rank or a.low_rank_energy:
+        flags += ["--low-rank=" + ("energy:%g" % a.low_rank_energy if a.low_rank_energy else "rank:%d" % a.low_rank),
+                  "--low-rank-match=" + a.low_rank_match]
+        saved = low_rank(canon, layers, a.low_rank, a.low_rank_match, a.low_rank_energy)
     pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
     removed = params_before - used_params(cfg, canon) + saved
 

@@ -1,6 +1,9 @@
 // RUN: modelc-opt %s -nn-factor-linears=rank=4 -mlir-print-debuginfo -mlir-print-local-scope | FileCheck %s
 // RUN: modelc-opt %s "-nn-factor-linears=rank=4 match=*.mlp.down" | FileCheck %s --check-prefix=MATCH
 // RUN: not modelc-opt %s -nn-factor-linears=rank=-2 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not modelc-opt %s -nn-factor-linears=energy=0.9 2>&1 | FileCheck %s --check-prefix=NOWEIGHTS
+// RUN: not modelc-opt %s "-nn-factor-linears=energy=0.9 rank=2" 2>&1 | FileCheck %s --check-prefix=BOTH
+// RUN: not modelc-opt %s -nn-factor-linears=energy=1.5 2>&1 | FileCheck %s --check-prefix=EBAD
 
 // Each linear that a rank-4 factorisation makes cheaper becomes two: the
 // 8x32 ones (4 * 40 < 256), not the 8x8 one (4 * 16 = 64, not < 64).
@@ -16,6 +19,9 @@
 // MATCH-COUNT-2: nn.weight.svd_factor {{.*}} : (tensor<32x8xf32>)
 // MATCH-NOT: nn.weight.svd_factor
 // BAD: error: nn-factor-linears: rank -2 is not positive
+// NOWEIGHTS: error: nn-factor-linears: the rank by energy needs the weights' values: use modelc compile --low-rank=energy:E
+// BOTH: error: nn-factor-linears: give a rank or an energy, not both
+// EBAD: error: nn-factor-linears: energy 1.5 is outside (0, 1]
 func.func @mlp(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   %up = nn.weight "up" : tensor<8x32xf32>
   %b = nn.weight "b" : tensor<32xf32>
