@@ -103,6 +103,40 @@ Value WeightBuilder::bnShift(Value beta, Value mean, Value gamma,
                                    epsilon);
 }
 
+namespace {
+/// `v`'s type with `size` along `axis`.
+RankedTensorType resized(Value v, int64_t axis, int64_t size) {
+  SmallVector<int64_t> shape(typeOf(v).getShape());
+  shape[axis] = size;
+  return f32Tensor(v.getContext(), shape);
+}
+} // namespace
+
+Value WeightBuilder::sqNorms(Value w, int64_t axis) {
+  return make<nn::WeightSqNormsOp>(
+      f32Tensor(b.getContext(), {typeOf(w).getDimSize(axis)}), w,
+      b.getI64IntegerAttr(axis));
+}
+
+Value WeightBuilder::selectTop(Value w, Value score, int64_t axis,
+                               int64_t group, int64_t size) {
+  return make<nn::WeightSelectTopOp>(resized(w, axis, size), w, score,
+                                     b.getI64IntegerAttr(axis),
+                                     b.getI64IntegerAttr(group));
+}
+
+Value WeightBuilder::slice(Value w, int64_t axis, int64_t offset,
+                           int64_t size) {
+  return make<nn::WeightSliceOp>(resized(w, axis, size), w,
+                                 b.getI64IntegerAttr(axis),
+                                 b.getI64IntegerAttr(offset));
+}
+
+Value WeightBuilder::svdFactor(Value w, int64_t rank, bool right) {
+  return make<nn::WeightSvdFactorOp>(resized(w, right ? 0 : 1, rank), w,
+                                     right ? b.getUnitAttr() : UnitAttr());
+}
+
 std::optional<float> splatValue(Value w) {
   if (auto s = w.getDefiningOp<nn::WeightSplatOp>())
     return s.getValue().convertToFloat();

@@ -49,6 +49,17 @@ public:
   /// A BatchNorm's offset, beta - mean gamma / sqrt(variance + epsilon).
   mlir::Value bnShift(mlir::Value beta, mlir::Value mean, mlir::Value gamma,
                       mlir::Value variance, llvm::APFloat epsilon);
+  /// The squared L2 norm of each slice of `w` along `axis` (a vector).
+  mlir::Value sqNorms(mlir::Value w, int64_t axis);
+  /// The slices of `w` along `axis` in the groups of `group` with the
+  /// largest sums of `score`, `size` slices in all (structured pruning).
+  mlir::Value selectTop(mlir::Value w, mlir::Value score, int64_t axis,
+                        int64_t group, int64_t size);
+  /// `size` slices of `w` along `axis` from `offset`.
+  mlir::Value slice(mlir::Value w, int64_t axis, int64_t offset, int64_t size);
+  /// The left (`[K, rank]`) or right (`[rank, N]`) factor of the truncated
+  /// SVD of the matrix `w`.
+  mlir::Value svdFactor(mlir::Value w, int64_t rank, bool right);
 
 private:
   mlir::OpBuilder &b;
