@@ -22,5 +22,6 @@ include "dialect/ops/AftOps.td"
 include "dialect/ops/PoolingOps.td"
 include "dialect/ops/ConvOps.td"
 include "dialect/ops/StructureOps.td"
+include "dialect/ops/LearnedActivationOps.td"
 
 #endif // MODELC_NN_OPS
