@@ -95,8 +95,7 @@ struct RationalLowering
   }
 };
 
-/// w[0] y^r + ... + w[r-1] y + bias by Horner, y = `base(power)`'s value
-/// for power 1 (PolyReLU) or the normalized powers (PolyNorm).
+/// w[0] y^r + ... + w[r-1] y + bias, by Horner.
 Expr polynomial(const Func &w, const Func &bias, int r, Expr y) {
   Expr acc = w(0);
   for (int i = 1; i < r; ++i)
@@ -122,6 +121,19 @@ struct PolyReluLowering
   }
 };
 
+/// PolyNorm's row statistics and its result `f`, always computed at root
+/// with the row schedule (the statistics inside each block of rows): as a
+/// GEMM's prologue it is read by every column panel; as an output (-O0) it
+/// is the kernel's only stage.
+struct PolyNormStages : RowStages {
+  using RowStages::RowStages;
+  Func f;
+  void computeAtRoot(const LoweringContext &ctx) override {
+    f.compute_root();
+    scheduleRowStageIn(ctx, f, dimOf(value, 2), *this);
+  }
+};
+
 // One row statistic per power (the mean of x^(2k)), then the weighted sum
 // of the normalized powers.
 struct PolyNormLowering
@@ -141,7 +153,7 @@ struct PolyNormLowering
         p = p * v;
       return p;
     };
-    auto &st = ctx.addStage(std::make_unique<RowStages>(op.getResult()));
+    auto &st = ctx.addStage(std::make_unique<PolyNormStages>(op.getResult()));
     std::vector<Func> rstd;
     for (int k = 1; k <= r; ++k) {
       Func sq = rowSum(
@@ -157,16 +169,15 @@ struct PolyNormLowering
       st.totals.push_back(s);
       rstd.push_back(s);
     }
-    defineActivation(ctx, op.getResult(),
-                     ctx.def(nm + "_poly_norm", [&](Expr cc, const Tokens &t) {
-                       Expr v = LoweringContext::at(x, cc, t), y = bias(0),
-                            p = v;
-                       for (int k = 1; k <= r; ++k) {
-                         y += w(r - k) * p * rstd[k - 1](t);
-                         p = p * v;
-                       }
-                       return y;
-                     }));
+    st.f = ctx.def(nm + "_poly_norm", [&](Expr cc, const Tokens &t) {
+      Expr v = LoweringContext::at(x, cc, t), y = bias(0), p = v;
+      for (int k = 1; k <= r; ++k) {
+        y += w(r - k) * p * rstd[k - 1](t);
+        p = p * v;
+      }
+      return y;
+    });
+    ctx.define(op.getResult(), st.f);
     return mlir::success();
   }
 };
