@@ -58,10 +58,12 @@ void defineActivation(LoweringContext &ctx, mlir::Value v, Func f) {
     ctx.addStage(std::make_unique<PrologueStages>(v, f));
 }
 
-// P(x) / Q(|x|) per channel group. The coefficients are gathered once per
-// call into a per-channel table coef(c, j) (numerator, then the absolute
-// values of the denominator's), so the element-wise code reads them with
-// dense vector loads.
+// P(x) / Q(|x|) per channel group, the coefficients read from the weights.
+// When a group is whole vectors, the group of a vector is that of its first
+// channel: the reads are scalar loads broadcast to the vector, not gathers.
+// (A per-channel coefficient table computed at root would give dense loads,
+// but Halide 14 then drops the guard of the GEMM's last, partial column
+// panel: the output tile writes past the row.)
 struct RationalLowering
     : HalideLoweringOpInterface::ExternalModel<RationalLowering,
                                                nn::RationalOp> {
@@ -71,26 +73,26 @@ struct RationalLowering
          b = ctx.in(op.getDenominator());
     auto at = op.getNumerator().getType(), bt = op.getDenominator().getType();
     const int terms = (int)at.getDimSize(1), poles = (int)bt.getDimSize(1);
-    const int groupSize = (int)(dimOf(op.getInput(), 2) / bt.getDimSize(0));
+    const int groups = (int)bt.getDimSize(0);
+    const int groupSize = (int)(dimOf(op.getInput(), 2) / groups);
     const bool shared = at.getDimSize(0) == 1;
-    std::string nm = ctx.name();
-    Var c("rat_c"), j("rat_j");
-    Expr g = c / groupSize;
-    Func coef(nm + "_rational_coef");
-    coef(c, j) = select(j < terms, a(clamp(j, 0, terms - 1), shared ? 0 : g),
-                        abs(b(clamp(j - terms, 0, poles - 1), g)));
-    ctx.addRoot(coef);
-    defineActivation(ctx, op.getResult(),
-                     ctx.def(nm + "_rational", [&](Expr cc, const Tokens &t) {
-                       Expr v = LoweringContext::at(x, cc, t), av = abs(v);
-                       Expr p = coef(cc, terms - 1);
-                       for (int i = terms - 2; i >= 0; --i)
-                         p = p * v + coef(cc, i);
-                       Expr q = coef(cc, terms + poles - 1);
-                       for (int i = poles - 2; i >= 0; --i)
-                         q = q * av + coef(cc, terms + i);
-                       return p / (q * av + 1.0f);
-                     }));
+    const int V = ctx.V;
+    defineActivation(
+        ctx, op.getResult(),
+        ctx.def(ctx.name() + "_rational", [&](Expr cc, const Tokens &t) {
+          Expr first = groupSize % V == 0 ? (cc / V) * V : cc;
+          // Columns past the channels (a GEMM's padded panel) read the last
+          // group.
+          Expr g = min(first / groupSize, groups - 1), ga = shared ? 0 : g;
+          Expr v = LoweringContext::at(x, cc, t), av = abs(v);
+          Expr p = a(terms - 1, ga);
+          for (int i = terms - 2; i >= 0; --i)
+            p = p * v + a(i, ga);
+          Expr q = abs(b(poles - 1, g));
+          for (int i = poles - 2; i >= 0; --i)
+            q = q * av + abs(b(i, g));
+          return p / (q * av + 1.0f);
+        }));
     return mlir::success();
   }
 };
