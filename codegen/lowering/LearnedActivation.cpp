@@ -11,6 +11,7 @@
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
 #include "codegen/schedules/Rows.h"
+#include "codegen/schedules/Schedule.h"
 #include "dialect/NNOps.h"
 
 using namespace Halide;
@@ -29,21 +30,7 @@ struct PrologueStages : OpStages {
   Func f;
   void computeAtRoot(const LoweringContext &ctx) override {
     f.compute_root();
-    if (ctx.gpu) {
-      Var cb("cb"), ct("ct"), rb("rb"), rt("rt");
-      Var rows = ctx.flat ? ctx.m : ctx.s;
-      f.gpu_tile(ctx.c, rows, cb, rb, ct, rt, 64, 4, TailStrategy::GuardWithIf);
-      if (!ctx.flat)
-        f.gpu_blocks(ctx.b);
-      return;
-    }
-    f.vectorize(ctx.c, ctx.V, TailStrategy::GuardWithIf);
-    if (ctx.flat) {
-      Var mo("mo"), mi("mi");
-      f.split(ctx.m, mo, mi, 8, TailStrategy::GuardWithIf).parallel(mo);
-    } else {
-      f.parallel(ctx.s);
-    }
+    scheduleElementwiseFunc(ctx, f, dimOf(value, 2));
   }
 };
 
