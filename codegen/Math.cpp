@@ -98,6 +98,8 @@ Expr activation(nn::Activation kind, Expr x) {
   }
   case nn::Activation::silu:
     return x / (1.0f + expf32(-x));
+  case nn::Activation::identity:
+    return x;
   }
   return x;
 }

@@ -8,7 +8,8 @@ def NN_Activation : I32EnumAttr<"Activation", "element-wise activation", [
     I32EnumAttrCase<"relu", 0>,
     I32EnumAttrCase<"gelu", 1>,       // 0.5 x (1 + erf(x / sqrt 2))
     I32EnumAttrCase<"gelu_tanh", 2>,  // 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))
-    I32EnumAttrCase<"silu", 3>        // x sigmoid(x)
+    I32EnumAttrCase<"silu", 3>,       // x sigmoid(x)
+    I32EnumAttrCase<"identity", 4>    // x (a GLU with it: the bilinear layer)
   ]> {
   let cppNamespace = "::modelc::nn";
 }

@@ -31,12 +31,12 @@ enum class Absorb {
 
 /// What a weight operand is (WeightRolesOpInterface).
 enum class WeightRole {
-  GemmWeight, // the [in, out] matrix of a GEMM: packed into panels
+  GemmWeight,      // the [in, out] matrix of a GEMM: packed into panels
   GatedGemmWeight, // [in, 2 hidden] = [gate | up] of a gated GEMM: packed
                    // into panels, gate and up panels alternating
-  Matrix,     // any other matrix or table (synthetic init: N(0, 0.02))
-  Scale,      // multiplies (a norm's gamma; synthetic init: ~1)
-  Shift,      // adds (a bias or a norm's beta; synthetic init: ~0)
+  Matrix,          // any other matrix or table (synthetic init: N(0, 0.02))
+  Scale,           // multiplies (a norm's gamma; synthetic init: ~1)
+  Shift,           // adds (a bias or a norm's beta; synthetic init: ~0)
 };
 
 /// A weight tensor's value at compile time (WeightExprOpInterface).
@@ -50,6 +50,11 @@ struct WeightData {
 template <typename ConcreteType>
 class WeightValued
     : public mlir::OpTrait::TraitBase<ConcreteType, WeightValued> {};
+
+/// Ops a GEMM kernel takes in as a prologue (NN_GemmPrologue).
+template <typename ConcreteType>
+class GemmPrologue
+    : public mlir::OpTrait::TraitBase<ConcreteType, GemmPrologue> {};
 
 /// Whether `v` is a weight: the result of a WeightValued op.
 inline bool isWeightValue(mlir::Value v) {

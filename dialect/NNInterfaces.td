@@ -91,6 +91,14 @@ def NN_WeightValued : NativeOpTrait<"WeightValued"> {
   let cppNamespace = "::modelc::nn";
 }
 
+// An op a GEMM kernel takes in as the prologue of the values it reads (KAT's
+// rational before each linear, PolyNorm before the down projection): when
+// its result is read only inside that kernel, it is computed there once per
+// call rather than in a kernel of its own.
+def NN_GemmPrologue : NativeOpTrait<"GemmPrologue"> {
+  let cppNamespace = "::modelc::nn";
+}
+
 def NN_WeightExprOpInterface : OpInterface<"WeightExprOpInterface"> {
   let description = [{
     A weight computed at compile time from other weights (the exact and

@@ -17,6 +17,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerPoolingCodegen(registry);
   registerConvCodegen(registry);
   registerStructureCodegen(registry);
+  registerLearnedActivationCodegen(registry);
 }
 
 } // namespace modelc::codegen

@@ -127,13 +127,11 @@ void RowStages::computeAtRoot(const LoweringContext &) {
 }
 
 namespace {
-
 Var rowVar(const LoweringContext &x) { return x.flat ? x.m : x.s; }
+} // namespace
 
-// The stage's Funcs inside each row of `host`, rows in parallel blocks.
-void scheduleRowStage(ScheduleEnv &env, Host &host, RowStages &st) {
-  LoweringContext &x = env.ctx;
-  Func f = host.func;
+void scheduleRowStageIn(const LoweringContext &x, Func f, int64_t channels,
+                        RowStages &st) {
   Var row = rowVar(x);
   if (x.gpu) {
     Var cb("cb"), ct("ct"), rb("rb"), rt("rt");
@@ -147,10 +145,10 @@ void scheduleRowStage(ScheduleEnv &env, Host &host, RowStages &st) {
     }
     return;
   }
-  if (host.channels >= x.V)
+  if (channels >= x.V)
     f.vectorize(x.c, x.V,
-                host.channels % x.V ? TailStrategy::GuardWithIf
-                                    : TailStrategy::Auto);
+                channels % x.V ? TailStrategy::GuardWithIf
+                               : TailStrategy::Auto);
   Var ro("ro"), ri("ri");
   f.split(row, ro, ri, kRowsPerTask, TailStrategy::GuardWithIf).parallel(ro);
   for (Func p : st.partials) {
@@ -163,8 +161,6 @@ void scheduleRowStage(ScheduleEnv &env, Host &host, RowStages &st) {
   for (Func t : st.totals)
     t.compute_at(f, ri);
 }
-
-} // namespace
 
 void scheduleRowKernel(ScheduleEnv &env) {
   LoweringContext &x = env.ctx;
@@ -188,7 +184,7 @@ void scheduleRowKernel(ScheduleEnv &env) {
     Host *host = env.hostFor(*st);
     if (!host || host->scheduled)
       continue;
-    scheduleRowStage(env, *host, *st);
+    scheduleRowStageIn(x, host->func, host->channels, *st);
     host->scheduled = st->placed = true;
     if (host->isOutput && !rowHost)
       rowHost = host;

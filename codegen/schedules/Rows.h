@@ -53,6 +53,14 @@ Halide::Func sequenceSum(
                                      const std::vector<Halide::Expr> &)> &term,
     SequenceStages &stage);
 
+/// Computes `st`'s Funcs inside the rows of `f` (`channels` wide): rows in
+/// parallel blocks,
+/// each row's sums vectorized (CPU); 64x4 thread blocks, the statistics per
+/// row by the block's threads (CUDA). The row kernels' schedule of a norm's
+/// output, also used for a row op computed at root inside another kernel.
+void scheduleRowStageIn(const LoweringContext &x, Halide::Func f,
+                        int64_t channels, RowStages &st);
+
 class ScheduleEnv;
 /// The schedule of row kernels: each RowStages inside the rows of its host,
 /// rows in parallel blocks, the other outputs computed with the first.

@@ -24,9 +24,12 @@ void registerClassSchedule(nn::KernelClass kind, ClassSchedule schedule) {
 }
 
 void scheduleElementwise(ScheduleEnv &env, Host &host) {
-  LoweringContext &x = env.ctx;
   host.scheduled = true;
-  Func f = host.func;
+  scheduleElementwiseFunc(env.ctx, host.func, host.channels);
+}
+
+void scheduleElementwiseFunc(const LoweringContext &x, Func f,
+                             int64_t channels) {
   if (x.gpu) {
     Var cb("cb"), ct("ct"), rb("rb"), rt("rt");
     if (x.flat) {
@@ -37,10 +40,10 @@ void scheduleElementwise(ScheduleEnv &env, Host &host) {
     }
     return;
   }
-  if (host.channels >= x.V)
+  if (channels >= x.V)
     f.vectorize(x.c, x.V,
-                host.channels % x.V ? TailStrategy::GuardWithIf
-                                    : TailStrategy::Auto);
+                channels % x.V ? TailStrategy::GuardWithIf
+                               : TailStrategy::Auto);
   if (x.flat) {
     Var mo("mo"), mi("mi");
     f.split(x.m, mo, mi, 4, TailStrategy::GuardWithIf).parallel(mo);

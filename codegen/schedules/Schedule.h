@@ -64,6 +64,10 @@ void scheduleKernel(nn::KernelClass kind, ScheduleEnv &env);
 /// The element-wise schedule of a host: vectorized over c, parallel over
 /// rows (CPU); 64x4 thread blocks (CUDA).
 void scheduleElementwise(ScheduleEnv &env, Host &host);
+/// The same schedule for any Func `channels` wide (a value computed at root
+/// inside a kernel: a GEMM's prologue).
+void scheduleElementwiseFunc(const LoweringContext &ctx, Halide::Func f,
+                             int64_t channels);
 
 } // namespace modelc::codegen
 

@@ -62,7 +62,7 @@ LogicalResult ActivationOp::verify() { return success(); }
 FusionKind ActivationOp::getFusionKind() { return FusionKind::Pointwise; }
 double ActivationOp::getFlopsPerToken() {
   // About 8 per element: the exp / erf polynomials of codegen/Math.cpp.
-  return 8.0 * channels(getResult());
+  return getKind() == Activation::identity ? 0.0 : 8.0 * channels(getResult());
 }
 
 //===----------------------------------------------------------------------===//

@@ -42,9 +42,15 @@ static int gemmSeedPriority(Value result) {
   return activated ? 20 : 30;
 }
 
+/// A GEMM kernel takes in the prologue ops (NN_GemmPrologue) producing the
+/// values it reads, when nothing outside reads them.
+static Absorb gemmAbsorbsProducer(Operation *producer) {
+  return producer->hasTrait<GemmPrologue>() ? Absorb::Exclusive : Absorb::No;
+}
+
 int LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
-Absorb LinearOp::absorbsProducer(OpOperand &, Operation *) {
-  return Absorb::No;
+Absorb LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
+  return gemmAbsorbsProducer(producer);
 }
 Absorb LinearOp::absorbsConsumer(Value, Operation *consumer) {
   return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
@@ -118,9 +124,8 @@ int64_t GatedLinearOp::getHidden() {
 }
 
 LogicalResult GatedLinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &results) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
   int64_t n = rankedType(operands[1]).getDimSize(1);
   return inferredAs(results, activationsLike(operands[0], n / 2));
 }
@@ -147,8 +152,8 @@ std::optional<KernelClass> GatedLinearOp::getSeedClass() {
   return KernelClass::gemm;
 }
 int GatedLinearOp::getSeedPriority() { return 20; }
-Absorb GatedLinearOp::absorbsProducer(OpOperand &, Operation *) {
-  return Absorb::No;
+Absorb GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
+  return gemmAbsorbsProducer(producer);
 }
 Absorb GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
   return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive

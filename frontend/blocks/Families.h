@@ -22,6 +22,7 @@ void registerAftMixer();
 void registerPoolingMixer();
 void registerConvMixer();
 void registerMlpChannel();
+void registerKanChannel();
 void registerOutputs();
 void registerDepthStructures();
 

@@ -1,6 +1,9 @@
 //===- Mlp.cpp - channel = "mlp": MLP and GLU -----------------------------===//
 //
 // [block.mlp]: kind = mlp, down(act(up x)), or glu, down(act(gate x) * up x).
+// act is an element-wise activation (identity makes a glu the bilinear
+// layer) or one of the learned polynomial composition activations, PolyReLU
+// and PolyNorm, with their coefficients as weights (layer.mlp.act).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -14,24 +17,42 @@ namespace modelc::frontend {
 
 namespace {
 
+// PolyCom's official activations: three powers, eps 1e-6.
+constexpr int64_t kPolyOrder = 3;
+constexpr float kPolyNormEps = 1e-6f;
+
+enum class PolyKind { None, Relu, Norm };
+
 class Mlp : public SubLayerSpec {
 public:
   bool glu = false;
   int64_t hidden = 0;
   nn::Activation activation = nn::Activation::gelu;
-  LinearSpec up, gate, down; // gate only for glu
+  PolyKind poly = PolyKind::None;
+  TensorRef polyWeight, polyBias; // PolyReLU / PolyNorm coefficients
+  LinearSpec up, gate, down;      // gate only for glu
+
+  Value act(BuildContext &ctx, Value v) const {
+    Location l = ctx.loc("mlp.act", loc);
+    if (poly == PolyKind::None)
+      return ctx.b.create<nn::ActivationOp>(l, activation, v);
+    Value w =
+        ctx.weight(polyWeight, false, {kPolyOrder}, "mlp.act.weight", loc);
+    Value b = ctx.weight(polyBias, false, {1}, "mlp.act.bias", loc);
+    if (poly == PolyKind::Relu)
+      return ctx.b.create<nn::PolyReluOp>(l, v, w, b);
+    return ctx.b.create<nn::PolyNormOp>(l, v, w, b,
+                                        ctx.b.getF32FloatAttr(kPolyNormEps));
+  }
 
   Value build(BuildContext &ctx, Value x) const override {
     Value u = ctx.linear(x, up, "mlp.up", loc);
     Value h;
     if (glu) {
       Value g = ctx.linear(x, gate, "mlp.gate", loc);
-      Value act = ctx.b.create<nn::ActivationOp>(ctx.loc("mlp.act", loc),
-                                                 activation, g);
-      h = ctx.b.create<nn::MulOp>(ctx.loc("mlp.glu", loc), act, u);
+      h = ctx.b.create<nn::MulOp>(ctx.loc("mlp.glu", loc), act(ctx, g), u);
     } else {
-      h = ctx.b.create<nn::ActivationOp>(ctx.loc("mlp.act", loc), activation,
-                                         u);
+      h = act(ctx, u);
     }
     return ctx.linear(h, down, "mlp.down", loc);
   }
@@ -48,8 +69,18 @@ std::unique_ptr<SubLayerSpec> readMlp(const ReadContext &ctx) {
   m->hidden = hidden ? hidden->value : 4 * ctx.model.dim;
   if (auto k = t.getString("kind"))
     m->glu = k->value == "glu";
-  if (auto act = t.getString("activation"))
-    m->activation = *nn::symbolizeActivation(act->value);
+  if (auto act = t.getString("activation")) {
+    if (act->value == "polyrelu")
+      m->poly = PolyKind::Relu;
+    else if (act->value == "polynorm")
+      m->poly = PolyKind::Norm;
+    else
+      m->activation = *nn::symbolizeActivation(act->value);
+  }
+  if (m->poly != PolyKind::None) {
+    m->polyWeight = ctx.weight("layer.mlp.act.weight", loc, {kPolyOrder});
+    m->polyBias = ctx.weight("layer.mlp.act.bias", loc, {1});
+  }
   auto bias = t.getBool("bias");
   auto blockBias = ctx.block.getBool("bias");
   bool withBias = bias ? bias->value : (blockBias ? blockBias->value : true);
@@ -65,18 +96,20 @@ std::unique_ptr<SubLayerSpec> readMlp(const ReadContext &ctx) {
 
 void registerMlpChannel() {
   std::vector<std::string> slots;
-  for (const char *p : {"up", "gate", "down"})
+  for (const char *p : {"up", "gate", "down", "act"})
     for (const char *leaf : {"weight", "bias"})
       slots.push_back(std::string("layer.mlp.") + p + "." + leaf);
-  registerChannel(
-      {"mlp",
-       "mlp",
-       {{"kind", Kind::String, {"mlp", "glu"}},
-        {"hidden", Kind::Int},
-        {"activation", Kind::String, {"gelu", "gelu_tanh", "relu", "silu"}},
-        {"bias", Kind::Bool}},
-       slots,
-       readMlp});
+  registerChannel({"mlp",
+                   "mlp",
+                   {{"kind", Kind::String, {"mlp", "glu"}},
+                    {"hidden", Kind::Int},
+                    {"activation",
+                     Kind::String,
+                     {"gelu", "gelu_tanh", "relu", "silu", "identity",
+                      "polyrelu", "polynorm"}},
+                    {"bias", Kind::Bool}},
+                   slots,
+                   readMlp});
 }
 
 } // namespace modelc::frontend

@@ -29,7 +29,13 @@ def silu(x):
     return x * torch.sigmoid(x)
 
 
-_TORCH = {"gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "relu": F.relu}
+@activation("identity")
+def identity(x):
+    """The GLU of the bilinear layer: (W1 x) * (W2 x)."""
+    return x
+
+
+_TORCH = {"identity": lambda x: x, "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "relu": F.relu}
 
 
 @selftest("activations-match-torch", spec=model_toml() + "[block.attention]\nheads = 3\n")
