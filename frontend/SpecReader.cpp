@@ -112,7 +112,7 @@ const std::map<std::string, std::vector<std::string>> &plannedValues() {
       {"mixer",
        {"linear_attention", "deltanet", "mamba", "aft", "pooling", "conv",
         "identity"}},
-      {"channel", {"moe", "kan", "bilinear"}},
+      {"channel", {"kan", "bilinear"}},
       {"output", {"classes"}},
       {"input", {"image"}},
   };

@@ -22,6 +22,7 @@ void registerBuiltinBlocks() {
     registerPoolingMixer();
     registerConvMixer();
     registerMlpChannel();
+    registerMoeChannel();
     registerOutputs();
     // Last: per-loop LoRA names its slots after the projections of every
     // mixer and channel.

@@ -22,6 +22,7 @@ void registerAftMixer();
 void registerPoolingMixer();
 void registerConvMixer();
 void registerMlpChannel();
+void registerMoeChannel();
 void registerOutputs();
 void registerDepthStructures();
 
