@@ -10,8 +10,8 @@ namespace {
 
 /// The per-token tables and the lists: small (experts values per token).
 std::vector<Func> tables(RoutingStages &R) {
-  return {R.rank, R.hit, R.choice, R.weight, R.before, R.tileStart, R.tokenOf,
-          R.tileExpert};
+  return {R.rank,   R.hit,       R.choice,  R.weight,
+          R.before, R.tileStart, R.tokenOf, R.tileExpert};
 }
 
 /// The widest register tile (in vectors of V) that divides `n`, or 0.
@@ -39,7 +39,7 @@ void scheduleGroupedGemm(Func out, std::vector<Func> accs, Var n, RVar k,
     for (Func acc : accs) {
       acc.compute_at(out, R.t).vectorize(n, x.V, TailStrategy::GuardWithIf);
       acc.update().reorder(n, R.i, k).vectorize(n, x.V,
-                                               TailStrategy::GuardWithIf);
+                                                TailStrategy::GuardWithIf);
     }
     return;
   }
@@ -55,11 +55,7 @@ void scheduleGroupedGemm(Func out, std::vector<Func> accs, Var n, RVar k,
         .vectorize(n, x.V)
         .unroll(n)
         .unroll(R.i);
-    acc.update()
-        .reorder(n, R.i, k)
-        .vectorize(n, x.V)
-        .unroll(n)
-        .unroll(R.i);
+    acc.update().reorder(n, R.i, k).vectorize(n, x.V).unroll(n).unroll(R.i);
   }
 }
 

@@ -1,4 +1,4 @@
-//===- Routing.h - the routing kernel class (top-k mixture of experts) -*- C++ -*-===//
+//===- Routing.h - the routing kernel class: top-k MoE -----*- C++ -*-===//
 //
 // One nn.moe as one kernel (docs/codegen.md, "routing"):
 //  1. Routing, per token: the rank of each expert's logit, whether the

@@ -95,8 +95,8 @@ std::unique_ptr<SubLayerSpec> readMoe(const ReadContext &ctx) {
   if (auto k = t.getInt("top_k")) {
     if (k->value > e) {
       ctx.error(k->keyLoc, "top_k = " + std::to_string(k->value) + " in " +
-                               t.where("top_k") + " exceeds experts = " +
-                               std::to_string(e));
+                               t.where("top_k") +
+                               " exceeds experts = " + std::to_string(e));
       return nullptr;
     }
     m->topK = k->value;
