@@ -3,6 +3,7 @@
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
+#include "codegen/schedules/Gemm.h"
 #include "codegen/schedules/Routing.h"
 #include "dialect/NNOps.h"
 
@@ -24,12 +25,21 @@ struct MoeLowering
               D = (int)dimOf(op.getInput(), 2), H = (int)op.getHidden(),
               T = kRoutingTile;
     Func x = ctx.in(op.getInput()), logits = ctx.in(op.getRouterLogits());
+    std::vector<mlir::Value> weights{op.getUp(), op.getDown()};
+    if (op.getGate())
+      weights.push_back(op.getGate());
+    for (mlir::Value w : weights) {
+      const KernelArg *a = ctx.argOf(w);
+      if (!a || !a->gemm || !a->layout.panelWidth)
+        return ctx.fail(o, "nn.moe weights must be packed kernel arguments");
+    }
     std::string nm = ctx.name();
     auto &R = ctx.addStage(std::make_unique<RoutingStages>(op.getResult()));
     R.experts = E;
     R.dim = D;
     R.hidden = H;
     R.glu = op.getGate() != nullptr;
+    R.panel = ctx.argOf(op.getUp())->layout.panelWidth;
     const Var &m = ctx.m, &e = R.e, &j = R.j, &r = R.r, &t = R.t, &i = R.i,
               &h = R.h, &c = ctx.c;
     Expr N = ctx.rows;
@@ -89,26 +99,30 @@ struct MoeLowering
     Expr token = R.tokenOf(t * T + i);
     R.rd = RDom(0, D, nm + "_d");
     R.rh = RDom(0, H, nm + "_h");
-    auto gemmIn = [&](mlir::Value w, const std::string &what) {
-      Func acc(nm + "_" + what);
-      acc(h, i, t) = 0.0f;
-      acc(h, i, t) += x(R.rd, token) * ctx.in(w)(h, ex_t * D + R.rd);
-      return acc;
+    auto upTerm = [&](mlir::Value w) {
+      return x(R.rd, token) *
+             gemmWeightAt(ctx.in(w), h, ex_t * D + R.rd, ctx.argOf(w)->layout);
     };
-    R.upAcc = gemmIn(op.getUp(), "up");
+    R.upAcc = Func(nm + "_up");
     R.hiddenAct = Func(nm + "_hidden");
     nn::Activation kind = op.getActivation();
     if (R.glu) {
-      R.gateAcc = gemmIn(op.getGate(), "gate");
+      // Gate and up in one accumulator: one pass over the inputs.
+      R.upAcc(h, i, t) = Tuple(0.0f, 0.0f);
+      R.upAcc(h, i, t) = Tuple(R.upAcc(h, i, t)[0] + upTerm(op.getGate()),
+                               R.upAcc(h, i, t)[1] + upTerm(op.getUp()));
       R.hiddenAct(h, i, t) =
-          activation(kind, R.gateAcc(h, i, t)) * R.upAcc(h, i, t);
+          activation(kind, R.upAcc(h, i, t)[0]) * R.upAcc(h, i, t)[1];
     } else {
+      R.upAcc(h, i, t) = 0.0f;
+      R.upAcc(h, i, t) += upTerm(op.getUp());
       R.hiddenAct(h, i, t) = activation(kind, R.upAcc(h, i, t));
     }
     R.downAcc = Func(nm + "_down");
     R.downAcc(c, i, t) = 0.0f;
-    R.downAcc(c, i, t) +=
-        R.hiddenAct(R.rh, i, t) * ctx.in(op.getDown())(c, ex_t * H + R.rh);
+    R.downAcc(c, i, t) += R.hiddenAct(R.rh, i, t) *
+                          gemmWeightAt(ctx.in(op.getDown()), c, ex_t * H + R.rh,
+                                       ctx.argOf(op.getDown())->layout);
     R.expertOut = Func(nm + "_expert");
     R.expertOut(c, i, t) = R.downAcc(c, i, t);
 

@@ -14,49 +14,29 @@ std::vector<Func> tables(RoutingStages &R) {
           R.before, R.tileStart, R.tokenOf, R.tileExpert};
 }
 
-/// The widest register tile (in vectors of V) that divides `n`, or 0.
-int tileVectors(int n, int V) {
-  for (int v : {3, 2, 1})
-    if (n % (v * V) == 0)
-      return v;
-  return 0;
-}
-
-/// A grouped GEMM `out(n, i, t)` (n < `width`) whose accumulators `accs`
-/// reduce over `k`: one task per panel of columns, every tile's rows in
-/// registers, the panel of the tile's expert reused from cache by the
-/// tiles after it (an expert's tiles are consecutive).
-void scheduleGroupedGemm(Func out, std::vector<Func> accs, Var n, RVar k,
-                         int width, RoutingStages &R, LoweringContext &x) {
-  const int T = kRoutingTile;
-  out.compute_root().bound(n, 0, width).bound(R.i, 0, T);
-  int v = tileVectors(width, x.V);
-  // Two accumulators (a GLU) at 3 vectors x 8 rows would take 48
-  // registers: half the rows at a time.
-  int rows = accs.size() > 1 && v == 3 ? T / 2 : T;
-  if (!v) {
-    out.vectorize(n, x.V, TailStrategy::GuardWithIf).parallel(R.t);
-    for (Func acc : accs) {
-      acc.compute_at(out, R.t).vectorize(n, x.V, TailStrategy::GuardWithIf);
-      acc.update().reorder(n, R.i, k).vectorize(n, x.V,
-                                                TailStrategy::GuardWithIf);
-    }
-    return;
-  }
+/// A grouped GEMM `out(n, i, t)` over the packed panels of its weights
+/// (`width` columns, the last panel computed whole) whose accumulator `acc`
+/// reduces over `k`. One task per panel; inside it every tile in order, its
+/// rows x the panel's vectors in registers, so the panel of the tile's expert
+/// is reused from L2 by the tiles after it (an expert's tiles are
+/// consecutive).
+void scheduleGroupedGemm(Func out, Func acc, Var n, RVar k, int width,
+                         bool pair, RoutingStages &R, LoweringContext &x) {
+  const int T = kRoutingTile, P = R.panel;
+  int panels = (width + P - 1) / P;
+  out.compute_root().bound(n, 0, panels * P).bound(R.i, 0, T);
+  // A pair of accumulators (a GLU's gate and up) of 8 rows x 3 vectors would
+  // take 48 registers: half the rows at a time.
+  int rows = pair || P / x.V > 3 ? T / 2 : T;
   Var no("no"), ni("ni"), io("io"), ii("ii");
-  out.split(n, no, ni, v * x.V)
+  out.split(n, no, ni, P)
       .split(R.i, io, ii, rows)
       .reorder(ni, ii, io, R.t, no)
       .vectorize(ni, x.V)
       .parallel(no);
-  for (Func acc : accs) {
-    acc.compute_at(out, io)
-        .bound_extent(n, v * x.V)
-        .vectorize(n, x.V)
-        .unroll(n)
-        .unroll(R.i);
-    acc.update().reorder(n, R.i, k).vectorize(n, x.V).unroll(n).unroll(R.i);
-  }
+  acc.compute_at(out, io).bound_extent(n, P).vectorize(n, x.V).unroll(n).unroll(
+      R.i);
+  acc.update().reorder(n, R.i, k).vectorize(n, x.V).unroll(n).unroll(R.i);
 }
 
 void scheduleRoutingCpu(RoutingStages &R, LoweringContext &x) {
@@ -67,11 +47,8 @@ void scheduleRoutingCpu(RoutingStages &R, LoweringContext &x) {
     f.split(x.m, mo, mi, 64, TailStrategy::GuardWithIf).parallel(mo);
   // The scan: each step a row of experts.
   R.before.update().reorder(R.e, R.tokens.x);
-  std::vector<Func> accs{R.upAcc};
-  if (R.glu)
-    accs.push_back(R.gateAcc);
-  scheduleGroupedGemm(R.hiddenAct, accs, R.h, R.rd.x, R.hidden, R, x);
-  scheduleGroupedGemm(R.expertOut, {R.downAcc}, x.c, R.rh.x, R.dim, R, x);
+  scheduleGroupedGemm(R.hiddenAct, R.upAcc, R.h, R.rd.x, R.hidden, R.glu, R, x);
+  scheduleGroupedGemm(R.expertOut, R.downAcc, x.c, R.rh.x, R.dim, false, R, x);
 }
 
 void scheduleRoutingCuda(RoutingStages &R, LoweringContext &x) {
@@ -88,18 +65,14 @@ void scheduleRoutingCuda(RoutingStages &R, LoweringContext &x) {
   for (Func f : {R.tileStart, R.tokenOf, R.tileExpert})
     f.gpu_tile(f.args()[0], xb, xt, 32, TailStrategy::GuardWithIf);
   R.tokenOf.update().gpu_single_thread();
-  auto gemm = [&](Func out, std::vector<Func> accs, Var n) {
+  auto gemm = [&](Func out, Func acc, Var n) {
     out.compute_root()
         .fuse(R.i, R.t, it)
         .gpu_tile(n, it, xb, yb, xt, yt, 32, 8, TailStrategy::GuardWithIf);
-    for (Func acc : accs)
-      acc.compute_at(out, xt);
+    acc.compute_at(out, xt);
   };
-  std::vector<Func> accs{R.upAcc};
-  if (R.glu)
-    accs.push_back(R.gateAcc);
-  gemm(R.hiddenAct, accs, R.h);
-  gemm(R.expertOut, {R.downAcc}, x.c);
+  gemm(R.hiddenAct, R.upAcc, R.h);
+  gemm(R.expertOut, R.downAcc, x.c);
 }
 
 void scheduleRoutingKernel(ScheduleEnv &env) {
@@ -119,8 +92,6 @@ void RoutingStages::computeAtRoot(const LoweringContext &) {
     f.compute_root();
   for (Func f : {upAcc, hiddenAct, downAcc, expertOut})
     f.compute_root();
-  if (glu)
-    gateAcc.compute_root();
 }
 
 void registerRoutingSchedule() {

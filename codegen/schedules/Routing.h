@@ -31,6 +31,9 @@ struct RoutingStages : OpStages {
   using OpStages::OpStages;
   int experts = 0, dim = 0, hidden = 0;
   bool glu = false;
+  /// The panel width of the packed expert weights: the GEMM tile's columns
+  /// (the GEMMs compute whole panels, past hidden and dim in the last one).
+  int panel = 0;
   Halide::Var e{"e"}, j{"j"}, r{"r"}, t{"t"}, i{"i"}, h{"h"};
   // 1. (e, m): the rank of e's logit and whether e is among the top_k;
   // (j, m): the j-th chosen expert and its weight.
@@ -41,10 +44,10 @@ struct RoutingStages : OpStages {
   // expert of each tile.
   Halide::Func before, tileStart, tokenOf, tileExpert;
   Halide::RDom tokens, pairs;
-  // 3. (h, i, t): the up (and gate) accumulators over `rd`, the hidden
-  // activations; (c, i, t): the down accumulator over `rh`, the expert's
-  // output.
-  Halide::Func upAcc, gateAcc, hiddenAct, downAcc, expertOut;
+  // 3. (h, i, t): the up accumulator over `rd` (a GLU: the Tuple (gate,
+  // up)), the hidden activations; (c, i, t): the down accumulator over `rh`,
+  // the expert's output.
+  Halide::Func upAcc, hiddenAct, downAcc, expertOut;
   Halide::RDom rd, rh;
   void computeAtRoot(const LoweringContext &ctx) override;
 };

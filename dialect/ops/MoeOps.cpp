@@ -45,6 +45,12 @@ Absorb MoeOp::absorbsConsumer(Value, Operation *consumer) {
   return exclusiveIfPointwise(consumer);
 }
 
+WeightRole MoeOp::getWeightRole(unsigned index) {
+  // input, router_logits, up, down, gate: the stacked weights are GEMM
+  // weights, packed in column panels.
+  return index >= 2 ? WeightRole::GemmWeight : WeightRole::Matrix;
+}
+
 double MoeOp::getFlopsPerToken() {
   // Per token, top_k experts: the up (and gate) and down GEMMs; the
   // routing (softmax ~10, ranks ~E per expert) and the weighted combine.

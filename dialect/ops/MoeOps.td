@@ -4,7 +4,8 @@
 
 include "dialect/ops/Base.td"
 
-def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods> {
+def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods, ["getFlopsPerToken"],
+                              ["getWeightRole"]> {
   let summary = "a top-k mixture of MLP or GLU experts, only the chosen ones computed";
   let description = [{
     A sparse mixture-of-experts channel mixer (Shazeer et al. 2017; Switch
@@ -22,7 +23,9 @@ def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods> {
     along the rows: `up` and `gate` are `[E * dim, hidden]` (`U_e` its rows
     `e * dim ...`), `down` is `[E * hidden, dim]`. Only the routed
     (token, expert) pairs are computed: the kernel lists each expert's
-    tokens and runs a grouped GEMM over them (codegen.md, `routing`).
+    tokens and runs a grouped GEMM over them (codegen.md, `routing`); the
+    stacked weights are GEMM weights (packed in panels: each expert's rows
+    of a panel are contiguous).
 
     ```mlir
     %y = nn.moe silu %x, %logits, %up, %down, %gate {top_k = 2 : i64, renormalize = true} : (tensor<?x?x64xf32>, tensor<?x?x8xf32>, tensor<512x128xf32>, tensor<1024x64xf32>, tensor<512x128xf32>) -> tensor<?x?x64xf32>
