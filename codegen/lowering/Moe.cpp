@@ -99,6 +99,10 @@ struct MoeLowering
     Expr token = R.tokenOf(t * T + i);
     R.rd = RDom(0, D, nm + "_d");
     R.rh = RDom(0, H, nm + "_h");
+    // Tiles past the lists' end do no work.
+    Expr used = t < R.tileStart(E);
+    R.rd.where(used);
+    R.rh.where(used);
     auto upTerm = [&](mlir::Value w) {
       return x(R.rd, token) *
              gemmWeightAt(ctx.in(w), h, ex_t * D + R.rd, ctx.argOf(w)->layout);
