@@ -58,25 +58,31 @@ private:
 };
 
 /// One expert slot `base` (e.g. layer.moe.experts.{j}.up) for every expert:
-/// its checkpoint name must hold {j}, replaced by each expert's index.
+/// its checkpoint name must hold {j}, replaced by each expert's index. Not
+/// projections of the layer (ReadContext::linear): per-loop LoRA cannot
+/// target them.
 std::optional<ExpertLinears> experts(const ReadContext &ctx, StringRef base,
                                      int64_t count, int64_t in, int64_t out,
-                                     SpecLoc loc) {
-  LinearSpec l = ctx.linear(base, in, out, /*bias=*/false, loc);
-  const std::string &name = l.weight.name;
-  size_t at = name.find("{j}");
+                                     bool transposed, SpecLoc loc) {
+  std::string slot = (base + ".weight").str();
+  LinearSpec l;
+  l.in = in;
+  l.out = out;
+  l.transposed = transposed;
+  l.weight = ctx.weight(slot, loc, {out, in});
+  size_t at = l.weight.name.find("{j}");
   if (at == std::string::npos) {
-    if (name != "<unnamed>") // else reported
+    if (l.weight.name != "<unnamed>") // else reported
       ctx.error(l.weight.loc.known() ? l.weight.loc : loc,
-                "the checkpoint name of slot '" + base +
-                    ".weight' has no '{j}' for the expert index");
+                "the checkpoint name of slot '" + slot +
+                    "' has no '{j}' for the expert index");
     return std::nullopt;
   }
   ExpertLinears r(count, l);
   for (int64_t e = 0; e < count; ++e) {
     r[e].weight.name.replace(at, 3, std::to_string(e));
     if (e > 0) // counted in the model's weight bytes, like the first
-      ctx.weight((base + ".weight").str(), loc, {out, in});
+      ctx.weight(slot, loc, {out, in});
   }
   return r;
 }
@@ -126,10 +132,11 @@ std::unique_ptr<SubLayerSpec> readMoe(const ReadContext &ctx) {
     return nullptr;
   }
   m->router = ctx.linear("layer.moe.router", d, e, /*bias=*/false, loc);
-  auto up = experts(ctx, "layer.moe.experts.{j}.up", e, d, h, loc);
-  auto gate = glu ? experts(ctx, "layer.moe.experts.{j}.gate", e, d, h, loc)
+  bool tr = m->router.transposed; // the scheme's layout
+  auto up = experts(ctx, "layer.moe.experts.{j}.up", e, d, h, tr, loc);
+  auto gate = glu ? experts(ctx, "layer.moe.experts.{j}.gate", e, d, h, tr, loc)
                   : std::optional<ExpertLinears>(ExpertLinears());
-  auto down = experts(ctx, "layer.moe.experts.{j}.down", e, h, d, loc);
+  auto down = experts(ctx, "layer.moe.experts.{j}.down", e, h, d, tr, loc);
   if (!up || !gate || !down)
     return nullptr;
   m->up = std::move(*up);
