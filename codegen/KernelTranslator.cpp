@@ -81,6 +81,8 @@ mlir::LogicalResult Translator::bindInputs() {
           ctx.seqLen = p.dim(1).extent();
         f(c, s, b) = p(c, clamp(s, 0, rows - 1), b);
       } else {
+        if (!ctx.rows.defined())
+          ctx.rows = rows;
         f(c, m) = p(c, clamp(m, 0, rows - 1));
       }
       params.push_back(p);

@@ -33,7 +33,8 @@ def NN_KernelClass : I32EnumAttr<"KernelClass", "kind of fused kernel region", [
     I32EnumAttrCase<"selective_scan", 7>,   // Mamba's selective SSM
     I32EnumAttrCase<"aft", 8>,              // attention-free transformer
     I32EnumAttrCase<"pooling", 9>,          // PoolFormer average pooling
-    I32EnumAttrCase<"conv", 10>             // depthwise convolution
+    I32EnumAttrCase<"conv", 10>,            // depthwise convolution
+    I32EnumAttrCase<"routing", 11>          // top-k mixture of experts
   ]> {
   let cppNamespace = "::modelc::nn";
 }

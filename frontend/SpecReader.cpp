@@ -112,7 +112,6 @@ const std::map<std::string, std::vector<std::string>> &plannedValues() {
       {"mixer",
        {"linear_attention", "deltanet", "mamba", "aft", "pooling", "conv",
         "identity"}},
-      {"channel", {"moe"}},
       {"output", {"classes"}},
       {"input", {"image"}},
   };

@@ -70,6 +70,7 @@ public:
   const bool flat;
   Halide::Var c{"c"}, m{"m"}, s{"s"}, b{"b"};
   Halide::Expr seqLen; // S, in positional kernels
+  Halide::Expr rows;   // B * S, in flat kernels
 
   /// The Func of a value of the region (an operand of the op being lowered).
   Halide::Func in(mlir::Value v) const { return funcs.lookup(v); }

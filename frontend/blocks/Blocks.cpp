@@ -23,6 +23,7 @@ void registerBuiltinBlocks() {
     registerConvMixer();
     registerMlpChannel();
     registerKanChannel();
+    registerMoeChannel();
     registerOutputs();
     // Last: per-loop LoRA names its slots after the projections of every
     // mixer and channel.

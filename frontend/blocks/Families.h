@@ -23,6 +23,7 @@ void registerPoolingMixer();
 void registerConvMixer();
 void registerMlpChannel();
 void registerKanChannel();
+void registerMoeChannel();
 void registerOutputs();
 void registerDepthStructures();
 

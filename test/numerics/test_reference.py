@@ -618,7 +618,7 @@ def test_channel_pattern_with_builtin_families():
     ('mixer = []', "non-empty array"),
     ('mixer = ["attention", 3]', "non-empty array of strings"),
     ('mixer = ["attention", "hyena"]', "mixer = 'hyena': expected one of"),
-    ('channel = ["mlp", "moe"]', "channel = 'moe': expected one of [a-z_|]*mlp[a-z_|]*none"),
+    ('channel = ["mlp", "hopfield"]', "channel = 'hopfield': expected one of "),
     ('norm = ["layernorm"]', "norm = \\['layernorm'\\]: expected a string$"),
     ('mixer = 3', "expected a string or an array of strings"),
 ])
@@ -667,6 +667,10 @@ SCHEME_ROWS = {
               "layer.mamba.conv1d.bias": "backbone.layers.{i}.mixer.conv1d.bias",
               "layer.mamba.A_log": "backbone.layers.{i}.mixer.A_log", "final_norm.weight": "backbone.norm_f.weight",
               "layer.mlp_norm.weight": None},
+    "mixtral": {"layer.moe.router.weight": "model.layers.{i}.block_sparse_moe.gate.weight",
+                "layer.moe.experts.3.gate.weight": "model.layers.{i}.block_sparse_moe.experts.3.w1.weight",
+                "layer.moe.experts.0.up.weight": "model.layers.{i}.block_sparse_moe.experts.0.w3.weight",
+                "layer.mlp.up.weight": None},
 }
 
 

@@ -3,6 +3,7 @@
 linear weights are laid out, and which slots one checkpoint tensor holds fused."""
 import functools
 import os
+import re
 
 try:
     import tomllib
@@ -14,6 +15,7 @@ from .errors import SpecError
 SCHEMES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "..", "frontend", "schemes"))
 LAYOUTS = ("out_in", "in_out")
+_INDEX = re.compile(r"\.(\d+)\.")  # an index component of a slot
 
 
 class Scheme:
@@ -27,7 +29,17 @@ class Scheme:
 
     def template(self, slot):
         """The checkpoint name template of `slot` ({i}: the layer index), or None: exact entry,
-        else the entry of its base plus its leaf (.weight, .bias), else the fallback rule."""
+        else the entry of its base plus its leaf (.weight, .bias), else the fallback rule. A slot
+        with an index (layer.moe.experts.3.up.weight) also takes the entry written with {j} in its
+        place (layer.moe.experts.{j}.up), the index filled in."""
+        t = self._template(slot)
+        indexed = _INDEX.search(slot)
+        if t is None and indexed:
+            t = self._template(slot[:indexed.start()] + ".{j}." + slot[indexed.end():])
+            t = t and t.replace("{j}", indexed.group(1))
+        return t
+
+    def _template(self, slot):
         if slot in self.names:
             return self.names[slot]
         base, _, leaf = slot.rpartition(".")

@@ -1,0 +1,157 @@
+//===- Moe.cpp - Halide lowering of the top-k mixture of experts ----------===//
+#include "codegen/Math.h"
+#include "codegen/lowering/Families.h"
+#include "codegen/lowering/HalideLowering.h"
+#include "codegen/lowering/LoweringContext.h"
+#include "codegen/schedules/Gemm.h"
+#include "codegen/schedules/Routing.h"
+#include "dialect/NNOps.h"
+
+using namespace Halide;
+using mlir::LogicalResult;
+using mlir::Operation;
+
+namespace modelc::codegen {
+
+namespace {
+
+struct MoeLowering
+    : HalideLoweringOpInterface::ExternalModel<MoeLowering, nn::MoeOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::MoeOp>(o);
+    if (!ctx.flat || !ctx.rows.defined())
+      return ctx.fail(o, "nn.moe needs a kernel over flat token rows");
+    const int E = (int)op.getExperts(), K = (int)op.getTopK(),
+              D = (int)dimOf(op.getInput(), 2), H = (int)op.getHidden(),
+              T = kRoutingTile;
+    Func x = ctx.in(op.getInput()), logits = ctx.in(op.getRouterLogits());
+    std::vector<mlir::Value> weights{op.getUp(), op.getDown()};
+    if (op.getGate())
+      weights.push_back(op.getGate());
+    for (mlir::Value w : weights) {
+      const KernelArg *a = ctx.argOf(w);
+      if (!a || !a->gemm || !a->layout.panelWidth)
+        return ctx.fail(o, "nn.moe weights must be packed kernel arguments");
+    }
+    std::string nm = ctx.name();
+    auto &R = ctx.addStage(std::make_unique<RoutingStages>(op.getResult()));
+    R.experts = E;
+    R.dim = D;
+    R.hidden = H;
+    R.glu = op.getGate() != nullptr;
+    R.panel = ctx.argOf(op.getUp())->layout.panelWidth;
+    const Var &m = ctx.m, &e = R.e, &j = R.j, &r = R.r, &t = R.t, &i = R.i,
+              &h = R.h, &c = ctx.c;
+    Expr N = ctx.rows;
+    // Every list padded to whole tiles: at most N K / T + E tiles in all.
+    Expr maxTiles = (N * K + T - 1) / T + (E - 1), maxRows = maxTiles * T;
+    auto expert = [E](Expr v) { return clamp(v, 0, E - 1); };
+
+    // 1. Routing. Ranks order the logits (softmax keeps their order), ties
+    // to the lower index; the weights are softmax's, over all experts or
+    // (renormalized) over the chosen ones.
+    RDom re(0, E, nm + "_re"), rc(0, E, nm + "_rc");
+    R.rank = Func(nm + "_rank");
+    Expr lo = logits(re, m), l = logits(e, m);
+    R.rank(e, m) = sum(select(lo > l || (lo == l && re < e), 1, 0));
+    R.hit = Func(nm + "_hit");
+    R.hit(e, m) = select(R.rank(e, m) < K, 1, 0);
+    R.choice = Func(nm + "_choice");
+    R.choice(j, m) = sum(select(R.rank(rc, m) == j, rc, 0));
+    Func peak(nm + "_peak"), ex(nm + "_exp");
+    peak(m) = maximum(logits(re, m));
+    ex(e, m) = expf32(logits(e, m) - peak(m));
+    Expr total;
+    if (op.getRenormalize()) {
+      RDom rk(0, K, nm + "_rk");
+      total = sum(ex(expert(R.choice(rk, m)), m));
+    } else {
+      total = sum(ex(re, m));
+    }
+    R.weight = Func(nm + "_weight");
+    R.weight(j, m) = ex(expert(R.choice(j, m)), m) / total;
+
+    // 2. The lists.
+    R.before = Func(nm + "_before");
+    R.tokens = RDom(1, max(N - 1, 0), nm + "_tokens");
+    R.before(e, m) = 0;
+    Expr tk = R.tokens.x;
+    R.before(e, tk) = R.before(e, tk - 1) + R.hit(e, tk - 1);
+    RDom rs(0, E, nm + "_rs");
+    Expr tilesOf = (R.before(rs, N - 1) + R.hit(rs, N - 1) + T - 1) / T;
+    R.tileStart = Func(nm + "_tile_start");
+    R.tileStart(e) = sum(select(rs < e, tilesOf, 0));
+    auto rowOf = [&](Expr ee, Expr mm) {
+      return clamp(R.tileStart(ee) * T + R.before(ee, mm), 0, maxRows - 1);
+    };
+    // Padding rows read token 0; nothing reads their results.
+    R.tokenOf = Func(nm + "_token_of");
+    R.tokenOf(r) = 0;
+    R.pairs = RDom(0, E, 0, N, nm + "_pairs");
+    R.pairs.where(R.hit(R.pairs.x, R.pairs.y) != 0);
+    R.tokenOf(rowOf(R.pairs.x, R.pairs.y)) = R.pairs.y;
+    RDom rt(0, E, nm + "_rt");
+    R.tileExpert = Func(nm + "_tile_expert");
+    R.tileExpert(t) = expert(sum(select(R.tileStart(rt + 1) <= t, 1, 0)));
+
+    // 3. The grouped GEMM, tile by tile with the tile's expert's weights.
+    Expr ex_t = expert(R.tileExpert(t));
+    Expr token = R.tokenOf(t * T + i);
+    R.rd = RDom(0, D, nm + "_d");
+    R.rh = RDom(0, H, nm + "_h");
+    // Tiles past the lists' end do no work.
+    Expr used = t < R.tileStart(E);
+    R.rd.where(used);
+    R.rh.where(used);
+    auto upTerm = [&](mlir::Value w) {
+      return x(R.rd, token) *
+             gemmWeightAt(ctx.in(w), h, ex_t * D + R.rd, ctx.argOf(w)->layout);
+    };
+    R.upAcc = Func(nm + "_up");
+    R.hiddenAct = Func(nm + "_hidden");
+    nn::Activation kind = op.getActivation();
+    if (R.glu) {
+      // Gate and up in one accumulator: one pass over the inputs.
+      R.upAcc(h, i, t) = Tuple(0.0f, 0.0f);
+      R.upAcc(h, i, t) = Tuple(R.upAcc(h, i, t)[0] + upTerm(op.getGate()),
+                               R.upAcc(h, i, t)[1] + upTerm(op.getUp()));
+      R.hiddenAct(h, i, t) =
+          activation(kind, R.upAcc(h, i, t)[0]) * R.upAcc(h, i, t)[1];
+    } else {
+      R.upAcc(h, i, t) = 0.0f;
+      R.upAcc(h, i, t) += upTerm(op.getUp());
+      R.hiddenAct(h, i, t) = activation(kind, R.upAcc(h, i, t));
+    }
+    R.downAcc = Func(nm + "_down");
+    R.downAcc(c, i, t) = 0.0f;
+    R.downAcc(c, i, t) += R.hiddenAct(R.rh, i, t) *
+                          gemmWeightAt(ctx.in(op.getDown()), c, ex_t * H + R.rh,
+                                       ctx.argOf(op.getDown())->layout);
+    R.expertOut = Func(nm + "_expert");
+    R.expertOut(c, i, t) = R.downAcc(c, i, t);
+
+    // 4. The weighted combine of each token's k rows.
+    Func expertOut = R.expertOut, weight = R.weight, choice = R.choice;
+    ctx.define(op.getResult(),
+               ctx.def(nm + "_moe", [&](Expr cc, const std::vector<Expr> &tt) {
+                 Expr y = 0.0f;
+                 for (int k = 0; k < K; ++k) {
+                   Expr row = rowOf(expert(choice(k, tt[0])), tt[0]);
+                   y += weight(k, tt[0]) * expertOut(cc, row % T, row / T);
+                 }
+                 return y;
+               }));
+    return mlir::success();
+  }
+};
+
+} // namespace
+
+void registerMoeCodegen(mlir::DialectRegistry &registry) {
+  registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
+    nn::MoeOp::attachInterface<MoeLowering>(*ctx);
+  });
+  registerRoutingSchedule();
+}
+
+} // namespace modelc::codegen
