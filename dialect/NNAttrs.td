@@ -32,7 +32,10 @@ def NN_KernelClass : I32EnumAttr<"KernelClass", "kind of fused kernel region", [
     I32EnumAttrCase<"selective_scan", 7>,   // Mamba's selective SSM
     I32EnumAttrCase<"aft", 8>,              // attention-free transformer
     I32EnumAttrCase<"pooling", 9>,          // PoolFormer average pooling
-    I32EnumAttrCase<"conv", 10>             // depthwise convolution
+    I32EnumAttrCase<"conv", 10>,            // depthwise convolution
+    // Vision front-ends (issue 7 section 3).
+    I32EnumAttrCase<"patch_embed", 11>,     // image patches x weight (+ cls, pos)
+    I32EnumAttrCase<"token_pool", 12>       // a sequence pooled into one token
   ]> {
   let cppNamespace = "::modelc::nn";
 }

@@ -21,6 +21,7 @@ include "dialect/ops/MambaOps.td"
 include "dialect/ops/AftOps.td"
 include "dialect/ops/PoolingOps.td"
 include "dialect/ops/ConvOps.td"
+include "dialect/ops/VisionOps.td"
 include "dialect/ops/StructureOps.td"
 
 #endif // MODELC_NN_OPS

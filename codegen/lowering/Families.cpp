@@ -16,6 +16,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerAftCodegen(registry);
   registerPoolingCodegen(registry);
   registerConvCodegen(registry);
+  registerVisionCodegen(registry);
   registerStructureCodegen(registry);
 }
 

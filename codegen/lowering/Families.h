@@ -24,6 +24,7 @@ void registerMambaCodegen(mlir::DialectRegistry &registry);
 void registerAftCodegen(mlir::DialectRegistry &registry);
 void registerPoolingCodegen(mlir::DialectRegistry &registry);
 void registerConvCodegen(mlir::DialectRegistry &registry);
+void registerVisionCodegen(mlir::DialectRegistry &registry);
 void registerStructureCodegen(mlir::DialectRegistry &registry);
 
 } // namespace modelc::codegen

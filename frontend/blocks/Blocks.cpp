@@ -10,6 +10,7 @@ void registerBuiltinBlocks() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerTokenInput();
+    registerImageInput();
     registerPositions();
     registerNorms();
     registerVisionNorms(); // before the placements: peri names their leaves
@@ -23,6 +24,7 @@ void registerBuiltinBlocks() {
     registerConvMixer();
     registerMlpChannel();
     registerOutputs();
+    registerClassifierOutput();
     // Last: per-loop LoRA names its slots after the projections of every
     // mixer and channel.
     registerDepthStructures();

@@ -10,6 +10,7 @@
 namespace modelc::frontend {
 
 void registerTokenInput();
+void registerImageInput();
 void registerPositions();
 void registerNorms();
 void registerVisionNorms();
@@ -23,6 +24,7 @@ void registerPoolingMixer();
 void registerConvMixer();
 void registerMlpChannel();
 void registerOutputs();
+void registerClassifierOutput();
 void registerDepthStructures();
 
 } // namespace modelc::frontend

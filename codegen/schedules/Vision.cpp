@@ -1,0 +1,81 @@
+//===- Vision.cpp - the vision kernel classes: patch_embed, token_pool ----===//
+#include "codegen/schedules/Vision.h"
+#include "codegen/schedules/Schedule.h"
+
+using namespace Halide;
+
+namespace modelc::codegen {
+
+void PatchEmbedStages::computeAtRoot(const LoweringContext &) {
+  partial.compute_root();
+  dot.compute_root();
+}
+
+void TokenPoolStages::computeAtRoot(const LoweringContext &) {
+  sum.compute_root();
+}
+
+namespace {
+
+void schedulePatchEmbed(ScheduleEnv &env) {
+  LoweringContext &x = env.ctx;
+  for (PatchEmbedStages *st : env.stagesOf<PatchEmbedStages>()) {
+    Host *host = env.hostFor(*st);
+    if (!host || host->scheduled)
+      continue;
+    Func f = host->func;
+    if (x.gpu) {
+      // One thread per (channel, token); its dot product in registers.
+      Var cb("cb"), ct("ct"), sb("sb"), stv("st");
+      f.gpu_tile(x.c, x.s, cb, sb, ct, stv, 64, 4, TailStrategy::GuardWithIf)
+          .gpu_blocks(x.b);
+      st->dot.compute_at(f, ct);
+      st->partial.compute_at(f, ct);
+    } else {
+      Var sb("sb");
+      f.fuse(x.s, x.b, sb).parallel(sb);
+      st->dot.compute_at(f, x.c);
+      // The lanes are the patch's columns: contiguous in the image row and
+      // in the weight row.
+      st->partial.compute_at(f, x.c).vectorize(st->lane);
+      st->partial.update().vectorize(st->lane);
+    }
+    host->scheduled = st->placed = true;
+  }
+}
+
+void scheduleTokenPool(ScheduleEnv &env) {
+  LoweringContext &x = env.ctx;
+  for (TokenPoolStages *st : env.stagesOf<TokenPoolStages>()) {
+    Host *host = env.hostFor(*st);
+    if (!host || host->scheduled)
+      continue;
+    Func f = host->func;
+    if (x.gpu) {
+      Var cb("cb"), ct("ct"), sb("sb"), stv("st");
+      f.gpu_tile(x.c, x.s, cb, sb, ct, stv, 64, 1, TailStrategy::GuardWithIf)
+          .gpu_blocks(x.b);
+      st->sum.compute_at(f, ct);
+    } else {
+      Var co("co"), ci("ci");
+      f.parallel(x.b);
+      if (host->channels >= x.V) {
+        f.split(x.c, co, ci, x.V, TailStrategy::ShiftInwards).vectorize(ci);
+        st->sum.compute_at(f, co).vectorize(x.c, x.V);
+        st->sum.update().vectorize(x.c, x.V);
+      } else {
+        st->sum.compute_at(f, x.c);
+      }
+    }
+    host->scheduled = st->placed = true;
+  }
+}
+
+} // namespace
+
+void registerVisionSchedules() {
+  registerClassSchedule(nn::KernelClass::patch_embed, schedulePatchEmbed);
+  registerClassSchedule(nn::KernelClass::token_pool, scheduleTokenPool);
+}
+
+} // namespace modelc::codegen
