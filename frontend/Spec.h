@@ -79,6 +79,11 @@ public:
   virtual std::optional<int64_t> fixedTokens() const { return std::nullopt; }
   /// Tokens before the content (a class token; timm's num_prefix_tokens).
   virtual int64_t prefixTokens() const { return 0; }
+  /// [rows, cols] when the content tokens are a grid (an image's patches,
+  /// row by row), for mixers that work on the grid (2-D pooling).
+  virtual std::optional<std::pair<int64_t, int64_t>> grid() const {
+    return std::nullopt;
+  }
   virtual mlir::Value build(BuildContext &ctx,
                             llvm::ArrayRef<mlir::Value> args) const = 0;
 };

@@ -26,6 +26,9 @@ public:
 
   int64_t patches() const { return (height / patch) * (width / patch); }
   int64_t prefixTokens() const override { return cls ? 1 : 0; }
+  std::optional<std::pair<int64_t, int64_t>> grid() const override {
+    return std::make_pair(height / patch, width / patch);
+  }
   std::optional<int64_t> fixedTokens() const override {
     return patches() + (cls ? 1 : 0);
   }
