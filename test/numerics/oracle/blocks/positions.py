@@ -62,14 +62,17 @@ class Rope(Position):
     def rotate(self, t, pos):
         return rope(t, pos, self.p.rope_theta, self.p.rope_style, self.p.rope_dim)
 
+    def check(self, ctx):
+        # Checked where it is read, whether or not a layer rotates anything (as modelc does).
+        if self.p.rope_dim is not None and self.p.rope_dim % 2:
+            raise SpecError("[embed]: rope_dim must be even, got %d" % self.p.rope_dim)
+
     def check_head_dim(self, hd, where):
         rd = self.p.rope_dim
         if rd is None:
             if hd % 2:
                 raise SpecError("%s: rope needs an even head_dim, got %d" % (where, hd))
             return
-        if rd % 2:
-            raise SpecError("%s: rope_dim must be even, got %d" % (where, rd))
         if rd > hd:
             raise SpecError("%s: rope_dim %d exceeds head_dim %d" % (where, rd, hd))
 
