@@ -17,58 +17,63 @@ void TokenPoolStages::computeAtRoot(const LoweringContext &) {
 
 namespace {
 
-void schedulePatchEmbed(ScheduleEnv &env) {
-  LoweringContext &x = env.ctx;
-  for (PatchEmbedStages *st : env.stagesOf<PatchEmbedStages>()) {
+/// Runs `schedule(host, stage)` for each stage of type S whose host no
+/// schedule has placed yet, and marks both placed.
+template <typename S, typename F>
+void placeStages(ScheduleEnv &env, F schedule) {
+  for (S *st : env.stagesOf<S>()) {
     Host *host = env.hostFor(*st);
     if (!host || host->scheduled)
       continue;
-    Func f = host->func;
+    schedule(*host, *st);
+    host->scheduled = st->placed = true;
+  }
+}
+
+void schedulePatchEmbed(ScheduleEnv &env) {
+  LoweringContext &x = env.ctx;
+  placeStages<PatchEmbedStages>(env, [&](Host &host, PatchEmbedStages &st) {
+    Func f = host.func;
     if (x.gpu) {
       // One thread per (channel, token); its dot product in registers.
       Var cb("cb"), ct("ct"), sb("sb"), stv("st");
       f.gpu_tile(x.c, x.s, cb, sb, ct, stv, 64, 4, TailStrategy::GuardWithIf)
           .gpu_blocks(x.b);
-      st->dot.compute_at(f, ct);
-      st->partial.compute_at(f, ct);
-    } else {
-      Var sb("sb");
-      f.fuse(x.s, x.b, sb).parallel(sb);
-      st->dot.compute_at(f, x.c);
-      // The lanes are the patch's columns: contiguous in the image row and
-      // in the weight row.
-      st->partial.compute_at(f, x.c).vectorize(st->lane);
-      st->partial.update().vectorize(st->lane);
+      st.dot.compute_at(f, ct);
+      st.partial.compute_at(f, ct);
+      return;
     }
-    host->scheduled = st->placed = true;
-  }
+    Var sb("sb");
+    f.fuse(x.s, x.b, sb).parallel(sb);
+    st.dot.compute_at(f, x.c);
+    // The lanes are the patch's columns: contiguous in the image row and in
+    // the weight row.
+    st.partial.compute_at(f, x.c).vectorize(st.lane);
+    st.partial.update().vectorize(st.lane);
+  });
 }
 
 void scheduleTokenPool(ScheduleEnv &env) {
   LoweringContext &x = env.ctx;
-  for (TokenPoolStages *st : env.stagesOf<TokenPoolStages>()) {
-    Host *host = env.hostFor(*st);
-    if (!host || host->scheduled)
-      continue;
-    Func f = host->func;
+  placeStages<TokenPoolStages>(env, [&](Host &host, TokenPoolStages &st) {
+    Func f = host.func;
     if (x.gpu) {
       Var cb("cb"), ct("ct"), sb("sb"), stv("st");
       f.gpu_tile(x.c, x.s, cb, sb, ct, stv, 64, 1, TailStrategy::GuardWithIf)
           .gpu_blocks(x.b);
-      st->sum.compute_at(f, ct);
-    } else {
-      Var co("co"), ci("ci");
-      f.parallel(x.b);
-      if (host->channels >= x.V) {
-        f.split(x.c, co, ci, x.V, TailStrategy::ShiftInwards).vectorize(ci);
-        st->sum.compute_at(f, co).vectorize(x.c, x.V);
-        st->sum.update().vectorize(x.c, x.V);
-      } else {
-        st->sum.compute_at(f, x.c);
-      }
+      st.sum.compute_at(f, ct);
+      return;
     }
-    host->scheduled = st->placed = true;
-  }
+    f.parallel(x.b);
+    if (host.channels < x.V) {
+      st.sum.compute_at(f, x.c);
+      return;
+    }
+    Var co("co"), ci("ci");
+    f.split(x.c, co, ci, x.V, TailStrategy::ShiftInwards).vectorize(ci);
+    st.sum.compute_at(f, co).vectorize(x.c, x.V);
+    st.sum.update().vectorize(x.c, x.V);
+  });
 }
 
 } // namespace
