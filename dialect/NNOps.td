@@ -23,5 +23,6 @@ include "dialect/ops/PoolingOps.td"
 include "dialect/ops/ConvOps.td"
 include "dialect/ops/VisionOps.td"
 include "dialect/ops/StructureOps.td"
+include "dialect/ops/BatchNormFoldOps.td"
 
 #endif // MODELC_NN_OPS

@@ -358,4 +358,215 @@ def MergeLinears : Pass<"nn-merge-linears", "mlir::func::FuncOp"> {
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
+def FoldBatchNorm : Pass<"nn-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "fold an inference BatchNorm (or RepBN) into the adjacent linear";
+  let description = [{
+    An `nn.batch_norm` is one per-channel affine for every token, `x k + t`
+    with `k = gamma / sqrt(var + eps)` (plus RepBN's `alpha`) and
+    `t = beta - mean gamma / sqrt(var + eps)` (`nn.weight.bn_scale`,
+    `nn.weight.bn_shift`). When every user of the norm is the input of a
+    GEMM (`nn.linear`, `nn.gated_linear`), it folds into them,
+    `(x k + t) W + b = x (diag(k) W) + (t W + b)`; otherwise, when its input
+    is a linear used by the norm alone, into that linear,
+    `(x W + b) k + t = x (W diag(k)) + (b k + t)`. The norm disappears.
+
+    Before:
+    ```mlir
+    %n = nn.batch_norm %x, %g, %b, %mean, %var {epsilon = 1.0e-05 : f32} : (...) -> tensor<?x?x64xf32>
+    %y = nn.linear %n, %w : (tensor<?x?x64xf32>, tensor<64x256xf32>) -> tensor<?x?x256xf32>
+    ```
+    After:
+    ```mlir
+    %k = nn.weight.bn_scale %g, %var {epsilon = 1.0e-05 : f32} : (tensor<64xf32>, tensor<64xf32>) -> tensor<64xf32>
+    %t = nn.weight.bn_shift %b, %mean, %g, %var {epsilon = 1.0e-05 : f32} : (...) -> tensor<64xf32>
+    %tw = nn.weight.matmul %t, %w : (tensor<64xf32>, tensor<64x256xf32>) -> tensor<256xf32>
+    %w2 = nn.weight.scale %w, %k {axis = 0 : i64} : (tensor<64x256xf32>, tensor<64xf32>) -> tensor<64x256xf32>
+    %y = nn.linear %x, %w2, %tw : (...) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def MergeLora : Pass<"nn-merge-lora", "mlir::func::FuncOp"> {
+  let summary = "merge a LoRA adapter into its base weight";
+  let description = [{
+    `nn.lora_linear %x, %w, %bias, %xa, %b {scale = s}` with `%xa` a
+    bias-free `nn.linear` of `%x` by A, used only there, is
+    `x (W + s A B) + bias`: one `nn.linear` over the merged weight, always
+    fewer FLOPs than the adapter. Unless `allow-weight-growth`, only when W
+    has no other use: per-loop LoRA shares W between the passes of a loop,
+    each with its own A and B, and merging gives every pass its own copy of
+    W; with the option the pass does it and reports the bytes the weights
+    grow by (a remark).
+
+    Before:
+    ```mlir
+    %xa = nn.linear %x, %a : (tensor<?x?x64xf32>, tensor<64x8xf32>) -> tensor<?x?x8xf32>
+    %y = nn.lora_linear %x, %w, %bias, %xa, %b {scale = 5.000000e-01 : f32} : (...) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %ab = nn.weight.matmul %a, %b : (tensor<64x8xf32>, tensor<8x64xf32>) -> tensor<64x64xf32>
+    %sab = nn.weight.mul_scalar %ab {value = 5.000000e-01 : f32} : (tensor<64x64xf32>) -> tensor<64x64xf32>
+    %w2 = nn.weight.add %w, %sab : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+    %y = nn.linear %x, %w2, %bias : (...) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+  let options = [
+    Option<"allowWeightGrowth", "allow-weight-growth", "bool",
+           /*default=*/"false",
+           "also merge into a weight shared with other adapters (per-loop "
+           "LoRA: one merged copy per pass), reporting the bytes added">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Approximate passes: only when asked (modelc compile --drop-layers, ...),
+// each with a report (docs/passes.md "Approximate passes")
+//===----------------------------------------------------------------------===//
+
+def DropLayers : Pass<"nn-drop-layers", "mlir::func::FuncOp"> {
+  let summary = "drop residual layers by index";
+  let description = [{
+    Every op whose instance name is `layerN` or `layerN.*` (the frontend's
+    names) belongs to layer N. A dropped layer must read one activation
+    from outside (the stream) and yield one of the same type; its users then
+    read the stream it was given, and its ops and weights are erased. An
+    index that is not a layer, dropping every layer, or a layer with more
+    inputs or outputs is an error.
+
+    Before (`layers=1`):
+    ```mlir
+    %a = nn.linear %x, %w0 : (...) -> tensor<?x?x64xf32> loc("layer0.mlp.up")
+    %b = nn.add %x, %a : (...) -> tensor<?x?x64xf32> loc("layer0.mlp.residual")
+    %c = nn.linear %b, %w1 : (...) -> tensor<?x?x64xf32> loc("layer1.mlp.up")
+    %d = nn.add %b, %c : (...) -> tensor<?x?x64xf32> loc("layer1.mlp.residual")
+    return %d
+    ```
+    After:
+    ```mlir
+    %a = nn.linear %x, %w0 : (...) -> tensor<?x?x64xf32> loc("layer0.mlp.up")
+    %b = nn.add %x, %a : (...) -> tensor<?x?x64xf32> loc("layer0.mlp.residual")
+    return %b
+    ```
+  }];
+  let options = [
+    ListOption<"layers", "layers", "int64_t", "indices of the layers to drop">,
+  ];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
+  let summary = "prune MLP neurons by weight magnitude, a ratio per layer";
+  let description = [{
+    In every MLP, `down(act(up x))` or `down(act(gate x) * up x)`, the
+    hidden units are scored by the squared norm of their weights (up and
+    gate columns plus the down row, `nn.weight.sq_norms` summed) and
+    `round(ratio * hidden)` of the lowest are removed: the up and gate
+    weights and biases keep the selected columns, the down weight the
+    selected rows (`nn.weight.select_top`, evaluated from the data when the
+    weights are written). A ratio outside [0, 1), or one that removes every
+    neuron, is an error.
+
+    Before (`ratio=0.25`):
+    ```mlir
+    %h = nn.linear %x, %up, %b : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    %a = nn.activation gelu %h : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+    %y = nn.linear %a, %down : (tensor<?x?x256xf32>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %s0 = nn.weight.sq_norms %up {axis = 1 : i64} : (tensor<64x256xf32>) -> tensor<256xf32>
+    %s1 = nn.weight.sq_norms %down {axis = 0 : i64} : (tensor<256x64xf32>) -> tensor<256xf32>
+    %s = nn.weight.add %s0, %s1 : (tensor<256xf32>, tensor<256xf32>) -> tensor<256xf32>
+    %up2 = nn.weight.select_top %up, %s {axis = 1 : i64, group = 1 : i64} : (tensor<64x256xf32>, tensor<256xf32>) -> tensor<64x192xf32>
+    %b2 = nn.weight.select_top %b, %s {axis = 0 : i64, group = 1 : i64} : (tensor<256xf32>, tensor<256xf32>) -> tensor<192xf32>
+    %down2 = nn.weight.select_top %down, %s {axis = 0 : i64, group = 1 : i64} : (tensor<256x64xf32>, tensor<256xf32>) -> tensor<192x64xf32>
+    %h = nn.linear %x, %up2, %b2 : (tensor<?x?x64xf32>, tensor<64x192xf32>, tensor<192xf32>) -> tensor<?x?x192xf32>
+    %a = nn.activation gelu %h : (tensor<?x?x192xf32>) -> tensor<?x?x192xf32>
+    %y = nn.linear %a, %down2 : (tensor<?x?x192xf32>, tensor<192x64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "the fraction of each MLP's neurons to remove, in [0, 1)">,
+  ];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
+  let summary = "prune attention heads by weight magnitude, a ratio per layer";
+  let description = [{
+    In every multi-head `nn.attention` (heads = kv_heads, no memory,
+    talking heads, value residual or ALiBi) whose q, k, v are projections
+    (separate, or the three slices of one fused projection), through
+    `nn.rope` or not, and whose result only the output projection reads,
+    each head is scored by the squared norm of its weights (its head_dim
+    columns of q, k and v, its rows of the output projection) and
+    `round(ratio * heads)` of the lowest are removed (`nn.weight.select_top`
+    with `group` = head_dim); the attention, the ropes and the slices get
+    the new head count and offsets. A ratio outside [0, 1), or one that
+    removes every head, is an error.
+
+    Before (`ratio=0.5`):
+    ```mlir
+    %q = nn.linear %x, %wq : (tensor<?x?x64xf32>, tensor<64x64xf32>) -> tensor<?x?x64xf32>
+    ...
+    %o = nn.attention %q, %k, %v {heads = 4 : i64, kv_heads = 4 : i64, ...} : (...) -> tensor<?x?x64xf32>
+    %y = nn.linear %o, %wo : (tensor<?x?x64xf32>, tensor<64x64xf32>) -> tensor<?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %wq2 = nn.weight.select_top %wq, %s {axis = 1 : i64, group = 16 : i64} : (tensor<64x64xf32>, tensor<64xf32>) -> tensor<64x32xf32>
+    %q = nn.linear %x, %wq2 : (tensor<?x?x64xf32>, tensor<64x32xf32>) -> tensor<?x?x32xf32>
+    ...
+    %o = nn.attention %q, %k, %v {heads = 2 : i64, kv_heads = 2 : i64, ...} : (...) -> tensor<?x?x32xf32>
+    %y = nn.linear %o, %wo2 : (tensor<?x?x32xf32>, tensor<32x64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "the fraction of each attention's heads to remove, in [0, 1)">,
+  ];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
+def FactorLinears : Pass<"nn-factor-linears", "mlir::func::FuncOp"> {
+  let summary = "low-rank factorisation of linears by truncated SVD";
+  let description = [{
+    `x W + b` becomes `(x A) B + b` with `A = U_r S_r^(1/2)`, `B = S_r^(1/2)
+    V_r^T` from the SVD of `W` (`nn.weight.svd_factor`, computed when the
+    weights are written): the best rank-`r` approximation. Applied to every
+    linear whose instance name matches the glob `match` and for which it
+    lowers FLOPs, `r (K + N) < K N`; `nn-merge-linears` leaves such a pair
+    factored. With `energy` instead of `rank`, each linear gets the smallest
+    rank whose singular values keep that fraction of their squared sum; that
+    reads the weights, which only `modelc compile` has.
+
+    Before (`rank=16`):
+    ```mlir
+    %y = nn.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    ```
+    After:
+    ```mlir
+    %a = nn.weight.svd_factor left %w : (tensor<64x256xf32>) -> tensor<64x16xf32>
+    %c = nn.weight.svd_factor right %w : (tensor<64x256xf32>) -> tensor<16x256xf32>
+    %h = nn.linear %x, %a : (tensor<?x?x64xf32>, tensor<64x16xf32>) -> tensor<?x?x16xf32>
+    %y = nn.linear %h, %c, %b : (tensor<?x?x16xf32>, tensor<16x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "the rank of the factorisation (0: none)">,
+    Option<"energy", "energy", "double", /*default=*/"0.0",
+           "instead of a rank: the smallest one whose singular values keep "
+           "this fraction of the squared sum, per linear (needs the weights: "
+           "modelc compile)">,
+    Option<"match", "match", "std::string", /*default=*/"\"*\"",
+           "a glob over the instance names of the linears to factor">,
+  ];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
 #endif // MODELC_PASSES

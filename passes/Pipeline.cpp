@@ -10,18 +10,32 @@
 using namespace mlir;
 
 namespace {
-template <std::unique_ptr<Pass> (*Create)()> std::unique_ptr<Pass> make() {
+template <std::unique_ptr<Pass> (*Create)()>
+std::unique_ptr<Pass> make(const modelc::PipelineOptions &) {
   return Create();
+}
+
+/// A merge pass whose allow-weight-growth follows the pipeline's.
+template <typename Options, std::unique_ptr<Pass> (*Create)(const Options &)>
+std::unique_ptr<Pass> makeGrowing(const modelc::PipelineOptions &o) {
+  Options options;
+  options.allowWeightGrowth = o.allowWeightGrowth;
+  return Create(options);
 }
 
 // -O1: exact folds that keep every kernel's shape. -O2: merges that change
 // kernel shapes (one GEMM for several). -O3: nothing more yet: the exact
 // rewrites that exist are all faster at -O2 already (docs/passes.md).
+// nn-merge-lora comes first so that the norm folds see plain linears.
 const modelc::ReparamPass kReparamPasses[] = {
+    {"nn-merge-lora", 1,
+     makeGrowing<modelc::MergeLoraOptions, modelc::createMergeLora>},
+    {"nn-fold-batch-norm", 1, make<modelc::createFoldBatchNorm>},
     {"nn-fold-norm-affine", 1, make<modelc::createFoldNormAffine>},
     {"nn-recenter-stream", 1, make<modelc::createRecenterStream>},
     {"nn-fold-scales", 1, make<modelc::createFoldScales>},
-    {"nn-merge-branches", 1, make<modelc::createMergeBranches>},
+    {"nn-merge-branches", 1,
+     makeGrowing<modelc::MergeBranchesOptions, modelc::createMergeBranches>},
     {"nn-merge-linears", 2, make<modelc::createMergeLinears>},
     {"nn-merge-qkv", 2, make<modelc::createMergeQkv>},
     {"nn-merge-glu", 2, make<modelc::createMergeGlu>},
@@ -55,8 +69,31 @@ bool modelc::ReparamPassNameParser::parse(llvm::cl::Option &option,
   return false;
 }
 
+std::vector<std::unique_ptr<Pass>>
+modelc::approximatePasses(const ApproxOptions &options) {
+  std::vector<std::unique_ptr<Pass>> passes;
+  if (!options.dropLayers.empty()) {
+    DropLayersOptions o;
+    o.layers = options.dropLayers; // copied by the pass
+    passes.push_back(createDropLayers(o));
+  }
+  if (options.pruneHeads != 0)
+    passes.push_back(createPruneHeads(PruneHeadsOptions{options.pruneHeads}));
+  if (options.pruneNeurons != 0)
+    passes.push_back(
+        createPruneNeurons(PruneNeuronsOptions{options.pruneNeurons}));
+  if (options.lowRank != 0 || options.lowRankEnergy != 0)
+    passes.push_back(createFactorLinears(
+        FactorLinearsOptions{options.lowRank, options.lowRankEnergy,
+                             options.lowRankMatch},
+        options.weights));
+  return passes;
+}
+
 void modelc::buildOptimizePipeline(OpPassManager &pm,
                                    const PipelineOptions &options) {
+  for (std::unique_ptr<Pass> &pass : approximatePasses(options.approx))
+    pm.addNestedPass<func::FuncOp>(std::move(pass));
   if (options.optLevel <= 0)
     return;
   pm.addPass(createCanonicalizerPass());
@@ -64,7 +101,7 @@ void modelc::buildOptimizePipeline(OpPassManager &pm,
   for (const ReparamPass &p : reparamPasses())
     if (options.optLevel >= p.level &&
         !llvm::is_contained(options.disabled, p.flag))
-      pm.addNestedPass<func::FuncOp>(p.create());
+      pm.addNestedPass<func::FuncOp>(p.create(options));
   // The folds leave duplicate expressions (one splat per folded norm, ...).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -92,10 +129,49 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
   ListOption<std::string, modelc::ReparamPassNameParser> disable{
       *this, "disable",
       llvm::cl::desc("re-parameterization passes to leave out, by flag")};
+  Option<bool> allowWeightGrowth{
+      *this, "allow-weight-growth",
+      llvm::cl::desc("merges may copy a shared weight per use (per-loop "
+                     "LoRA), reporting the bytes"),
+      llvm::cl::init(false)};
+  ListOption<int64_t> dropLayers{
+      *this, "drop-layers",
+      llvm::cl::desc("approximate: layers to drop (nn-drop-layers)")};
+  Option<double> pruneHeads{
+      *this, "prune-heads",
+      llvm::cl::desc("approximate: the ratio of heads to prune per attention "
+                     "(nn-prune-heads)"),
+      llvm::cl::init(0.0)};
+  Option<double> pruneNeurons{
+      *this, "prune-neurons",
+      llvm::cl::desc("approximate: the ratio of neurons to prune per MLP "
+                     "(nn-prune-neurons)"),
+      llvm::cl::init(0.0)};
+  Option<int64_t> lowRank{
+      *this, "low-rank",
+      llvm::cl::desc("approximate: the rank to factor linears to "
+                     "(nn-factor-linears)"),
+      llvm::cl::init(0)};
+  Option<double> lowRankEnergy{
+      *this, "low-rank-energy",
+      llvm::cl::desc("approximate: the rank by retained energy instead "
+                     "(needs the weights: modelc compile only)"),
+      llvm::cl::init(0.0)};
+  Option<std::string> lowRankMatch{
+      *this, "low-rank-match",
+      llvm::cl::desc("the linears low-rank factors, a glob over names"),
+      llvm::cl::init("*")};
   modelc::PipelineOptions get() const {
     modelc::PipelineOptions o;
     o.optLevel = optLevel;
     o.disabled.assign(disable.begin(), disable.end());
+    o.allowWeightGrowth = allowWeightGrowth;
+    o.approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
+    o.approx.pruneHeads = pruneHeads;
+    o.approx.pruneNeurons = pruneNeurons;
+    o.approx.lowRank = lowRank;
+    o.approx.lowRankEnergy = lowRankEnergy;
+    o.approx.lowRankMatch = lowRankMatch;
     return o;
   }
 };

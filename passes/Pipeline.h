@@ -10,6 +10,8 @@
 #ifndef MODELC_PASSES_PIPELINE_H
 #define MODELC_PASSES_PIPELINE_H
 
+#include "passes/prune/FactorLinears.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 
@@ -18,6 +20,22 @@
 
 namespace modelc {
 
+/// The approximate passes, run only when asked, before everything else
+/// (docs/passes.md "Approximate passes"); the defaults run none.
+struct ApproxOptions {
+  std::vector<int64_t> dropLayers; // nn-drop-layers
+  double pruneHeads = 0;           // nn-prune-heads, a ratio in [0, 1)
+  double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
+  int64_t lowRank = 0;             // nn-factor-linears, a rank (0: none)
+  double lowRankEnergy = 0;        // or the rank by retained energy
+  std::string lowRankMatch = "*";  // the linears it factors, by name
+  WeightReader weights;            // for lowRankEnergy (the driver's store)
+};
+
+/// The passes `options` asks for, configured, in pipeline order.
+std::vector<std::unique_ptr<mlir::Pass>>
+approximatePasses(const ApproxOptions &options);
+
 struct PipelineOptions {
   /// 0: no canonicalize/CSE, no re-parameterization, one kernel per compute
   /// op. 1..3: canonicalize, CSE, the re-parameterization passes of the
@@ -25,13 +43,19 @@ struct PipelineOptions {
   int optLevel = 3;
   /// Flags of re-parameterization passes to leave out ("nn-merge-qkv").
   std::vector<std::string> disabled;
+  /// Merges that give each user of a shared weight its own merged copy
+  /// (per-loop LoRA): nn-merge-lora and nn-merge-branches, each reporting the
+  /// bytes added.
+  bool allowWeightGrowth = false;
+  /// The approximate passes (at any level, -O0 included).
+  ApproxOptions approx;
 };
 
 /// One exact re-parameterization pass of the optimize pipeline.
 struct ReparamPass {
   const char *flag; // its modelc-opt flag, e.g. "nn-fold-norm-affine"
   int level;        // the lowest -O level that runs it
-  std::unique_ptr<mlir::Pass> (*create)();
+  std::unique_ptr<mlir::Pass> (*create)(const PipelineOptions &);
 };
 
 /// The re-parameterization passes in pipeline order.
@@ -54,9 +78,9 @@ public:
 
 /// The whole pipeline: optimize, then lower to kernels.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
-/// Up to `--emit=optimized`: at -O1 and up, canonicalize + CSE, the
-/// re-parameterization passes of the level, canonicalize + CSE; nothing at
-/// -O0.
+/// Up to `--emit=optimized`: the approximate passes asked for, then, at -O1
+/// and up, canonicalize + CSE, the re-parameterization passes of the
+/// level, canonicalize + CSE.
 void buildOptimizePipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options);
 /// nn-form-kernels{fuse = optLevel > 0}, nn-dedup-kernels, nn-plan-memory.
@@ -64,8 +88,10 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
                          const PipelineOptions &options);
 
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
-/// (options `opt-level`, default 3, and `disable`, a list of pass flags)
-/// for modelc-opt's --pass-pipeline.
+/// (options `opt-level`, default 3, `disable`, a list of pass flags,
+/// `allow-weight-growth`, and the approximate passes' `drop-layers`,
+/// `prune-heads`, `prune-neurons`, `low-rank`, `low-rank-energy`,
+/// `low-rank-match`) for modelc-opt's --pass-pipeline.
 void registerPipelines();
 
 } // namespace modelc

@@ -16,6 +16,19 @@ RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
 }
+
+/// Moves the weight or weight expression `def`, with the ones it reads,
+/// above `expr` (a new expression at the block's head) where it is below
+/// it: the frontend builds some among the compute ops (a looped layer's
+/// nn.weight.select).
+void hoistAbove(Operation *def, Operation *expr) {
+  if (!def || def->getBlock() != expr->getBlock() ||
+      !def->hasTrait<nn::WeightValued>() || def->isBeforeInBlock(expr))
+    return;
+  for (Value v : def->getOperands())
+    hoistAbove(v.getDefiningOp(), expr);
+  def->moveBefore(expr);
+}
 } // namespace
 
 template <typename Op, typename... Args>
@@ -25,7 +38,10 @@ Value WeightBuilder::make(Args &&...args) {
   auto it = llvm::find_if(
       *block, [](Operation &op) { return !op.hasTrait<nn::WeightValued>(); });
   b.setInsertionPoint(block, it);
-  return b.create<Op>(loc, std::forward<Args>(args)...);
+  Operation *op = b.create<Op>(loc, std::forward<Args>(args)...);
+  for (Value v : op->getOperands())
+    hoistAbove(v.getDefiningOp(), op);
+  return op->getResult(0);
 }
 
 Value WeightBuilder::splat(ArrayRef<int64_t> shape, float value) {
@@ -73,6 +89,52 @@ Value WeightBuilder::concat(ValueRange parts, int64_t axis) {
 
 Value WeightBuilder::center(Value w, int64_t axis) {
   return make<nn::WeightCenterOp>(w.getType(), w, b.getI64IntegerAttr(axis));
+}
+
+Value WeightBuilder::bnScale(Value gamma, Value variance, Value alpha,
+                             APFloat epsilon) {
+  return make<nn::WeightBnScaleOp>(gamma.getType(), gamma, variance, alpha,
+                                   epsilon);
+}
+
+Value WeightBuilder::bnShift(Value beta, Value mean, Value gamma,
+                             Value variance, APFloat epsilon) {
+  return make<nn::WeightBnShiftOp>(beta.getType(), beta, mean, gamma, variance,
+                                   epsilon);
+}
+
+namespace {
+/// `v`'s type with `size` along `axis`.
+RankedTensorType resized(Value v, int64_t axis, int64_t size) {
+  SmallVector<int64_t> shape(typeOf(v).getShape());
+  shape[axis] = size;
+  return f32Tensor(v.getContext(), shape);
+}
+} // namespace
+
+Value WeightBuilder::sqNorms(Value w, int64_t axis) {
+  return make<nn::WeightSqNormsOp>(
+      f32Tensor(b.getContext(), {typeOf(w).getDimSize(axis)}), w,
+      b.getI64IntegerAttr(axis));
+}
+
+Value WeightBuilder::selectTop(Value w, Value score, int64_t axis,
+                               int64_t group, int64_t size) {
+  return make<nn::WeightSelectTopOp>(resized(w, axis, size), w, score,
+                                     b.getI64IntegerAttr(axis),
+                                     b.getI64IntegerAttr(group));
+}
+
+Value WeightBuilder::slice(Value w, int64_t axis, int64_t offset,
+                           int64_t size) {
+  return make<nn::WeightSliceOp>(resized(w, axis, size), w,
+                                 b.getI64IntegerAttr(axis),
+                                 b.getI64IntegerAttr(offset));
+}
+
+Value WeightBuilder::svdFactor(Value w, int64_t rank, bool right) {
+  return make<nn::WeightSvdFactorOp>(resized(w, right ? 0 : 1, rank), w,
+                                     right ? b.getUnitAttr() : UnitAttr());
 }
 
 std::optional<float> splatValue(Value w) {

@@ -19,13 +19,13 @@ namespace modelc {
 
 /// Builds weight expressions with `b` (a pass's rewriter) at location
 /// `loc`. Every expression goes to the head of `anchor`'s block, after the
-/// weights and expressions already there, so that it dominates every use,
-/// wherever the rewrite that needs it happens (the frontend puts the
-/// nn.weight ops first; kernel formation keeps weights outside kernels).
+/// weights and expressions already there (its operands move up there too
+/// where they are further down), so that it dominates every use, wherever
+/// the rewrite that needs it happens (the frontend puts the nn.weight ops
+/// first; kernel formation keeps weights outside kernels).
 class WeightBuilder {
 public:
-  WeightBuilder(mlir::OpBuilder &b, mlir::Location loc,
-                mlir::Operation *anchor)
+  WeightBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *anchor)
       : b(b), loc(loc), anchor(anchor) {}
 
   /// A weight of `shape` whose elements are all `value`.
@@ -42,6 +42,24 @@ public:
   mlir::Value concat(mlir::ValueRange parts, int64_t axis);
   /// `w` minus its mean along `axis`.
   mlir::Value center(mlir::Value w, int64_t axis);
+  /// A BatchNorm's factor, gamma / sqrt(variance + epsilon) (+ alpha, RepBN's,
+  /// when not null).
+  mlir::Value bnScale(mlir::Value gamma, mlir::Value variance,
+                      mlir::Value alpha, llvm::APFloat epsilon);
+  /// A BatchNorm's offset, beta - mean gamma / sqrt(variance + epsilon).
+  mlir::Value bnShift(mlir::Value beta, mlir::Value mean, mlir::Value gamma,
+                      mlir::Value variance, llvm::APFloat epsilon);
+  /// The squared L2 norm of each slice of `w` along `axis` (a vector).
+  mlir::Value sqNorms(mlir::Value w, int64_t axis);
+  /// The slices of `w` along `axis` in the groups of `group` with the
+  /// largest sums of `score`, `size` slices in all (structured pruning).
+  mlir::Value selectTop(mlir::Value w, mlir::Value score, int64_t axis,
+                        int64_t group, int64_t size);
+  /// `size` slices of `w` along `axis` from `offset`.
+  mlir::Value slice(mlir::Value w, int64_t axis, int64_t offset, int64_t size);
+  /// The left (`[K, rank]`) or right (`[rank, N]`) factor of the truncated
+  /// SVD of the matrix `w`.
+  mlir::Value svdFactor(mlir::Value w, int64_t rank, bool right);
 
 private:
   mlir::OpBuilder &b;

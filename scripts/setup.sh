@@ -8,6 +8,8 @@ packages=(
   # compiler
   cmake ninja-build g++ libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   libhalide14-0-dev libtomlplusplus-dev
+  # the truncated SVD of the low-rank factorisation (header-only)
+  libeigen3-dev
   # tests: the PyTorch oracle, GoogleTest
   python3-torch python3-numpy python3-pytest libopenblas0-pthread libgtest-dev
   # the sanitizer stage (gcc's ASan/UBSan/TSan) and the libFuzzer targets

@@ -6,12 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/CompileCommand.h"
+#include "tools/ApproxReport.h"
+#include "tools/CalibrationError.h"
 #include "tools/PassFlags.h"
 
 #include "codegen/Codegen.h"
 #include "dialect/NNOps.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Spec.h"
+#include "frontend/WeightEval.h"
 #include "frontend/WeightStore.h"
 #include "passes/Pipeline.h"
 #include "passes/Registration.h"
@@ -27,6 +30,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -39,6 +43,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -85,6 +90,11 @@ cl::opt<Stage> emit(
         clEnumValN(Stage::Ptx, "ptx", "each kernel's PTX (--target cuda)"),
         clEnumValN(Stage::Library, "lib",
                    "the library, header, weights and signature (default)")),
+    cl::cat(compileCategory));
+cl::opt<std::string> calibPath(
+    "calib", cl::value_desc("tokens.npy"),
+    cl::desc("with approximate passes: run the library and the one without "
+             "them on these token ids and report the output error"),
     cl::cat(compileCategory));
 cl::opt<bool> quiet("q", cl::desc("no progress output"),
                     cl::cat(compileCategory));
@@ -184,6 +194,75 @@ LogicalResult checkOptions() {
     return fail("unknown --target '" + target + "'; use cpu or cuda");
   if (emit == Stage::Ptx && target != "cuda")
     return fail("--emit=ptx needs --target cuda");
+  if (calibPath.getNumOccurrences() && emit != Stage::Library)
+    return fail("--calib runs the libraries: it cannot go with --emit");
+  return success();
+}
+
+/// Codegen, weights and link of `module` (kernels formed) into `folder`'s
+/// staging directory.
+LogicalResult writeLibrary(ModuleOp module, const std::string &name,
+                           modelc::OutputFolder &folder,
+                           const modelc::codegen::TargetOptions &targetOptions,
+                           modelc::frontend::WeightStore &store,
+                           Progress &progress) {
+  auto library = modelc::codegen::Library::compile(module, name, targetOptions,
+                                                   folder.path());
+  if (failed(library))
+    return failure();
+  progress.stage("codegen: " + llvm::Twine((*library)->uniqueKernels()) +
+                 " kernels compiled");
+
+  modelc::WeightsWriteOptions weightsOptions;
+  weightsOptions.threads = llvm::hardware_concurrency().compute_thread_count();
+  weightsOptions.allowNonFinite = allowNonFinite;
+  modelc::codegen::WeightsDigest digest;
+  bool reused = false;
+  if (failed(modelc::emitWeights(store, (*library)->weights(), folder,
+                                 name + ".weights", weightsOptions, digest,
+                                 reused)))
+    return failure();
+  progress.stage("weights: " + llvm::Twine((*library)->weights().size()) +
+                 " tensors, " + llvm::Twine(digest.bytes >> 20) + " MiB" +
+                 (reused ? " (unchanged, kept)" : ""));
+  if (failed((*library)->link(digest)))
+    return failure();
+  progress.stage("link lib" + name + ".so");
+  return success();
+}
+
+/// --calib: `reference` (the model without the approximate passes) compiled
+/// into a temporary folder and run with the approximate library `lib` on
+/// the calibration input.
+LogicalResult measureCalibration(ModuleOp reference, const std::string &name,
+                                 const std::string &lib,
+                                 const modelc::PipelineOptions &pipeline,
+                                 const modelc::codegen::TargetOptions &target,
+                                 modelc::frontend::WeightStore &store,
+                                 modelc::OutputError &error) {
+  llvm::SmallString<128> temp;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("modelc-reference", temp)) {
+    llvm::errs() << "modelc: error: cannot make a temporary folder: "
+                 << ec.message() << "\n";
+    return failure();
+  }
+  auto cleanup =
+      llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(temp); });
+  Progress silent(false);
+  std::string dest = (temp + "/" + name).str();
+  auto folder = modelc::OutputFolder::stage(dest, name);
+  if (!folder ||
+      failed(runPipeline(reference, modelc::buildPipeline, pipeline)) ||
+      failed(writeLibrary(reference, name, *folder, target, store, silent)) ||
+      failed(folder->commit()))
+    return failure();
+  std::string problem;
+  if (failed(modelc::measureOutputError(lib, dest + "/lib" + name + ".so",
+                                        calibPath, error, problem))) {
+    llvm::errs() << "modelc: error: " << problem << "\n";
+    return failure();
+  }
   return success();
 }
 
@@ -208,7 +287,11 @@ int compile() {
     return 1;
   modelc::PipelineOptions pipeline;
   pipeline.optLevel = optLevel[0] - '0';
-  modelc::applyPassFlags(pipeline);
+  std::string flagError;
+  if (failed(modelc::applyPassFlags(pipeline, flagError))) {
+    llvm::errs() << "modelc: error: " << flagError << "\n";
+    return 1;
+  }
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -236,6 +319,29 @@ int compile() {
                      ? "weights: random (seed " + llvm::Twine(seed) + ")"
                      : "weights: checked " + weightsPath);
 
+  // The approximate passes one at a time, each measured for the report;
+  // with --calib, the model without them is kept to compare with.
+  pipeline.approx.weights = [&](Value w) {
+    return modelc::frontend::materializeWeight(*store, w);
+  };
+  OwningOpRef<ModuleOp> reference;
+  if (!calibPath.empty())
+    reference = module->clone();
+  std::vector<modelc::ApproxStep> approxSteps;
+  if (failed(
+          modelc::runApproximatePasses(*module, pipeline.approx, approxSteps)))
+    return 1;
+  pipeline.approx = {};
+  if (reference && approxSteps.empty()) {
+    llvm::errs() << "modelc: error: --calib measures the error of the "
+                    "approximate passes, and none is asked for "
+                    "(--drop-layers, --prune-heads, --prune-neurons, "
+                    "--low-rank)\n";
+    return 1;
+  }
+  // A library's report is printed once it is complete (below).
+  if (!quiet && emit != Stage::Library)
+    modelc::printApproxReport(llvm::errs(), approxSteps, nullptr);
   if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
     return 1;
   progress.stage("optimize -O" + optLevel);
@@ -280,29 +386,27 @@ int compile() {
   if (!folder)
     return 1;
   const std::string &dir = folder->path();
-  auto library =
-      modelc::codegen::Library::compile(*module, name, targetOptions, dir);
-  if (failed(library))
+  if (failed(writeLibrary(*module, name, *folder, targetOptions, *store,
+                          progress)))
     return 1;
-  progress.stage("codegen: " + llvm::Twine((*library)->uniqueKernels()) +
-                 " kernels compiled");
-
-  modelc::WeightsWriteOptions weightsOptions;
-  weightsOptions.threads = llvm::hardware_concurrency().compute_thread_count();
-  weightsOptions.allowNonFinite = allowNonFinite;
-  modelc::codegen::WeightsDigest digest;
-  bool reused = false;
-  if (failed(modelc::emitWeights(*store, (*library)->weights(), *folder,
-                                 name + ".weights", weightsOptions, digest,
-                                 reused)))
-    return 1;
-  progress.stage("weights: " + llvm::Twine((*library)->weights().size()) +
-                 " tensors, " + llvm::Twine(digest.bytes >> 20) + " MiB" +
-                 (reused ? " (unchanged, kept)" : ""));
-
-  if (failed((*library)->link(digest)))
-    return 1;
-  progress.stage("link lib" + name + ".so");
+  std::optional<modelc::OutputError> calibration;
+  if (reference) {
+    calibration.emplace();
+    if (failed(measureCalibration(*reference, name, dir + "/lib" + name + ".so",
+                                  pipeline, targetOptions, *store,
+                                  *calibration)))
+      return 1;
+    progress.stage("calibration: ran both libraries on " + calibPath);
+  }
+  if (!approxSteps.empty()) {
+    if (!quiet)
+      modelc::printApproxReport(llvm::errs(), approxSteps,
+                                calibration ? &*calibration : nullptr);
+    if (failed(modelc::writeApproxReport(
+            dir + "/" + name + ".approx.json", approxSteps,
+            calibration ? &*calibration : nullptr)))
+      return 1;
+  }
   if (failed(folder->commit()))
     return 1;
   progress.stage("output: " + folder->destination());

@@ -15,8 +15,71 @@ cl::list<std::string, bool, modelc::ReparamPassNameParser> disablePass(
              "modelc-opt flag (nn-fold-norm-affine, nn-merge-qkv, ...); "
              "comma-separated or repeated"),
     cl::cat(modelc::passFlagsCategory()));
+
+cl::opt<bool> allowWeightGrowth(
+    "allow-weight-growth",
+    cl::desc("let nn-merge-lora and nn-merge-branches give every pass of a "
+             "loop its own merged copy of a shared weight (per-loop LoRA: "
+             "faster, more weight bytes, printed as a remark)"),
+    cl::cat(modelc::passFlagsCategory()));
+// The approximate passes (docs/passes.md "Approximate passes").
+cl::list<int64_t>
+    dropLayers("drop-layers", cl::CommaSeparated, cl::value_desc("i,j,..."),
+               cl::desc("approximate: drop these layers (nn-drop-layers)"),
+               cl::cat(modelc::passFlagsCategory()));
+cl::opt<double> pruneHeads(
+    "prune-heads", cl::value_desc("ratio"), cl::init(0.0),
+    cl::desc("approximate: remove this fraction of every attention's heads, "
+             "by weight magnitude (nn-prune-heads)"),
+    cl::cat(modelc::passFlagsCategory()));
+cl::opt<double> pruneNeurons(
+    "prune-neurons", cl::value_desc("ratio"), cl::init(0.0),
+    cl::desc("approximate: remove this fraction of every MLP's neurons, by "
+             "weight magnitude (nn-prune-neurons)"),
+    cl::cat(modelc::passFlagsCategory()));
+cl::opt<std::string>
+    lowRank("low-rank", cl::value_desc("rank:N"),
+            cl::desc("approximate: factor linears by truncated SVD to rank N "
+                     "(nn-factor-linears)"),
+            cl::cat(modelc::passFlagsCategory()));
+cl::opt<std::string>
+    lowRankMatch("low-rank-match", cl::value_desc("glob"), cl::init("*"),
+                 cl::desc("the linears --low-rank factors, by instance name "
+                          "('*.mlp.*'; default: all)"),
+                 cl::cat(modelc::passFlagsCategory()));
+
+/// --low-rank=rank:N or energy:E.
+mlir::LogicalResult parseLowRank(modelc::ApproxOptions &approx,
+                                 std::string &error) {
+  llvm::StringRef text = lowRank;
+  if (text.empty())
+    return mlir::success();
+  if (text.consume_front("energy:")) {
+    if (!text.getAsDouble(approx.lowRankEnergy) && approx.lowRankEnergy > 0 &&
+        approx.lowRankEnergy <= 1)
+      return mlir::success();
+    error = "--low-rank=" + lowRank + ": the energy must be in (0, 1]";
+    return mlir::failure();
+  }
+  if (!text.consume_front("rank:") || text.getAsInteger(10, approx.lowRank) ||
+      approx.lowRank < 1) {
+    error = "--low-rank=" + lowRank +
+            ": expected rank:N (N a positive integer) or energy:E (E in "
+            "(0, 1])";
+    return mlir::failure();
+  }
+  return mlir::success();
+}
 } // namespace
 
-void modelc::applyPassFlags(PipelineOptions &options) {
+mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
+                                           std::string &error) {
   options.disabled.assign(disablePass.begin(), disablePass.end());
+  options.allowWeightGrowth = allowWeightGrowth;
+  ApproxOptions &approx = options.approx;
+  approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
+  approx.pruneHeads = pruneHeads;
+  approx.pruneNeurons = pruneNeurons;
+  approx.lowRankMatch = lowRankMatch;
+  return parseLowRank(approx, error);
 }

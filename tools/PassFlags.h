@@ -1,8 +1,8 @@
 //===- PassFlags.h - `modelc compile` flags that choose passes --*- C++ -*-===//
 //
 // The flags of `modelc compile` that add or remove passes of the -O
-// pipeline (--disable-pass=...), kept apart from the driver so that the
-// pass families own their command-line surface.
+// pipeline (--disable-pass=..., the approximate passes), kept apart from the
+// driver so that the pass families own their command-line surface.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_TOOLS_PASSFLAGS_H
@@ -17,8 +17,10 @@ namespace modelc {
 /// The category the pass flags are listed under in `modelc compile --help`.
 llvm::cl::OptionCategory &passFlagsCategory();
 
-/// Fills `options` from the pass flags (checked when they are parsed).
-void applyPassFlags(PipelineOptions &options);
+/// Fills `options` from the pass flags; a value llvm::cl could not check
+/// (--low-rank=rank:N) is a failure with `error` saying why.
+mlir::LogicalResult applyPassFlags(PipelineOptions &options,
+                                   std::string &error);
 
 } // namespace modelc
 

@@ -9,6 +9,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <numeric>
+
 using namespace mlir;
 
 namespace modelc::nn {
@@ -218,6 +220,119 @@ WeightData WeightSplatOp::evaluate(ArrayRef<WeightData>) {
   WeightData out = like(getResult());
   std::fill(out.values.begin(), out.values.end(), getValue().convertToFloat());
   return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight expressions of the approximate passes
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks that `result` has `input`'s shape except along `axis`.
+LogicalResult verifySameOffAxis(Operation *op, Value input, Value result,
+                                int64_t axis) {
+  std::vector<int64_t> in = shapeOf(input), out = shapeOf(result);
+  if (in.size() != out.size())
+    return op->emitOpError("result rank differs from the input's");
+  for (size_t d = 0; d < in.size(); ++d)
+    if ((int64_t)d != axis && in[d] != out[d])
+      return op->emitOpError("result differs from the input off axis ") << axis;
+  return success();
+}
+
+/// The slices of `in` along `axis` at `indices`, in that order.
+WeightData gather(const WeightData &in, int64_t axis, ArrayRef<int64_t> indices,
+                  WeightData out) {
+  auto [outer, extent, inner] = splitAt(in.shape, axis);
+  int64_t kept = (int64_t)indices.size();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < kept; ++i)
+      std::copy_n(&in.values[(o * extent + indices[i]) * inner], inner,
+                  &out.values[(o * kept + i) * inner]);
+  return out;
+}
+} // namespace
+
+LogicalResult WeightSqNormsOp::verify() {
+  int64_t axis = (int64_t)getAxis();
+  if (failed(verifyAxis(*this, getInput(), axis)))
+    return failure();
+  if (shapeOf(getResult()) != std::vector<int64_t>{shapeOf(getInput())[axis]})
+    return emitOpError("result must be a vector of the size of axis ") << axis;
+  return success();
+}
+
+WeightData WeightSqNormsOp::evaluate(ArrayRef<WeightData> in) {
+  auto [outer, extent, inner] = splitAt(in[0].shape, (int64_t)getAxis());
+  std::vector<double> sums(extent, 0.0);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < extent; ++i)
+      for (int64_t j = 0; j < inner; ++j) {
+        double v = in[0].values[(o * extent + i) * inner + j];
+        sums[i] += v * v;
+      }
+  WeightData out = like(getResult());
+  std::copy(sums.begin(), sums.end(), out.values.begin());
+  return out;
+}
+
+LogicalResult WeightSelectTopOp::verify() {
+  int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
+  if (failed(verifyAxis(*this, getInput(), axis)) ||
+      failed(verifySameOffAxis(*this, getInput(), getResult(), axis)))
+    return failure();
+  int64_t extent = shapeOf(getInput())[axis], kept = shapeOf(getResult())[axis];
+  if (shapeOf(getScore())[0] != extent)
+    return emitOpError("score has ")
+           << shapeOf(getScore())[0] << " elements for axis " << axis
+           << " of size " << extent;
+  if (group < 1 || extent % group || kept % group)
+    return emitOpError("group ")
+           << group << " must divide the input's " << extent
+           << " and the result's " << kept << " along axis " << axis;
+  if (kept < 1 || kept > extent)
+    return emitOpError("keeps ")
+           << kept << " of " << extent << " along axis " << axis;
+  return success();
+}
+
+WeightData WeightSelectTopOp::evaluate(ArrayRef<WeightData> in) {
+  int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
+  int64_t groups = in[0].shape[axis] / group,
+          kept = shapeOf(getResult())[axis] / group;
+  std::vector<double> score(groups, 0.0);
+  for (int64_t i = 0; i < (int64_t)in[1].values.size(); ++i)
+    score[i / group] += in[1].values[i];
+  std::vector<int64_t> order(groups);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+  order.resize(kept);
+  std::sort(order.begin(), order.end());
+  std::vector<int64_t> indices;
+  for (int64_t g : order)
+    for (int64_t j = 0; j < group; ++j)
+      indices.push_back(g * group + j);
+  return gather(in[0], axis, indices, like(getResult()));
+}
+
+LogicalResult WeightSliceOp::verify() {
+  int64_t axis = (int64_t)getAxis(), offset = (int64_t)getOffset();
+  if (failed(verifyAxis(*this, getInput(), axis)) ||
+      failed(verifySameOffAxis(*this, getInput(), getResult(), axis)))
+    return failure();
+  int64_t extent = shapeOf(getInput())[axis], size = shapeOf(getResult())[axis];
+  if (offset < 0 || offset + size > extent)
+    return emitOpError("range [")
+           << offset << ", " << offset + size << ") is outside axis " << axis
+           << " of size " << extent;
+  return success();
+}
+
+WeightData WeightSliceOp::evaluate(ArrayRef<WeightData> in) {
+  int64_t size = shapeOf(getResult())[getAxis()];
+  std::vector<int64_t> indices(size);
+  std::iota(indices.begin(), indices.end(), (int64_t)getOffset());
+  return gather(in[0], (int64_t)getAxis(), indices, like(getResult()));
 }
 
 } // namespace modelc::nn

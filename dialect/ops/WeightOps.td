@@ -132,4 +132,80 @@ def NN_WeightSplatOp : NN_WeightExprOp<"weight.splat"> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
+//===----------------------------------------------------------------------===//
+// Weight expressions of the approximate passes (pruning, factorisation)
+//===----------------------------------------------------------------------===//
+
+def NN_WeightSqNormsOp : NN_WeightExprOp<"weight.sq_norms"> {
+  let summary = "the squared L2 norm of each slice of a weight along one axis";
+  let description = [{
+    `result[i] = sum of input[..., i, ...]^2` over every index but the one
+    along `axis`: the magnitude score of a neuron (a column of the up
+    projection's `[in, out]` weight is `axis = 1`, a row of the down
+    projection's `axis = 0`). The pruning passes add the scores of every
+    weight a neuron or head owns and select by the sum.
+
+    ```mlir
+    %s = nn.weight.sq_norms %up {axis = 1 : i64} : (tensor<64x256xf32>) -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, I64Attr:$axis);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightSelectTopOp : NN_WeightExprOp<"weight.select_top"> {
+  let summary = "the slices of a weight along one axis with the largest scores";
+  let description = [{
+    The indices along `axis` form groups of `group` consecutive ones (a
+    neuron: 1; an attention head: its head_dim channels), each scored by the
+    sum of `score` over it. The result keeps the `result.shape[axis] /
+    group` best-scored groups (on equal scores the lower index), in their
+    original order: structured pruning by a score, with the number kept in
+    the type and the choice made from the data when the weights are written.
+    Every weight of one neuron or head is selected by the same score, so the
+    choices agree.
+
+    ```mlir
+    %w2 = nn.weight.select_top %w, %s {axis = 1 : i64, group = 1 : i64} : (tensor<64x256xf32>, tensor<256xf32>) -> tensor<64x180xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, NN_Vector:$score, I64Attr:$axis,
+                       I64Attr:$group);
+  let assemblyFormat = "$input `,` $score attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightSliceOp : NN_WeightExprOp<"weight.slice"> {
+  let summary = "a contiguous range of a weight along one axis";
+  let description = [{
+    `result = input[..., offset : offset + result.shape[axis], ...]`: one of
+    the q, k, v parts of a fused projection, which head pruning selects
+    from separately.
+
+    ```mlir
+    %k = nn.weight.slice %qkv {axis = 1 : i64, offset = 64 : i64} : (tensor<64x192xf32>) -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input, I64Attr:$axis, I64Attr:$offset);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightSvdFactorOp : NN_WeightExprOp<"weight.svd_factor"> {
+  let summary = "one factor of a matrix's truncated singular value decomposition";
+  let description = [{
+    With `W = U S V^T` (singular values in decreasing order) and `r` the
+    rank in the result type, `left` is `U_r S_r^(1/2)` (`[K, r]`) and
+    `right` is `S_r^(1/2) V_r^T` (`[r, N]`), so `left right` is the best
+    rank-`r` approximation of `W` (Eckart-Young). A linear becomes two
+    (nn-factor-linears). The decomposition is computed in double precision.
+
+    ```mlir
+    %a = nn.weight.svd_factor left %w : (tensor<64x256xf32>) -> tensor<64x16xf32>
+    %b = nn.weight.svd_factor right %w : (tensor<64x256xf32>) -> tensor<16x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_Matrix:$input, UnitAttr:$right);
+  let results = (outs NN_Matrix:$result);
+  let assemblyFormat = "(`right` $right^):(`left`)? $input attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // MODELC_NN_WEIGHT_OPS

@@ -4,10 +4,12 @@
 // weights of the GEMM behind it. One pattern per scale the IR carries:
 //
 //  - nn.attention's score scale, into the query projection (through RoPE,
-//    which is linear, and through the query slice of a fused qkv GEMM).
-//
-// Scales that other block families carry (LayerScale, an embedding scale,
-// DeepNorm's residual factor) add their pattern here when their ops land.
+//    which is linear, and through the query slice of a fused qkv GEMM);
+//  - LayerScale (nn.channel_scale), into the linear or the norm's affine
+//    that produces the sub-layer output it scales;
+//  - DeepNorm's residual factor (nn.scaled_add, alpha x + f(x) under a
+//    LayerNorm or RMSNorm), into the branch's last linear as 1 / alpha,
+//    since norm_eps(alpha y) = norm_(eps / alpha^2)(y) for alpha > 0.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -70,31 +72,42 @@ std::optional<ScaledColumns> columnsBehind(Value v) {
   return cols;
 }
 
+/// The single-use linear that produces `v`, else null.
+LinearOp soleLinear(Value v) {
+  return v.hasOneUse() ? v.getDefiningOp<LinearOp>() : LinearOp();
+}
+
+/// Replaces `lin` with a linear of the same input whose weight's columns
+/// and bias are scaled: by `vec` (along the output axis) or, without it, by
+/// the constant `s`.
+LinearOp rescaleLinear(PatternRewriter &rw, LinearOp lin, Value vec, float s) {
+  rw.setInsertionPoint(lin);
+  WeightBuilder wb(rw, lin.getLoc(), lin);
+  auto scaled = [&](Value w, int64_t axis) {
+    return vec ? wb.scale(w, vec, axis) : wb.mulScalar(w, s);
+  };
+  Value b = lin.getBias() ? scaled(lin.getBias(), 0) : Value();
+  return rw.replaceOpWithNewOp<LinearOp>(lin, lin.getInput(),
+                                         scaled(lin.getWeight(), 1), b);
+}
+
 /// Multiplies columns `cols` of the linear's weight and bias by `s`.
 void scaleColumns(PatternRewriter &rw, const ScaledColumns &cols, float s) {
   LinearOp lin = cols.linear;
-  rw.setInsertionPoint(lin);
-  WeightBuilder wb(rw, lin.getLoc(), lin);
   int64_t n = channels(lin.getResult());
-  Value w, b;
   if (cols.width == n) {
-    w = wb.mulScalar(lin.getWeight(), s);
-    if (lin.getBias())
-      b = wb.mulScalar(lin.getBias(), s);
-  } else {
-    SmallVector<Value> parts;
-    int64_t rest = n - cols.offset - cols.width;
-    if (cols.offset)
-      parts.push_back(wb.splat({cols.offset}, 1.0f));
-    parts.push_back(wb.splat({cols.width}, s));
-    if (rest)
-      parts.push_back(wb.splat({rest}, 1.0f));
-    Value vec = wb.concat(parts, 0);
-    w = wb.scale(lin.getWeight(), vec, 1);
-    if (lin.getBias())
-      b = wb.scale(lin.getBias(), vec, 0);
+    rescaleLinear(rw, lin, Value(), s);
+    return;
   }
-  rw.replaceOpWithNewOp<LinearOp>(lin, lin.getInput(), w, b);
+  WeightBuilder wb(rw, lin.getLoc(), lin);
+  SmallVector<Value> parts;
+  int64_t rest = n - cols.offset - cols.width;
+  if (cols.offset)
+    parts.push_back(wb.splat({cols.offset}, 1.0f));
+  parts.push_back(wb.splat({cols.width}, s));
+  if (rest)
+    parts.push_back(wb.splat({rest}, 1.0f));
+  rescaleLinear(rw, lin, wb.concat(parts, 0), 1.0f);
 }
 
 struct FoldAttentionScale : OpRewritePattern<AttentionOp> {
@@ -113,10 +126,79 @@ struct FoldAttentionScale : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// diag(lambda) f: into f's last linear, (x W + b) lambda =
+/// x (W diag(lambda)) + b lambda, or into the norm that ends a Peri-LN
+/// sub-layer, (n gamma + beta) lambda = n (gamma lambda) + beta lambda.
+struct FoldLayerScale : OpRewritePattern<ChannelScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChannelScaleOp op,
+                                PatternRewriter &rw) const override {
+    Value y = op.getInput(), lambda = op.getScale();
+    if (LinearOp lin = soleLinear(y)) {
+      rw.replaceOp(op, rescaleLinear(rw, lin, lambda, 1.0f).getResult());
+      return success();
+    }
+    if (!y.hasOneUse())
+      return failure();
+    if (auto ln = y.getDefiningOp<LayerNormOp>())
+      return foldIntoNorm(rw, op, ln, /*withBeta=*/true);
+    if (auto rms = y.getDefiningOp<RMSNormOp>())
+      return foldIntoNorm(rw, op, rms, /*withBeta=*/false);
+    return failure();
+  }
+
+  template <typename NormOp>
+  static LogicalResult foldIntoNorm(PatternRewriter &rw, ChannelScaleOp op,
+                                    NormOp norm, bool withBeta) {
+    Value lambda = op.getScale();
+    WeightBuilder wb(rw, norm.getLoc(), norm);
+    SmallVector<Value> affine;
+    if (norm.getAffine().empty()) {
+      affine.push_back(lambda);
+      if (withBeta)
+        affine.push_back(wb.splat({channels(lambda)}, 0.0f));
+    } else {
+      for (Value v : norm.getAffine())
+        affine.push_back(wb.scale(v, lambda, /*axis=*/0));
+    }
+    rw.setInsertionPoint(norm);
+    auto folded = rw.create<NormOp>(norm.getLoc(), norm.getInput(), affine,
+                                    norm.getEpsilon());
+    rw.replaceOp(op, folded.getResult());
+    rw.eraseOp(norm);
+    return success();
+  }
+};
+
+/// norm(alpha x + (u W + b)) = norm'(x + u (W / alpha) + b / alpha), norm'
+/// with epsilon / alpha^2: LayerNorm and RMSNorm see their input's scale
+/// only through epsilon.
+struct FoldDeepNormAlpha : OpRewritePattern<ScaledAddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScaledAddOp op,
+                                PatternRewriter &rw) const override {
+    float alpha = op.getLhsScale().convertToFloat();
+    Operation *norm = singleUser(op.getResult());
+    LinearOp branch = soleLinear(op.getRhs());
+    if (!(alpha > 0.0f) || !norm || !isa<LayerNormOp, RMSNormOp>(norm) ||
+        !branch)
+      return failure();
+    Value y = rescaleLinear(rw, branch, Value(), 1.0f / alpha).getResult();
+    auto eps = norm->getAttrOfType<FloatAttr>("epsilon");
+    float scaled = eps.getValue().convertToFloat() / (alpha * alpha);
+    rw.modifyOpInPlace(
+        norm, [&] { norm->setAttr("epsilon", rw.getF32FloatAttr(scaled)); });
+    rw.setInsertionPoint(op);
+    rw.replaceOpWithNewOp<AddOp>(op, op.getLhs(), y);
+    return success();
+  }
+};
+
 struct FoldScalesPass : public modelc::impl::FoldScalesBase<FoldScalesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldAttentionScale>(&getContext());
+    patterns.add<FoldAttentionScale, FoldLayerScale, FoldDeepNormAlpha>(
+        &getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

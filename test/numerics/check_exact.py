@@ -3,13 +3,14 @@
 
     check_exact.py --modelc build/tools/modelc --spec examples/gpt2-tiny.toml --workdir /tmp/w \\
         --pass nn-fold-norm-affine [--opt O3] [--batches 1,3] [--seqs 1,7,64,max] \\
-        [--tol 1e-5] [--oracle-tol 1e-4] [--seed 0]
+        [--tol 1e-5] [--oracle-tol 1e-4] [--seed 0] [--flag=--allow-weight-growth ...]
 
 Steps: random weights (the oracle's) -> `modelc compile -O<level> --disable-pass=PASS` and
 `modelc compile -O<level>`; the pass must change the optimized IR (`--emit=optimized` differs),
-else the check fails: a test of a pass that does not apply proves nothing. Per batch x seq, both
-libraries run on the same oracle inputs: relmax(with, without) <= --tol, and each against the
-float64 oracle <= --oracle-tol. One line per case, then "N passed, M failed"; exit 0 when all pass.
+else the check fails: a test of a pass that does not apply proves nothing (--flag: a `modelc
+compile` flag given to both, e.g. a pass option). Per batch x seq, both libraries run on the same
+oracle inputs: relmax(with, without) <= --tol, and each against the float64 oracle <= --oracle-tol.
+One line per case, then "N passed, M failed"; exit 0 when all pass.
 """
 import argparse
 import os
@@ -36,6 +37,8 @@ def main(argv=None):
     ap.add_argument("--pass", dest="pass_", required=True, help="the pass's modelc-opt flag")
     ap.add_argument("--tol", type=float, default=1e-5, help="with vs without the pass")
     ap.add_argument("--oracle-tol", type=float, default=1e-4, help="each library vs the oracle")
+    ap.add_argument("--flag", action="append", default=[],
+                    help="a modelc compile flag for both compiles (repeatable)")
     a = ap.parse_args(argv)
 
     def log(msg):
@@ -55,15 +58,16 @@ def main(argv=None):
         return 1
     tag = "%s %s %s" % (cfg.name, a.opt, a.pass_)
     ncases = len(batches) * len(seqs)
-    without = ["--disable-pass=" + a.pass_]
+    with_ = list(a.flag)
+    without = with_ + ["--disable-pass=" + a.pass_]
 
-    ir_with, ir_without = optimized_ir(a, wpath, []), optimized_ir(a, wpath, without)
+    ir_with, ir_without = optimized_ir(a, wpath, with_), optimized_ir(a, wpath, without)
     if ir_with is not None and ir_with == ir_without:
         print("FAIL %s: the pass does not change the optimized IR" % tag)
         print("0 passed, %d failed" % ncases)
         return 1
     libs = {}
-    for key, extra in (("with", []), ("without", without)):
+    for key, extra in (("with", with_), ("without", without)):
         lib, err = cm.compile_model(a, a.spec, wpath, os.path.join(a.workdir, key), cfg.name, log,
                                     extra)
         if lib is None:

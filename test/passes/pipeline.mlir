@@ -61,7 +61,7 @@
 // NOFOLD-NOT: nn.rms_norm
 // NOFOLD: nn.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon
 // NOFOLD: scale = 1.000000e+00
-// BADPASS: 'nn-foo' is not a re-parameterization pass; known: nn-fold-norm-affine
+// BADPASS: 'nn-foo' is not a re-parameterization pass; known: nn-merge-lora nn-fold-batch-norm nn-fold-norm-affine
 
 func.func @forward(%tokens: tensor<?x?xi32>) -> tensor<?x?x16xf32> {
   %wte = nn.weight "wte" : tensor<16x8xf32>

@@ -1,0 +1,191 @@
+//===- PruneHeads.cpp - nn-prune-heads ------------------------------------===//
+//
+// Structured magnitude pruning of attention heads: per multi-head attention,
+// the heads whose weights (their q, k, v columns and output-projection rows)
+// have the smallest squared norm are removed, a ratio of them, rounded.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/NNOps.h"
+#include "dialect/ops/OpHelpers.h"
+#include "passes/Passes.h"
+#include "passes/WeightBuilder.h"
+#include "passes/prune/Structure.h"
+
+namespace modelc {
+#define GEN_PASS_DEF_PRUNEHEADS
+#include "passes/Passes.h.inc"
+} // namespace modelc
+
+using namespace mlir;
+using namespace modelc;
+using namespace modelc::nn;
+
+namespace {
+
+/// Where one of q, k, v comes from: `projection`'s columns (from `offset`,
+/// when `slice` cuts them out of a fused projection), through `rope`.
+struct Path {
+  LinearOp projection;
+  SliceOp slice;
+  RopeOp rope;
+  int64_t offset = 0;
+};
+
+std::optional<Path> tracePath(Value v) {
+  Path p;
+  if ((p.rope = v.getDefiningOp<RopeOp>())) {
+    if (!v.hasOneUse())
+      return std::nullopt;
+    v = p.rope.getInput();
+  }
+  if (!v.hasOneUse())
+    return std::nullopt;
+  if ((p.slice = v.getDefiningOp<SliceOp>())) {
+    p.offset = (int64_t)p.slice.getOffset();
+    v = p.slice.getInput();
+  }
+  p.projection = v.getDefiningOp<LinearOp>();
+  if (!p.projection)
+    return std::nullopt;
+  return p;
+}
+
+/// A multi-head attention whose q, k, v are projections (separate, or three
+/// slices of one fused projection, each used only there) and whose result
+/// only the output projection `out` reads.
+struct Heads {
+  AttentionOp attention;
+  std::array<Path, 3> qkv;
+  LinearOp out;
+  bool fused = false;
+};
+
+std::optional<Heads> matchHeads(AttentionOp att) {
+  if (att.getHeads() != att.getKvHeads() || att.getMemoryKey() ||
+      att.getTalkPre() || att.getValueFirst() || att.getAlibiSlopes() ||
+      !att.getResult().hasOneUse())
+    return std::nullopt;
+  Heads h{att, {}, dyn_cast<LinearOp>(*att.getResult().getUsers().begin())};
+  if (!h.out || h.out.getInput() != att.getResult())
+    return std::nullopt;
+  Value operands[3] = {att.getQuery(), att.getKey(), att.getValue()};
+  for (int i = 0; i < 3; ++i) {
+    std::optional<Path> p = tracePath(operands[i]);
+    if (!p)
+      return std::nullopt;
+    h.qkv[i] = *p;
+  }
+  int slices = llvm::count_if(h.qkv, [](const Path &p) { return p.slice; });
+  LinearOp first = h.qkv[0].projection;
+  int64_t width = channels(att.getQuery());
+  if (slices == 3) {
+    // One fused projection of exactly the three parts.
+    h.fused = true;
+    if (llvm::any_of(h.qkv,
+                     [&](const Path &p) { return p.projection != first; }) ||
+        channels(first.getResult()) != 3 * width ||
+        !llvm::hasNItems(first.getResult().getUsers(), 3))
+      return std::nullopt;
+    return h;
+  }
+  if (slices != 0 || first == h.qkv[1].projection ||
+      first == h.qkv[2].projection ||
+      h.qkv[1].projection == h.qkv[2].projection)
+    return std::nullopt;
+  return h;
+}
+
+struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
+  using PruneHeadsBase::PruneHeadsBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (failed(checkRatio(func, getArgument(), ratio)))
+      return signalPassFailure();
+    SmallVector<Heads> all;
+    func.walk([&](AttentionOp att) {
+      if (std::optional<Heads> h = matchHeads(att))
+        all.push_back(*h);
+    });
+    for (Heads &h : all)
+      if (failed(prune(h)))
+        return signalPassFailure();
+    eraseDeadWeights(func);
+  }
+
+  LogicalResult prune(Heads &h) {
+    int64_t heads = (int64_t)h.attention.getHeads();
+    int64_t dim = h.attention.getHeadDim(), width = heads * dim;
+    int64_t kept = heads - prunedCount(heads, ratio);
+    if (kept == heads)
+      return success();
+    if (kept < 1)
+      return h.attention.emitError()
+             << "nn-prune-heads: ratio " << ratioText(ratio) << " removes all "
+             << heads << " heads";
+    int64_t keptWidth = kept * dim;
+    OpBuilder b(h.attention);
+    WeightBuilder wb(b, h.attention.getLoc(), h.attention);
+    // The weights and biases of q, k, v (columns of a fused projection).
+    Value weights[3], biases[3];
+    for (int i = 0; i < 3; ++i) {
+      LinearOp p = h.qkv[i].projection;
+      weights[i] = h.fused ? wb.slice(p.getWeight(), 1, h.qkv[i].offset, width)
+                           : p.getWeight();
+      if (Value bias = p.getBias())
+        biases[i] = h.fused ? wb.slice(bias, 0, h.qkv[i].offset, width) : bias;
+    }
+    Value score = wb.sqNorms(h.out.getWeight(), 0);
+    for (Value w : weights)
+      score = wb.add(score, wb.sqNorms(w, 1));
+    auto select = [&](Value w, int64_t axis) {
+      return wb.selectTop(w, score, axis, dim, keptWidth);
+    };
+    // The fused projection keeps its parts in their order, each narrower.
+    for (int i = 0; i < 3; ++i) {
+      weights[i] = select(weights[i], 1);
+      if (biases[i])
+        biases[i] = select(biases[i], 0);
+    }
+    auto setChannels = [](Value v, int64_t c) {
+      v.setType(withChannels(v.getType(), c));
+    };
+    if (h.fused) {
+      LinearOp p = h.qkv[0].projection;
+      std::array<int, 3> order = {0, 1, 2};
+      llvm::sort(order, [&](int a, int c) {
+        return h.qkv[a].offset < h.qkv[c].offset;
+      });
+      p.getWeightMutable().assign(wb.concat(
+          {weights[order[0]], weights[order[1]], weights[order[2]]}, 1));
+      if (p.getBias())
+        p.getBiasMutable().assign(wb.concat(
+            {biases[order[0]], biases[order[1]], biases[order[2]]}, 0));
+      setChannels(p.getResult(), 3 * keptWidth);
+      for (Path &path : h.qkv) {
+        path.slice.setOffset(path.offset / width * keptWidth);
+        setChannels(path.slice.getResult(), keptWidth);
+      }
+    } else {
+      for (int i = 0; i < 3; ++i) {
+        LinearOp p = h.qkv[i].projection;
+        p.getWeightMutable().assign(weights[i]);
+        if (biases[i])
+          p.getBiasMutable().assign(biases[i]);
+        setChannels(p.getResult(), keptWidth);
+      }
+    }
+    for (Path &path : h.qkv)
+      if (path.rope) {
+        path.rope.setHeads(kept);
+        setChannels(path.rope.getResult(), keptWidth);
+      }
+    h.attention.setHeads(kept);
+    h.attention.setKvHeads(kept);
+    setChannels(h.attention.getResult(), keptWidth);
+    h.out.getWeightMutable().assign(select(h.out.getWeight(), 0));
+    return success();
+  }
+};
+
+} // namespace

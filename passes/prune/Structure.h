@@ -1,0 +1,46 @@
+//===- Structure.h - what the approximate passes ask about the model -*- C++
+//-*-===//
+//
+// The approximate passes (layer dropping, pruning, factorisation) find the
+// layers, neurons and heads of a model in nn IR by the instance names the
+// frontend gives ops ("layer3.mlp.up") and by the shapes of the linears
+// around them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_PASSES_PRUNE_STRUCTURE_H
+#define MODELC_PASSES_PRUNE_STRUCTURE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Operation.h"
+
+#include <optional>
+#include <string>
+
+namespace modelc {
+
+/// The instance name of `op` (its NameLoc's name, "layer3.mlp.up"), or "".
+llvm::StringRef instanceName(mlir::Operation *op);
+
+/// N when `op`'s instance name is "layerN" or starts with "layerN.".
+std::optional<int64_t> layerIndex(mlir::Operation *op);
+
+/// How many of `count` units a ratio in [0, 1) removes (rounded).
+int64_t prunedCount(int64_t count, double ratio);
+
+/// `ratio` as the user wrote it ("0.3", not "3.000000e-01").
+std::string ratioText(double ratio);
+
+/// Emits "<pass>: ratio R is outside [0, 1)" on `func` when it is.
+mlir::LogicalResult checkRatio(mlir::func::FuncOp func, llvm::StringRef pass,
+                               double ratio);
+
+/// `t` (an activation type [batch, seq, C]) with `c` channels.
+mlir::Type withChannels(mlir::Type t, int64_t c);
+
+/// Erases the weights and weight expressions of `func` nothing reads any
+/// more (after a rewrite replaced their users).
+void eraseDeadWeights(mlir::func::FuncOp func);
+
+} // namespace modelc
+
+#endif // MODELC_PASSES_PRUNE_STRUCTURE_H

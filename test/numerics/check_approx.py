@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+"""Oracle check of the approximate passes: the compiled pruned/factorised model vs the PyTorch oracle
+pruned/factorised the same way, independently, here.
+
+    check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
+        [--drop-layers 1] [--prune-neurons 0.3] [--prune-heads 0.5] [--calib] \\
+        [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
+        [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
+
+Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, which writes
+<name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
+squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
+round(ratio * n) removed per layer, ties to the lower index; truncated SVD in float64, the rank by
+energy from its singular values) and the
+oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
+oracle's; per batch x seq, relmax(library, pruned oracle) <= --tol, and the pruned oracle differs
+from the unpruned one (by more than 100 x tol: the pass changed the model). One line per case,
+then "N passed, M failed"; exit 0 when all pass.
+"""
+import argparse
+import fnmatch
+import json
+import math
+import os
+import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import check_model as cm  # noqa: E402
+
+
+def kept_count(n, ratio):
+    return n - int(math.floor(ratio * n + 0.5))  # llround: halves away from zero
+
+
+def top_groups(score, group, kept):
+    """Indices of the `kept` groups of `group` with the largest score sums, in order."""
+    sums = score.reshape(-1, group).sum(1)
+    best = sorted(np.argsort(-sums, kind="stable")[:kept])
+    return np.concatenate([np.arange(g * group, (g + 1) * group) for g in best])
+
+
+def sq(w, axis):
+    return (np.asarray(w, np.float64) ** 2).sum(axis)
+
+
+def prune_neurons(canon, layers, ratio):
+    for i in layers:
+        p = "layers.%d.mlp." % i
+        if p + "down.weight" not in canon:
+            continue
+        parts = [n for n in ("up", "gate") if p + n + ".weight" in canon]
+        score = sq(canon[p + "down.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts)
+        idx = top_groups(score, 1, kept_count(score.size, ratio))
+        for n in parts:
+            canon[p + n + ".weight"] = canon[p + n + ".weight"][idx]
+            if p + n + ".bias" in canon:
+                canon[p + n + ".bias"] = canon[p + n + ".bias"][idx]
+        canon[p + "down.weight"] = canon[p + "down.weight"][:, idx]
+
+
+def prune_heads(cfg, canon, layers, ratio):
+    for i in layers:
+        m = cfg.layer[i].mixer
+        p = "layers.%d.attn." % i
+        if p + "o.weight" not in canon or m.p.heads != m.p.kv_heads:
+            continue
+        hd = m.p.head_dim
+        score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in "qkv")
+        kept = kept_count(m.p.heads, ratio)
+        idx = top_groups(score, hd, kept)
+        for n in "qkv":
+            for t in (".weight", ".bias"):
+                if p + n + t in canon:
+                    canon[p + n + t] = canon[p + n + t][idx]
+        canon[p + "o.weight"] = canon[p + "o.weight"][:, idx]
+        m.p.heads = m.p.kv_heads = kept
+
+
+def energy_rank(s, energy):
+    """The smallest rank whose singular values keep `energy` of their squared sum."""
+    sq_s = (s ** 2).numpy()
+    return max(1, int(np.searchsorted(np.cumsum(sq_s), energy * sq_s.sum()) + 1))
+
+
+def low_rank(canon, layers, rank, match, energy=0.0):
+    """Replaces each matching MLP weight by its rank-`rank` truncation (or the rank that keeps
+    `energy`); returns the parameters the factors save (K N - r (K + N) each)."""
+    import torch
+    saved = 0
+    for i in layers:
+        for n in ("up", "gate", "down"):
+            key = "layers.%d.mlp.%s.weight" % (i, n)
+            if key not in canon or not fnmatch.fnmatchcase("layer%d.mlp.%s" % (i, n), match):
+                continue
+            w = torch.from_numpy(np.asarray(canon[key], np.float64))
+            out, inp = w.shape
+            u, s, vh = torch.linalg.svd(w, full_matrices=False)
+            r = energy_rank(s, energy) if energy else rank
+            if r * (out + inp) >= out * inp:
+                continue
+            canon[key] = ((u[:, :r] * s[:r]) @ vh[:r]).numpy()
+            saved += out * inp - r * (out + inp)
+    return saved
+
+
+def used_params(cfg, canon):
+    import reference as ref
+    return sum(int(np.asarray(canon[ps.key]).size) for ps in ref.slots(cfg))
+
+
+def check_calibration(got, ref, cfg, pruned, full_cfg, full, tokens):
+    """The report's output error on the calibration input vs the same figures from the pruned and
+    unpruned oracles -> None, or what differs."""
+    if not got:
+        return "the report has no calibration figures"
+    a = ref.forward(cfg, None, tokens, module=pruned)
+    r = ref.forward(full_cfg, None, tokens, module=full)
+    d = np.abs(a - r)
+    want = {"rel_max": d.max() / np.abs(r).max(), "rel_mean": d.mean() / np.abs(r).mean(),
+            "top1_agreement": float((a.argmax(-1) == r.argmax(-1)).mean())}
+    print("calibration: report %s, oracle %s" % (
+        ", ".join("%s %.4g" % (k, got[k]) for k in want), ", ".join("%s %.4g" % kv for kv in want.items())))
+    rows = tokens.size
+    for k, v in want.items():
+        tol = 2.0 / rows if k == "top1_agreement" else 1e-3
+        if not abs(got[k] - v) <= tol:
+            return "calibration %s: the report says %.6g, the oracle %.6g" % (k, got[k], v)
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="approximate passes vs the pruned PyTorch oracle")
+    cm.add_common_args(ap)
+    ap.add_argument("--drop-layers", default="")
+    ap.add_argument("--prune-neurons", type=float, default=0.0)
+    ap.add_argument("--prune-heads", type=float, default=0.0)
+    ap.add_argument("--low-rank", type=int, default=0)
+    ap.add_argument("--low-rank-energy", type=float, default=0.0)
+    ap.add_argument("--low-rank-match", default="*")
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--calib", action="store_true",
+                    help="also compile with --calib (random tokens, batch 2, seq 16) and check the "
+                         "report's output error against the oracle's pruned vs unpruned figures")
+    a = ap.parse_args(argv)
+
+    def log(msg):
+        if a.verbose:
+            print(msg, flush=True)
+
+    import torch
+    import reference as ref
+    full_cfg, cfg = ref.load_spec(a.spec), ref.load_spec(a.spec)  # cfg: pruned below
+    batches = cm.parse_ints(a.batches)
+    seqs = cm.parse_seqs(a.seqs, cfg.max_seq, note=print)
+    os.makedirs(a.workdir, exist_ok=True)
+    _, wpath, full = cm.load_oracle(a, full_cfg, a.workdir)
+    canon = ref.checkpoint_to_slots(cfg, ref.read_safetensors(wpath))
+    params_before = used_params(cfg, canon)
+
+    flags = []
+    drop = sorted({int(t) for t in a.drop_layers.split(",") if t.strip()})
+    if drop:
+        flags.append("--drop-layers=" + ",".join(map(str, drop)))
+        kept_apps = [app for app in cfg.schedule() if app[0] not in drop]
+        cfg.schedule = lambda: list(kept_apps)
+    layers = sorted({i for i, _ in cfg.schedule()})
+    if a.prune_heads:
+        flags.append("--prune-heads=%g" % a.prune_heads)
+        prune_heads(cfg, canon, layers, a.prune_heads)
+    if a.prune_neurons:
+        flags.append("--prune-neurons=%g" % a.prune_neurons)
+        prune_neurons(canon, layers, a.prune_neurons)
+    saved = 0
+    if a.low_rank or a.low_rank_energy:
+        flags += ["--low-rank=" + ("energy:%g" % a.low_rank_energy if a.low_rank_energy else "rank:%d" % a.low_rank),
+                  "--low-rank-match=" + a.low_rank_match]
+        saved = low_rank(canon, layers, a.low_rank, a.low_rank_match, a.low_rank_energy)
+    pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
+    removed = params_before - used_params(cfg, canon) + saved
+
+    calib_tokens = None
+    if a.calib:
+        calib_tokens = np.random.default_rng([a.seed, 99]).integers(0, cfg.vocab, size=(2, 16)).astype(np.int32)
+        np.save(os.path.join(a.workdir, "calib.npy"), calib_tokens)
+        flags.append("--calib=" + os.path.join(a.workdir, "calib.npy"))
+    tag = "%s %s %s" % (cfg.name, a.opt, " ".join(flags))
+    ncases = len(batches) * len(seqs)
+    lib, err = cm.compile_model(a, a.spec, wpath, os.path.join(a.workdir, "out"), cfg.name, log, flags)
+    if lib is None:
+        print("FAIL %s: modelc compile failed: %s" % (tag, err.rstrip()))
+        print("0 passed, %d failed" % ncases)
+        return 1
+    report = json.load(open(os.path.join(a.workdir, "out", cfg.name + ".approx.json")))
+    got_removed = report["total"]["before"]["params"] - report["total"]["after"]["params"]
+    print("report: params %d -> %d, FLOPs/token %.4g -> %.4g" % (
+        report["total"]["before"]["params"], report["total"]["after"]["params"],
+        report["total"]["before"]["flops_per_token"], report["total"]["after"]["flops_per_token"]))
+    if got_removed != removed:
+        print("FAIL %s: the report removes %d parameters, the oracle %d" % (tag, got_removed, removed))
+        print("0 passed, %d failed" % ncases)
+        return 1
+    if calib_tokens is not None:
+        problem = check_calibration(report.get("calibration"), ref, cfg, pruned, full_cfg, full, calib_tokens)
+        if problem:
+            print("FAIL %s: %s" % (tag, problem))
+            print("0 passed, %d failed" % ncases)
+            return 1
+
+    width = cfg.vocab if cfg.output == "logits" else cfg.dim
+    passed = failed = 0
+    for b in batches:
+        for s in seqs:
+            case = "%s b=%d s=%d" % (tag, b, s)
+            stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
+            tokens, tt, inputs = cm.case_inputs(cfg, a.seed, b, s, stem)
+            got, err = cm.run_library(a, lib, cfg, inputs, stem + "_out.npy", (b, s, width), log)
+            if got is None:
+                print("FAIL %s: %s" % (case, err))
+                failed += 1
+                continue
+            rel, _ = cm.oracle_error(ref, cfg, pruned, got, tokens, tt)
+            want = ref.forward(cfg, None, tokens, tt, module=pruned)
+            change = cm.relmax(want, ref.forward(full_cfg, None, tokens, tt, module=full))
+            errors = []
+            if not rel <= a.tol:
+                errors.append("vs pruned oracle relmax=%.2g > %.2g" % (rel, a.tol))
+            if not change > 100 * a.tol:
+                errors.append("the pruned oracle is the unpruned one (relmax %.2g)" % change)
+            if errors:
+                print("FAIL %s: %s" % (case, "; ".join(errors)))
+                failed += 1
+            else:
+                print("PASS %s relmax=%.2g (vs unpruned %.2g)" % (case, rel, change))
+                passed += 1
+            sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+//===- ApproxReport.h - running the approximate passes, with a report -*- C++
+//-*-===//
+//
+// `modelc compile --drop-layers/--prune-*/--low-rank` runs each approximate
+// pass on its own and measures the model before and after it (parameters,
+// weight bytes, FLOPs per token), then prints the table and writes it as
+// <name>.approx.json next to the library.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MODELC_TOOLS_APPROXREPORT_H
+#define MODELC_TOOLS_APPROXREPORT_H
+
+#include "passes/Pipeline.h"
+#include "passes/prune/Cost.h"
+#include "tools/CalibrationError.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace modelc {
+
+/// One approximate pass as it ran: its textual form and the costs around it.
+struct ApproxStep {
+  std::string pass; // "nn-prune-neurons{ratio=0.3}"
+  ModelCost before, after;
+};
+
+/// Runs the approximate passes `options` asks for on `module`, one at a
+/// time, recording each in `steps`.
+mlir::LogicalResult runApproximatePasses(mlir::ModuleOp module,
+                                         const ApproxOptions &options,
+                                         std::vector<ApproxStep> &steps);
+
+/// The table of `steps` and their total, and the output error measured on
+/// the calibration input (`error`, when there is one).
+void printApproxReport(llvm::raw_ostream &os,
+                       const std::vector<ApproxStep> &steps,
+                       const OutputError *error);
+
+/// Writes the report as JSON to `path` (printing the problem on failure).
+mlir::LogicalResult writeApproxReport(const std::string &path,
+                                      const std::vector<ApproxStep> &steps,
+                                      const OutputError *error);
+
+} // namespace modelc
+
+#endif // MODELC_TOOLS_APPROXREPORT_H
