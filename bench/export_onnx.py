@@ -3,8 +3,8 @@
 
     export_onnx.py SPEC WEIGHTS.safetensors OUT.onnx [--seq 128] [--opset 17]
 
-Inputs: tokens int32 [batch, seq] (+ token_types int32 when the spec has them); output: logits or
-hidden, float32. torch 1.13's exporter is built in (the `onnx` python package is not needed).
+Inputs: tokens int32 [batch, seq] (+ token_types int32 when the spec has them), or image float32
+[batch, C, H, W] (input = "image"); output: logits, hidden or classes, float32. torch 1.13's exporter is built in (the `onnx` python package is not needed).
 """
 import argparse
 import os
@@ -37,6 +37,14 @@ class _Int32Inputs(torch.nn.Module):
 
 def export(spec, weights, out, seq=128, batch=1, opset=17):
     cfg = ref.load_spec(spec)
+    if cfg.input == "image":
+        model = ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True).eval()
+        image = torch.randn(batch, cfg.in_channels, cfg.height, cfg.width)
+        with torch.no_grad():
+            torch.onnx.export(model, (image,), out, input_names=["image"], output_names=[cfg.output],
+                              dynamic_axes={"image": {0: "batch"}, cfg.output: {0: "batch"}},
+                              opset_version=opset, do_constant_folding=True)
+        return cfg
     model = _Int32Inputs(ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True),
                          cfg.token_types > 0).eval()
     seq = min(seq, cfg.max_seq)

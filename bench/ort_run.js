@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Time an ONNX model with onnxruntime-node (CPU EP).
 //   node ort_run.js MODEL.onnx --batch B --seq S --threads T --iters N [--warmup W]
-//        [--vocab V] [--tokens ids.npy] [--token-types tt.npy] [--dump out.bin]
+//        [--vocab V] [--tokens ids.npy] [--token-types tt.npy] [--dump out.bin] [--image C,H,W]
 // Prints one JSON line: {"median_ms":..,"min_ms":..,"mean_ms":..,"iters":..,"threads":..,
 //   "ort_version":..,"load_ms":..,"output":name,"output_dims":[..]}
 // --tokens/--token-types: int32 .npy inputs (else deterministic ids < vocab, types alternating);
 // --dump: writes the float32 output (first run) raw, little-endian, for a correctness check.
+// --image C,H,W: the model's input is float32 images [batch, C, H, W], element i being
+//   ((i * 7919 + 13) % 1000) / 500 - 1 (run_bench.py's check computes the same).
 'use strict';
 const fs = require('fs');
 
@@ -24,8 +26,9 @@ function parseArgs(argv) {
       const k = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
       if (i + 1 >= argv.length) usage('missing value for ' + a);
       const v = argv[++i];
-      o[k] = ['tokens', 'tokenTypes', 'dump'].includes(k) ? v : Number(v);
-      if (!['tokens', 'tokenTypes', 'dump'].includes(k) && !Number.isFinite(o[k])) usage('bad value for ' + a);
+      const text = ['tokens', 'tokenTypes', 'dump', 'image'].includes(k);
+      o[k] = text ? v : Number(v);
+      if (!text && !Number.isFinite(o[k])) usage('bad value for ' + a);
     } else rest.push(a);
   }
   if (rest.length !== 1) usage('expected one model path');
@@ -74,6 +77,14 @@ async function main() {
   const B = o.batch, S = o.seq, n = B * S;
   const feeds = {};
   for (const name of sess.inputNames) {
+    if (o.image) {
+      const dims = [B].concat(o.image.split(',').map(Number));
+      const m = dims.reduce((x, y) => x * y, 1);
+      const arr = new Float32Array(m);
+      for (let i = 0; i < m; i++) arr[i] = ((i * 7919 + 13) % 1000) / 500 - 1;
+      feeds[name] = new ort.Tensor('float32', arr, dims);
+      continue;
+    }
     let arr, dims = [B, S];
     const file = name === 'tokens' ? o.tokens : name === 'token_types' ? o.tokenTypes : undefined;
     if (file) {

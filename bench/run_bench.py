@@ -224,7 +224,8 @@ def bench_ort(a, spec, weights, h, cfg):
     chk = check_ort(a, spec, weights, onnx, cfg)
     res.update(chk)
     ok, out, err = run([node, os.path.join(HERE, "ort_run.js"), onnx, "--batch", a.batch, "--seq", a.seq,
-                        "--threads", a.threads, "--iters", a.iters, "--vocab", cfg.vocab], timeout=1800)
+                        "--threads", a.threads, "--iters", a.iters, "--vocab", cfg.vocab or 1]
+                       + image_args(cfg), timeout=1800)
     j = last_json(out) if ok else None
     if not j:
         res["error"] = "ort_run.js failed: " + (err or out)
@@ -233,8 +234,38 @@ def bench_ort(a, spec, weights, h, cfg):
     return res
 
 
+def image_args(cfg):
+    """ort_run.js's --image for an image model (its input), else nothing."""
+    if cfg.input != "image":
+        return []
+    return ["--image", "%d,%d,%d" % (cfg.in_channels, cfg.height, cfg.width)]
+
+
+def check_ort_image(a, spec, weights, onnx, cfg):
+    """ORT vs the float64 oracle on ort_run.js's deterministic images, batch 2."""
+    import numpy as np
+    out = os.path.join(a.workdir, "ort_out.bin")
+    ok, _, err = run(["node", os.path.join(HERE, "ort_run.js"), onnx, "--batch", "2", "--threads", a.threads,
+                      "--iters", "1", "--warmup", "1", "--dump", out] + image_args(cfg), timeout=600)
+    if not ok:
+        return {"check": "ORT check run failed: " + err}
+    n = 2 * cfg.in_channels * cfg.height * cfg.width
+    images = ((((np.arange(n) * 7919 + 13) % 1000) / 500 - 1).astype(np.float32)
+              .reshape(2, cfg.in_channels, cfg.height, cfg.width))
+    sys.path.insert(0, NUMERICS)
+    import reference as ref
+    want = ref.forward(spec, weights, images).reshape(-1)
+    got = np.fromfile(out, dtype="<f4")
+    if got.size != want.size:
+        return {"check": "ORT output has %d values, expected %d" % (got.size, want.size)}
+    rel = float(np.abs(got - want).max() / np.abs(want).max())
+    return {"check_relmax": rel, "check": "ok" if rel < 1e-3 else "MISMATCH (relmax %.2g)" % rel}
+
+
 def check_ort(a, spec, weights, onnx, cfg):
     import numpy as np
+    if cfg.input == "image":
+        return check_ort_image(a, spec, weights, onnx, cfg)
     b, s = 2, min(11, cfg.max_seq)
     rng = np.random.default_rng(1)
     ids = rng.integers(0, cfg.vocab, (b, s)).astype(np.int32)
@@ -276,7 +307,8 @@ torch.set_num_threads(T)
 cfg = ref.load_spec(spec)
 m = ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True)
 g = torch.Generator().manual_seed(0)
-tok = torch.randint(0, cfg.vocab, (B, S), generator=g)
+tok = (torch.randn(B, cfg.in_channels, cfg.height, cfg.width, generator=g) if cfg.input == "image"
+       else torch.randint(0, cfg.vocab, (B, S), generator=g))
 tt = torch.randint(0, max(cfg.token_types, 1), (B, S), generator=g) if cfg.token_types else None
 times = []
 with torch.inference_mode():
@@ -456,6 +488,7 @@ def main(argv=None):
                     help="interleaved timing rounds of the modelc levels (more on a loaded machine)")
     a = ap.parse_args(argv)
     a.opt_list = [o.strip() for o in a.opts.split(",") if o.strip()]
+    seq_arg = a.seq
     a.threads_i = int(a.threads)
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
     os.makedirs(a.workdir, exist_ok=True)
@@ -474,6 +507,8 @@ def main(argv=None):
         try:
             cfg = ref.load_spec(spec)
             name = cfg.name
+            # An image model's sequence is its token count (modelc bench refuses another).
+            a.seq = str(cfg.max_seq) if cfg.input == "image" else seq_arg
         except Exception as e:  # noqa: BLE001
             results.append((os.path.basename(spec),
                             {"modelc": {o: {"error": "spec: %s" % e} for o in a.opt_list}}))

@@ -388,7 +388,15 @@ TensorDesc describe(mlir::Type type, DictionaryAttr attrs,
   auto t = cast<RankedTensorType>(type);
   TensorDesc d;
   d.ids = t.getElementType().isInteger(32);
-  d.channels = t.getRank() == 3 ? t.getDimSize(2) : 0;
+  // [batch, seq, ...]; a static seq of 1 is a pooled [batch, C] (one row
+  // per sequence, the same bytes); an image is [batch, C, H, W].
+  d.dims.push_back(TensorDesc::kBatch);
+  for (int64_t i = 1; i < t.getRank(); ++i) {
+    if (t.isDynamicDim(i))
+      d.dims.push_back(TensorDesc::kSeq);
+    else if (!(i == 1 && t.getRank() == 3 && t.getDimSize(1) == 1))
+      d.dims.push_back(t.getDimSize(i));
+  }
   d.name = fallbackName;
   if (attrs) {
     if (auto n = attrs.getAs<StringAttr>(
@@ -404,11 +412,16 @@ TensorDesc describe(mlir::Type type, DictionaryAttr attrs,
 /// The halide_buffer_t extents of kernel argument `ka` (innermost first).
 std::vector<std::string> extentsOf(const KernelArg &ka, bool flat,
                                    int64_t channels) {
+  // A static sequence length (a pooled 1) instead of S.
+  std::string S = ka.tokens ? std::to_string(ka.tokens) : "S";
   std::vector<std::string> tokens =
-      flat ? std::vector<std::string>{"(int32_t)(B * S)"}
-           : std::vector<std::string>{"(int32_t)S", "(int32_t)B"};
+      flat ? std::vector<std::string>{"(int32_t)(B * " + S + ")"}
+           : std::vector<std::string>{"(int32_t)" + S, "(int32_t)B"};
   if (ka.kind == KernelArg::TokenIds)
     return tokens;
+  if (ka.kind == KernelArg::Image)
+    return {std::to_string(ka.shape[2]), std::to_string(ka.shape[1]),
+            std::to_string(ka.shape[0]), "(int32_t)B"};
   if (ka.kind == KernelArg::Activation) {
     tokens.insert(tokens.begin(), std::to_string(channels));
     return tokens;
@@ -521,6 +534,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       BufferArg b;
       KernelArg out;
       out.kind = KernelArg::Activation;
+      out.tokens = tk.outputTokens[i];
       b.extents = extentsOf(out, tk.flat, tk.outputChannels[i]);
       if (off < 0) {
         int oi = outputIndex(k.getResult(i));

@@ -71,6 +71,8 @@ mlir::LogicalResult Translator::bindInputs() {
         !type.hasStaticShape()) {
       ka.kind = KernelArg::Activation;
       ka.channels = type.getDimSize(2);
+      if (!type.isDynamicDim(1))
+        ka.tokens = type.getDimSize(1);
       ImageParam p(Float(32), ctx.flat ? 2 : 3, pname);
       p.dim(0).set_bounds(0, (int)ka.channels);
       p.dim(1).set_min(0).set_stride((int)ka.channels);
@@ -98,6 +100,22 @@ mlir::LogicalResult Translator::bindInputs() {
       } else {
         f(m) = p(clamp(m, 0, p.dim(0).extent() - 1));
       }
+      params.push_back(p);
+    } else if (type.getRank() == 4 && type.getElementType().isF32() &&
+               type.isDynamicDim(0)) {
+      // An image batch [B, C, H, W]: image(x, y, channel, b).
+      ka.kind = KernelArg::Image;
+      ka.shape.assign(type.getShape().begin() + 1, type.getShape().end());
+      ImageParam p(Float(32), 4, pname);
+      int64_t stride = 1;
+      for (int d = 0; d < 3; ++d) {
+        int64_t ext = ka.shape[2 - d];
+        p.dim(d).set_bounds(0, (int)ext).set_stride((int)stride);
+        stride *= ext;
+      }
+      p.dim(3).set_min(0).set_stride((int)stride);
+      Var x("x"), y("y"), ch("ch");
+      f(x, y, ch, b) = p(x, y, ch, b);
       params.push_back(p);
     } else if (type.hasStaticShape() && type.getElementType().isF32()) {
       ka.kind = KernelArg::Weight;
@@ -180,8 +198,11 @@ mlir::FailureOr<TranslatedKernel> Translator::run() {
   tk.flat = ctx.flat;
   if (mlir::failed(bindInputs()))
     return mlir::failure();
-  if (!ctx.flat && !ctx.seqLen.defined())
-    return ctx.fail(op, "a positional kernel needs an activation or id input");
+  bool image = llvm::any_of(
+      tk.inputs, [](const KernelArg &a) { return a.kind == KernelArg::Image; });
+  if (!ctx.flat && !ctx.seqLen.defined() && !image)
+    return ctx.fail(op, "a positional kernel needs an activation, id or image "
+                        "input");
   for (mlir::Operation &o : op.getBlock().without_terminator()) {
     auto lowering = mlir::dyn_cast<HalideLoweringOpInterface>(o);
     if (!lowering)
@@ -208,6 +229,8 @@ mlir::FailureOr<TranslatedKernel> Translator::run() {
       ob.dim(2).set_min(0).set_stride(ob.dim(1).extent() * (int)C);
     outs.push_back(out);
     tk.outputChannels.push_back(C);
+    auto vt = mlir::cast<mlir::RankedTensorType>(v.getType());
+    tk.outputTokens.push_back(vt.isDynamicDim(1) ? 0 : vt.getDimSize(1));
   }
   ScheduleEnv env = makeScheduleEnv(outs);
   scheduleKernel(op.getKind(), env);

@@ -23,6 +23,7 @@ struct TranslatedKernel {
   bool flat = true; // activations as (c, m = b*S + s); else (c, s, b)
   std::vector<KernelArg> inputs;       // one per nn.kernel operand
   std::vector<int64_t> outputChannels; // one per result
+  std::vector<int64_t> outputTokens;   // per result: a static seq, or 0: S
   Halide::Pipeline pipeline;
   std::vector<Halide::Argument> args; // inputs, then outputs
   double flopsPerToken = 0, flopsPerTokenSeq = 0;

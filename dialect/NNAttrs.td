@@ -34,7 +34,10 @@ def NN_KernelClass : I32EnumAttr<"KernelClass", "kind of fused kernel region", [
     I32EnumAttrCase<"aft", 8>,              // attention-free transformer
     I32EnumAttrCase<"pooling", 9>,          // PoolFormer average pooling
     I32EnumAttrCase<"conv", 10>,            // depthwise convolution
-    I32EnumAttrCase<"routing", 11>          // top-k mixture of experts
+    I32EnumAttrCase<"routing", 11>,         // top-k mixture of experts
+    // Vision front-ends (issue 7 section 3).
+    I32EnumAttrCase<"patch_embed", 12>,     // image patches x weight (+ cls, pos)
+    I32EnumAttrCase<"token_pool", 13>       // a sequence pooled into one token
   ]> {
   let cppNamespace = "::modelc::nn";
 }

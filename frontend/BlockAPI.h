@@ -290,6 +290,9 @@ struct InputFamily {
   std::vector<KeySpec> keys;
   std::vector<std::string> slots;
   Reader<InputSpec> read;
+  /// The input-specific [model] keys it requires (tokens: vocab, max_seq);
+  /// another input's are an error when set.
+  std::vector<std::string> modelKeys = {};
 };
 
 /// A model output (`[model] output = "<name>"`) and its [head] keys.

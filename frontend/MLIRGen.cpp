@@ -37,12 +37,11 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
   SmallVector<Type> argTypes;
   for (const InputDesc &in : inputs)
     argTypes.push_back(in.type);
-  int64_t dyn = ShapedType::kDynamic;
-  auto result = RankedTensorType::get({dyn, dyn, spec.output->channels()},
-                                      b.getF32Type());
+  // The result type is the output's ([batch, seq, C], or [batch, 1, C]
+  // pooled): set once it is built.
   auto forwardLoc = NameLoc::get(b.getStringAttr("forward"), fileLoc);
   auto func = func::FuncOp::create(forwardLoc, "forward",
-                                   b.getFunctionType(argTypes, result));
+                                   b.getFunctionType(argTypes, {}));
   module->push_back(func);
   for (auto [i, in] : llvm::enumerate(inputs)) {
     func.setArgAttr(i, D::TensorNameAttrHelper::getNameStr(),
@@ -51,8 +50,6 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
       func.setArgAttr(i, D::IdLimitAttrHelper::getNameStr(),
                       b.getI64IntegerAttr(in.idLimit));
   }
-  func.setResultAttr(0, D::TensorNameAttrHelper::getNameStr(),
-                     b.getStringAttr(spec.outputName));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToEnd(body);
   WeightTable weights(body);
@@ -81,6 +78,9 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
   x = spec.output->build(top, x);
   SpecLoc at = spec.outputLoc.known() ? spec.outputLoc : SpecLoc{1, 1};
   b.create<func::ReturnOp>(top.loc("output", at), x);
+  func.setType(b.getFunctionType(argTypes, {x.getType()}));
+  func.setResultAttr(0, D::TensorNameAttrHelper::getNameStr(),
+                     b.getStringAttr(spec.outputName));
   return module;
 }
 

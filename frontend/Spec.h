@@ -74,6 +74,16 @@ public:
 class InputSpec : public BlockSpec {
 public:
   virtual std::vector<InputDesc> arguments(mlir::MLIRContext &ctx) const = 0;
+  /// The sequence length when the input fixes it (an image's patches): the
+  /// model's max_seq, and the seq every run has.
+  virtual std::optional<int64_t> fixedTokens() const { return std::nullopt; }
+  /// Tokens before the content (a class token; timm's num_prefix_tokens).
+  virtual int64_t prefixTokens() const { return 0; }
+  /// [rows, cols] when the content tokens are a grid (an image's patches,
+  /// row by row), for mixers that work on the grid (2-D pooling).
+  virtual std::optional<std::pair<int64_t, int64_t>> grid() const {
+    return std::nullopt;
+  }
   virtual mlir::Value build(BuildContext &ctx,
                             llvm::ArrayRef<mlir::Value> args) const = 0;
 };
@@ -100,7 +110,6 @@ public:
 /// The model output ([model] output): from the final hidden states.
 class OutputSpec : public BlockSpec {
 public:
-  virtual int64_t channels() const = 0;
   virtual mlir::Value build(BuildContext &ctx, mlir::Value x) const = 0;
 };
 

@@ -107,13 +107,8 @@ std::string gib(double bytes) {
 /// yet" instead of "invalid" (until a family of that name registers).
 const std::map<std::string, std::vector<std::string>> &plannedValues() {
   static const std::map<std::string, std::vector<std::string>> planned = {
-      {"norm", {"batchnorm", "none"}},
-      {"placement", {"peri", "deepnorm", "parallel"}},
-      {"mixer",
-       {"linear_attention", "deltanet", "mamba", "aft", "pooling", "conv",
-        "identity"}},
-      {"output", {"classes"}},
-      {"input", {"image"}},
+      {"norm", {"none"}},
+      {"mixer", {"identity"}},
   };
   return planned;
 }
@@ -739,8 +734,35 @@ void SpecReader::readModel(ModelSpec &spec) {
       error(firstKnown({model.loc}),
             "missing required key '" + key + "' in [model]");
   };
-  for (StringRef key : {"name", "vocab", "dim", "layers", "max_seq"})
+  for (StringRef key : {"name", "dim", "layers"})
     required(key);
+  // The input-specific keys: required by the chosen input, an error with
+  // another ("'vocab' in [model] only applies with input = "tokens"").
+  KeySpec *inputKey = nullptr;
+  for (KeySpec &k : modelKeys)
+    if (k.key == "input")
+      inputKey = &k;
+  inputName = "tokens";
+  if (auto v = getString(model, "input", inputKey))
+    inputName = v->value;
+  const InputFamily *chosen = nullptr;
+  for (const InputFamily &in : families().inputs)
+    if (in.name == inputName)
+      chosen = &in;
+  for (const InputFamily &in : families().inputs)
+    for (const std::string &key : in.modelKeys) {
+      if (!chosen) // an unknown input was reported
+        break;
+      if (llvm::is_contained(chosen->modelKeys, key)) {
+        if (&in == chosen)
+          required(key);
+      } else if (model.table && model.table->contains(key)) {
+        error(keyLoc(model, key), "'" + key +
+                                      "' in [model] only applies with input "
+                                      "= \"" +
+                                      in.name + "\"");
+      }
+    }
   if (auto v = getString(model, "name", nullptr)) {
     spec.name = v->value;
     bool ok = !v->value.empty() && llvm::all_of(v->value, [](char c) {
@@ -801,16 +823,11 @@ static void checkForeignKeys(SpecReader &r, const Scope &table,
 
 void SpecReader::readInputAndPosition(ModelSpec &spec) {
   const Families &f = families();
-  KeySpec *inputKey = nullptr, *outputKey = nullptr;
-  for (KeySpec &k : modelKeys) {
-    if (k.key == "input")
-      inputKey = &k;
+  KeySpec *outputKey = nullptr;
+  for (KeySpec &k : modelKeys)
     if (k.key == "output")
       outputKey = &k;
-  }
-  std::string input = "tokens";
-  if (auto v = getString(model, "input", inputKey))
-    input = v->value;
+  const std::string &input = inputName;
   if (auto v = getString(model, "output", outputKey)) {
     spec.outputName = v->value;
     spec.outputLoc = v->keyLoc;
@@ -819,6 +836,7 @@ void SpecReader::readInputAndPosition(ModelSpec &spec) {
   if (auto v = getString(embed, "position", &embedKeys.front()))
     position = v->value;
   checkForeignKeys(*this, embed, f.positions, position, "position", {});
+  checkForeignKeys(*this, embed, f.inputs, input, "input", {});
   for (const PositionFamily &p : f.positions)
     if (p.name == position) {
       ReadContext rc(*this, spec, std::nullopt, modelTable("embed"),
@@ -834,6 +852,9 @@ void SpecReader::readInputAndPosition(ModelSpec &spec) {
       spec.input = in.read(rc);
       if (spec.input)
         spec.input->family = in.name;
+      // An input that fixes the sequence length (an image) sets max_seq.
+      if (spec.input && spec.input->fixedTokens())
+        spec.maxSeq = maxSeq = *spec.input->fixedTokens();
     }
 }
 

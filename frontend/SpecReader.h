@@ -157,6 +157,7 @@ private:
   llvm::StringMap<NameOverride> overrides;
   llvm::StringSet<> usedSlots;
   int64_t maxSeq = 0;          // for activation sizes
+  std::string inputName;       // [model] input
   double weightBytes = 0;      // every checked tensor (double: no overflow)
   std::set<std::string> noted; // tensors counted once
   std::map<int64_t, std::vector<ProjectionSpec>> projections; // by layer

@@ -134,6 +134,20 @@ inline ModelPtr loadModel(const std::string &lib, const std::string &weights) {
   return ModelPtr(raw);
 }
 
+// Whether some input has a seq dimension. A model whose inputs have none (an
+// image model) always runs at seq = max_seq.
+inline bool inputsCarrySeq(mrt_model *m) {
+  for (int32_t i = 0; i < mrt_num_inputs(m); ++i) {
+    mrt_tensor_info info;
+    if (mrt_input_info(m, i, &info) != MRT_OK)
+      continue;
+    for (int32_t k = 0; k < info.rank; ++k)
+      if (info.dims[k] == MRT_DIM_SEQ)
+        return true;
+  }
+  return false;
+}
+
 } // namespace mrt::cli
 
 #endif // MODELRT_CLISUPPORT_H

@@ -265,7 +265,7 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
     return bad("negative arena size");
   if (info->weights_bytes < 0)
     return bad("negative weights size");
-  bool hasBatch = false, hasSeq = false;
+  bool hasBatch = false;
   auto checkList = [&](const char *what, int32_t n,
                        const modelc_tensor_desc *list, bool dynamicOk,
                        bool record) -> bool {
@@ -296,8 +296,6 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
         }
         if (record && v == MODELC_DIM_BATCH)
           hasBatch = true;
-        if (record && v == MODELC_DIM_SEQ)
-          hasSeq = true;
       }
       if (d.limit < 0) {
         bad(where + " '" + d.name + "' has negative id limit " +
@@ -311,8 +309,9 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
       !checkList("output", info->num_outputs, info->outputs, true, false) ||
       !checkList("weight", info->num_weights, info->weights, false, false))
     return MRT_BAD_FORMAT;
-  if (!hasBatch || !hasSeq)
-    return bad("the inputs do not carry both the batch and seq dimensions");
+  // Inputs without a seq dimension (an image) fix seq at max_seq.
+  if (!hasBatch)
+    return bad("the inputs do not carry the batch dimension");
   for (int32_t i = 0; i < info->num_outputs; ++i)
     if (info->outputs[i].dtype != MODELC_F32 &&
         info->outputs[i].dtype != MODELC_I32)
@@ -928,8 +927,10 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
                                   info->outputs, outputs, numOutputs, outSlot))
     return s;
 
-  // Inputs: dtype, rank, static dims; batch and seq from the dynamic dims.
+  // Inputs: dtype, rank, static dims; batch and seq from the dynamic dims
+  // (inputs without a seq dimension, an image, run at seq = max_seq).
   int64_t batch = -1, seq = -1;
+  bool seqGiven = false;
   for (int32_t i = 0; i < numInputs; ++i) {
     const mrt_tensor &t = inputs[i];
     const modelc_tensor_desc &d = info->inputs[inSlot[i]];
@@ -954,6 +955,7 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
         continue;
       }
       const char *dimName = want == MODELC_DIM_BATCH ? "batch" : "seq";
+      seqGiven |= want == MODELC_DIM_SEQ;
       if (*var >= 0 && *var != got)
         return fail(MRT_SHAPE_MISMATCH,
                     std::string("inputs disagree on ") + dimName + ": " +
@@ -962,6 +964,8 @@ mrt_status runImpl(mrt_model *m, const mrt_tensor *inputs, int32_t numInputs,
       *var = got;
     }
   }
+  if (!seqGiven)
+    seq = info->max_seq;
   if (batch < 1)
     return fail(MRT_INVALID_ARGUMENT,
                 "batch must be >= 1, got " + std::to_string(batch));

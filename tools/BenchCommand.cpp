@@ -194,6 +194,15 @@ int benchCommand(int argc, char **argv) {
   mrt_model *m = model.get();
   if (mrt_set_num_threads(m, (int32_t)threads) != MRT_OK)
     return error(cmd, mrt_last_error());
+  if (!inputsCarrySeq(m)) {
+    // An image model: its token count is fixed.
+    if (seq >= 0 && seq != mrt_max_seq(m))
+      return error(cmd, "--seq " + std::to_string(seq) +
+                            ": the model's inputs have no seq dimension; it "
+                            "always runs at seq = " +
+                            std::to_string(mrt_max_seq(m)));
+    seq = mrt_max_seq(m);
+  }
   if (seq < 0)
     seq = std::min<long long>(128, mrt_max_seq(m));
   if (seq > mrt_max_seq(m))

@@ -205,6 +205,8 @@ int runCommand(int argc, char **argv) {
         seq = t.dims[k];
     }
   }
+  if (seq < 0 && !inputsCarrySeq(model.get()))
+    seq = mrt_max_seq(model.get());
   if (batch < 1 || seq < 1 || seq > mrt_max_seq(model.get()) ||
       batch > (1 << 24))
     batch = seq = 1; // invalid: mrt_run reports the input

@@ -60,14 +60,17 @@ void emitDescs(llvm::raw_ostream &c, const char *var,
                const std::vector<TensorDesc> &ds) {
   c << "static const modelc_tensor_desc " << var << "[] = {\n";
   for (const TensorDesc &d : ds) {
-    if (d.ids)
-      c << "  {" << cStringLiteral(d.name)
-        << ", MODELC_I32, 2, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, 0, 0}, "
-        << d.limit << "},\n";
-    else
-      c << "  {" << cStringLiteral(d.name)
-        << ", MODELC_F32, 3, {MODELC_DIM_BATCH, MODELC_DIM_SEQ, " << d.channels
-        << ", 0}, 0},\n";
+    c << "  {" << cStringLiteral(d.name) << ", "
+      << (d.ids ? "MODELC_I32" : "MODELC_F32") << ", " << d.dims.size()
+      << ", {";
+    for (size_t i = 0; i < 4; ++i) {
+      int64_t v = i < d.dims.size() ? d.dims[i] : 0;
+      c << (i ? ", " : "")
+        << (v == TensorDesc::kBatch ? "MODELC_DIM_BATCH"
+            : v == TensorDesc::kSeq ? "MODELC_DIM_SEQ"
+                                    : std::to_string(v));
+    }
+    c << "}, " << d.limit << "},\n";
   }
   if (ds.empty())
     c << "  {0, 0, 0, {0, 0, 0, 0}, 0}\n";

@@ -17,12 +17,15 @@
 
 namespace modelc::codegen {
 
-/// A model input or output: int32 ids [batch, seq] or f32 [batch, seq, C].
+/// A model input or output: int32 ids [batch, seq], f32 [batch, seq, C],
+/// f32 images [batch, C, H, W] or f32 pooled [batch, C].
 struct TensorDesc {
   std::string name;
   bool ids = false;
-  int64_t channels = 0; // f32 only
-  int64_t limit = 0;    // ids only: valid ids are [0, limit); 0 = unchecked
+  /// Its dimensions: kBatch, kSeq or a static size (modelc_abi.h's codes).
+  std::vector<int64_t> dims;
+  int64_t limit = 0; // ids only: valid ids are [0, limit); 0 = unchecked
+  static constexpr int64_t kBatch = -1, kSeq = -2;
 };
 
 /// One halide_buffer_t of a launch: a C pointer expression and its extents

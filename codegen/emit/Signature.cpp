@@ -12,9 +12,14 @@ namespace {
 llvm::json::Array tensors(const std::vector<TensorDesc> &ds) {
   llvm::json::Array a;
   for (const TensorDesc &d : ds) {
-    llvm::json::Array shape{"batch", "seq"};
-    if (!d.ids)
-      shape.push_back(d.channels);
+    llvm::json::Array shape;
+    for (int64_t v : d.dims)
+      if (v == TensorDesc::kBatch)
+        shape.push_back("batch");
+      else if (v == TensorDesc::kSeq)
+        shape.push_back("seq");
+      else
+        shape.push_back(v);
     llvm::json::Object o{{"name", d.name},
                          {"dtype", d.ids ? "int32" : "float32"},
                          {"shape", std::move(shape)}};
@@ -27,6 +32,17 @@ llvm::json::Array tensors(const std::vector<TensorDesc> &ds) {
 
 llvm::json::Array ints(const std::vector<int64_t> &v) {
   return llvm::json::Array(v);
+}
+
+/// "int32 [batch, seq]", "float [batch, 3, 224, 224]".
+std::string describe(const TensorDesc &d) {
+  std::string s = d.ids ? "int32 [" : "float [";
+  for (size_t i = 0; i < d.dims.size(); ++i)
+    s += (i ? ", " : "") + (d.dims[i] == TensorDesc::kBatch ? "batch"
+                            : d.dims[i] == TensorDesc::kSeq
+                                ? "seq"
+                                : std::to_string(d.dims[i]));
+  return s + "]";
 }
 
 } // namespace
@@ -84,14 +100,11 @@ std::string modelHeader(const LibraryModel &m, llvm::StringRef abiText) {
     << " *   modelc_run(weights, inputs, outputs, batch, seq, arena, "
        "kernel_seconds)\n *\n";
   for (size_t i = 0; i < m.inputs.size(); ++i)
-    h << " *   inputs[" << i << "]  " << m.inputs[i].name
-      << (m.inputs[i].ids ? ": int32 [batch, seq]"
-                          : ": float [batch, seq, " +
-                                std::to_string(m.inputs[i].channels) + "]")
-      << "\n";
+    h << " *   inputs[" << i << "]  " << m.inputs[i].name << ": "
+      << describe(m.inputs[i]) << "\n";
   for (size_t i = 0; i < m.outputs.size(); ++i)
-    h << " *   outputs[" << i << "] " << m.outputs[i].name
-      << ": float [batch, seq, " << m.outputs[i].channels << "]\n";
+    h << " *   outputs[" << i << "] " << m.outputs[i].name << ": "
+      << describe(m.outputs[i]) << "\n";
   h << " *   weights: " << m.weights.size() << " tensors of " << m.name
     << ".weights, in modelc_get_model_info()->weights order\n"
     << " *   arena: " << m.arenaBytesPerToken

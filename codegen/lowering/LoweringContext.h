@@ -7,6 +7,7 @@
 //                          f(c, s, b)                (kernels with an op that
 //                                                     needs the position)
 //   token ids   [B, S]     f(m) / f(s, b)
+//   images      [B, C, H, W]  f(x, y, channel, b)
 //   weights                w(i0, i1, ...) innermost first, as stored in
 //                          <name>.weights (GEMM weights packed: use
 //                          gemmWeightAt)
@@ -36,11 +37,12 @@ namespace modelc::codegen {
 /// How one kernel argument is passed (the entry point builds its
 /// halide_buffer_t from this).
 struct KernelArg {
-  enum Kind { Activation, TokenIds, Weight } kind = Activation;
-  int64_t channels = 0;           // Activation: C
-  std::vector<int64_t> shape;     // Weight: logical (MLIR) shape
-  bool gemm = false;              // Weight: a GEMM's [K, N] weight
-  GemmWeightLayout layout;        // gemm weights only
+  enum Kind { Activation, TokenIds, Weight, Image } kind = Activation;
+  int64_t channels = 0;       // Activation: C
+  int64_t tokens = 0;         // Activation: a static seq (a pooled 1), or 0: S
+  std::vector<int64_t> shape; // Weight: logical (MLIR) shape; Image: C, H, W
+  bool gemm = false;          // Weight: a GEMM's [K, N] weight
+  GemmWeightLayout layout;    // gemm weights only
   std::vector<int64_t> fileShape; // Weight: row-major shape of the buffer
 };
 

@@ -13,6 +13,14 @@ LogicalResult PoolingOp::verify() {
     return emitOpError("pool_size must be odd and positive (a centred "
                        "window), got ")
            << size;
+  if (std::optional<ArrayRef<int64_t>> grid = getGrid()) {
+    if (grid->size() != 2 || (*grid)[0] < 1 || (*grid)[1] < 1)
+      return emitOpError("grid must be [rows, cols], both positive");
+    int64_t seq = getInput().getType().getDimSize(1);
+    if (!ShapedType::isDynamic(seq) && seq != (*grid)[0] * (*grid)[1])
+      return emitOpError("grid ") << (*grid)[0] << "x" << (*grid)[1]
+                                  << " does not hold the " << seq << " tokens";
+  }
   return success();
 }
 
@@ -33,7 +41,9 @@ Absorb PoolingOp::absorbsConsumer(Value, Operation *consumer) {
 
 double PoolingOp::getFlopsPerToken() {
   // The window sum, the scaling by 1 / count and the subtraction.
-  return double(getPoolSize() + 1) * channels(getInput());
+  double taps =
+      getGrid() ? double(getPoolSize() * getPoolSize()) : double(getPoolSize());
+  return (taps + 1) * channels(getInput());
 }
 
 } // namespace modelc::nn

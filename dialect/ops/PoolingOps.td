@@ -15,15 +15,18 @@ def NN_PoolingOp : NN_SameTypeOp<"pooling", [], NN_SeedMethods> {
 
     The window is centred (`pool_size` is odd) and counts only the tokens
     inside the sequence. The `- x` is there because the block adds the
-    residual itself. The window runs over the token index; the 2-D form on
-    an image grid is a grid attribute away (the window then covers
-    `pool_size x pool_size` grid neighbours).
+    residual itself. The window runs over the token index, or, with
+    `grid = [rows, cols]` (the patch grid of an image, tokens row by row,
+    `S = rows * cols`), over the `pool_size x pool_size` grid neighbours
+    inside the grid: PoolFormer's `AvgPool2d`.
 
     ```mlir
     %y = nn.pooling %x {pool_size = 3 : i64} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+    %z = nn.pooling %x {pool_size = 3 : i64, grid = array<i64: 14, 14>} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
     ```
   }];
-  let arguments = (ins NN_Activations:$input, I64Attr:$pool_size);
+  let arguments = (ins NN_Activations:$input, I64Attr:$pool_size,
+                       OptionalAttr<DenseI64ArrayAttr>:$grid);
   let results = (outs NN_Activations:$result);
 }
 

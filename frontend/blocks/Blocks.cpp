@@ -10,6 +10,7 @@ void registerBuiltinBlocks() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerTokenInput();
+    registerImageInput();
     registerPositions();
     registerNorms();
     registerVisionNorms(); // before the placements: peri names their leaves
@@ -25,6 +26,7 @@ void registerBuiltinBlocks() {
     registerKanChannel();
     registerMoeChannel();
     registerOutputs();
+    registerClassifierOutput();
     // Last: per-loop LoRA names its slots after the projections of every
     // mixer and channel.
     registerDepthStructures();

@@ -10,6 +10,7 @@
 namespace modelc::frontend {
 
 void registerTokenInput();
+void registerImageInput();
 void registerPositions();
 void registerNorms();
 void registerVisionNorms();
@@ -25,6 +26,7 @@ void registerMlpChannel();
 void registerKanChannel();
 void registerMoeChannel();
 void registerOutputs();
+void registerClassifierOutput();
 void registerDepthStructures();
 
 } // namespace modelc::frontend

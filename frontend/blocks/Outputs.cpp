@@ -15,7 +15,6 @@ namespace {
 class Logits : public OutputSpec {
 public:
   TensorRef table, bias;
-  int64_t channels() const override { return vocab; }
   Value build(BuildContext &ctx, Value x) const override {
     const ModelSpec &m = ctx.model;
     Value w = ctx.weight(table, true, {m.dim, m.vocab}, "head.weight", loc);
@@ -31,7 +30,6 @@ public:
 class Hidden : public OutputSpec {
 public:
   int64_t dim = 0;
-  int64_t channels() const override { return dim; }
   Value build(BuildContext &, Value x) const override { return x; }
 };
 
@@ -48,6 +46,13 @@ std::unique_ptr<OutputSpec> readLogits(const ReadContext &ctx) {
   h->loc = ctx.table.loc().known()
                ? ctx.table.loc()
                : (key.known() ? key : ctx.modelTable("model").loc());
+  if (ctx.model.vocab == 0 && ctx.model.input &&
+      ctx.model.input->fixedTokens()) {
+    ctx.error(h->loc, "output = \"logits\" needs token ids (input = "
+                      "\"tokens\" and a vocab); an image classifier has "
+                      "output = \"classes\"");
+    return nullptr;
+  }
   auto tied = ctx.table.getBool("tied");
   // Tied: the token table, seen as [dim, vocab].
   // Tied: the token table (its size checked by the input family).

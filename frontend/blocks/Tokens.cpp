@@ -92,7 +92,8 @@ void registerTokenInput() {
                   {"norm", Kind::Bool},
                   {"scale", Kind::Float}},
                  {"embed.tokens", "embed.token_types"},
-                 readTokens});
+                 readTokens,
+                 {"vocab", "max_seq"}});
 }
 
 } // namespace modelc::frontend

@@ -271,8 +271,10 @@ class Model:
                 t.dims[k] = d
             t.data = a.ctypes.data if a.size else 64  # non-NULL, aligned; never read
             tensors.append(t)
-        # batch and seq as the inputs give them (the runtime validates).
-        batch = seq = 1
+        # batch and seq as the inputs give them (the runtime validates); inputs
+        # without a seq dimension (an image model) run at seq = max_seq.
+        batch = 1
+        seq = 1 if any(MRT_DIM_SEQ in i["dims"] for i in self._inputs) else self.max_seq
         for t, info in zip(tensors, infos):
             if t.rank == len(info["dims"]):
                 for k, d in enumerate(info["dims"]):

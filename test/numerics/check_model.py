@@ -107,9 +107,14 @@ def compile_model(a, spec, wpath, outdir, name, log, extra=()):
 
 
 def case_inputs(cfg, seed, b, s, stem):
-    """Random tokens (and token types) for one batch x seq case, saved next to `stem`.
-    Returns (tokens, token_types or None, the `modelc run --input` arguments)."""
+    """Random tokens (and token types) for one batch x seq case, saved next to `stem` (images
+    [b, C, H, W] for an image model, whose seq is fixed). Returns (tokens or images, token_types or
+    None, the `modelc run --input` arguments)."""
     rng = np.random.default_rng([seed, b, s])
+    if cfg.input == "image":
+        images = rng.standard_normal((b, cfg.in_channels, cfg.height, cfg.width)).astype(np.float32)
+        np.save(stem + "_image.npy", images)
+        return images, None, ["--input", "image=%s_image.npy" % stem]
     tokens = rng.integers(0, cfg.vocab, size=(b, s), dtype=np.int64).astype(np.int32)
     np.save(stem + "_tokens.npy", tokens)
     args = ["--input", "tokens=%s_tokens.npy" % stem]
@@ -204,7 +209,8 @@ def main(argv=None):
         import reference as ref
         cfg = ref.load_spec(a.spec)
         batches = parse_ints(a.batches)
-        seqs = parse_seqs(a.seqs, cfg.max_seq, note=print)
+        # An image model's sequence is fixed by its image size.
+        seqs = [cfg.max_seq] if cfg.input == "image" else parse_seqs(a.seqs, cfg.max_seq, note=print)
     except Exception as e:  # noqa: BLE001
         print("error: %s: %s" % (a.spec, e), file=sys.stderr)
         print("0 passed, 1 failed")
@@ -227,15 +233,15 @@ def main(argv=None):
         return 1
     log("compiled in %.1fs" % (time.time() - t0))
 
-    width = cfg.vocab if cfg.output == "logits" else cfg.dim
+    width = {"logits": cfg.vocab, "classes": getattr(cfg, "classes", 0)}.get(cfg.output, cfg.dim)
     passed = failed = 0
     for b in batches:
         for s in seqs:
             case = "%s b=%d s=%d" % (tag, b, s)
             stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
             tokens, tt, inputs = case_inputs(cfg, a.seed, b, s, stem)
-            got, err = run_library(a, lib, cfg, inputs, "%s_%s.npy" % (stem, cfg.output),
-                                   (b, s, width), log)
+            shape = (b, width) if cfg.output == "classes" else (b, s, width)
+            got, err = run_library(a, lib, cfg, inputs, "%s_%s.npy" % (stem, cfg.output), shape, log)
             if got is None:
                 print("FAIL %s: %s" % (case, err))
                 failed += 1
@@ -250,7 +256,8 @@ def main(argv=None):
             else:
                 detail = ""
                 if where is not None:
-                    detail = " (worst at [%d,%d,%d]: got %.6g want %.6g)" % where
+                    detail = " (worst at [%s]: got %.6g want %.6g)" % (
+                        ",".join(str(int(i)) for i in where[:-2]), where[-2], where[-1])
                 print("FAIL %s relmax=%.2g > tol %.2g%s" % (case, rel, a.tol, detail))
                 failed += 1
             sys.stdout.flush()

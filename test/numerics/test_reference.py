@@ -671,6 +671,13 @@ SCHEME_ROWS = {
                 "layer.moe.experts.3.gate.weight": "model.layers.{i}.block_sparse_moe.experts.3.w1.weight",
                 "layer.moe.experts.0.up.weight": "model.layers.{i}.block_sparse_moe.experts.0.w3.weight",
                 "layer.mlp.up.weight": None},
+    "timm": {"embed.patch.weight": "patch_embed.proj.weight", "embed.patch.bias": "patch_embed.proj.bias",
+             "embed.cls": "cls_token", "embed.positions": "pos_embed",
+             "layer.attn_norm.weight": "blocks.{i}.norm1.weight", "layer.attn.qkv.weight": "blocks.{i}.attn.qkv.weight",
+             "layer.attn.o.bias": "blocks.{i}.attn.proj.bias", "layer.mlp.up.weight": "blocks.{i}.mlp.fc1.weight",
+             "layer.mlp.down.weight": "blocks.{i}.mlp.fc2.weight", "layer.attn_scale": "blocks.{i}.ls1.gamma",
+             "final_norm.weight": "norm.weight", "head.norm.weight": "fc_norm.weight", "head.weight": "head.weight",
+             "embed.tokens": None},
 }
 
 

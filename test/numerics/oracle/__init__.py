@@ -52,6 +52,11 @@ def build_module(spec, weights, dtype=torch.float64, fast_norm=False):
 
 def check_inputs(spec, tokens, token_types):
     tokens = np.asarray(tokens)
+    if spec.input == "image":
+        want = (spec.in_channels, spec.height, spec.width)
+        if tokens.ndim != 4 or tokens.shape[1:] != want:
+            raise ValueError("images must be [batch, %d, %d, %d], got shape %s" % (want + (tokens.shape,)))
+        return
     if tokens.ndim != 2:
         raise ValueError("tokens must be [batch, seq], got shape %s" % (tokens.shape,))
     if not 1 <= tokens.shape[1] <= spec.max_seq:
@@ -67,11 +72,14 @@ def check_inputs(spec, tokens, token_types):
 
 
 def forward(spec, weights, tokens, token_types=None, module=None):
-    """Run the oracle in float64. Returns float64 ndarray [batch, seq, vocab|dim]."""
+    """Run the oracle in float64 on token ids (or images [batch, C, H, W]). Returns float64 ndarray
+    [batch, seq, vocab|dim] (or [batch, classes])."""
     spec = load_spec(spec)
     check_inputs(spec, tokens, token_types)
     m = module if module is not None else build_module(spec, weights, dtype=torch.float64)
     tt = None if token_types is None else torch.from_numpy(np.asarray(token_types).astype(np.int64))
+    x = np.asarray(tokens)
+    x = x.astype(np.float64) if spec.input == "image" else x.astype(np.int64)
     with torch.no_grad():
-        y = m(torch.from_numpy(np.asarray(tokens).astype(np.int64)), tt)
+        y = m(torch.from_numpy(x), tt)
     return y.numpy()

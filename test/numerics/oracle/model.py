@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import vision
 from .errors import SpecError
 from .registry import Slot
 
@@ -54,8 +55,11 @@ def slots(spec):
         out.extend(PlacedSlot(s, layer) for s in new)
 
     D = spec.dim
-    add([Slot("embed.tokens", (spec.vocab, D), "embed")])
-    add(spec.position.slots(spec))
+    if spec.input == "image":
+        add(vision.image_slots(spec))
+    else:
+        add([Slot("embed.tokens", (spec.vocab, D), "embed")])
+        add(spec.position.slots(spec))
     if spec.token_types > 0:
         add([Slot("embed.token_types", (spec.token_types, D), "embed")])
     if spec.embed_norm:
@@ -73,6 +77,8 @@ def slots(spec):
             add(d.layer_slots(L, spec), L.index)
     if spec.final_norm:
         add(spec.norm.slots("final_norm", spec))
+    if spec.output == "classes":
+        add(vision.classes_slots(spec, lambda base: spec.norm.slots(base, spec)))
     if spec.output == "logits":
         if not spec.tied:
             add([Slot("head.weight", (spec.vocab, D), "linear", linear=False)])  # always [vocab, dim]
@@ -158,12 +164,17 @@ class RefModel(nn.Module):
         return layer.placement.forward(x, subs, lambda base, h: layer.norm.forward(h, w, base, env), w, env)
 
     def forward(self, tokens, token_types=None):
+        """tokens: ids [batch, seq], or images [batch, C, H, W] with input = "image"."""
         spec = self.spec
-        tokens = tokens.long()
-        env = self.env(tokens.shape[1])
         w = self.weights()
-        x = F.embedding(tokens, w["embed.tokens"]) * spec.embed_scale
-        x = spec.position.embed(x, w, env)
+        if spec.input == "image":
+            x = vision.embed_image(tokens.to(w["embed.patch.weight"].dtype), w, spec)
+            env = self.env(x.shape[1])
+        else:
+            tokens = tokens.long()
+            env = self.env(tokens.shape[1])
+            x = F.embedding(tokens, w["embed.tokens"]) * spec.embed_scale
+            x = spec.position.embed(x, w, env)
         if spec.token_types > 0:
             if token_types is None:
                 token_types = torch.zeros_like(tokens)
@@ -180,6 +191,8 @@ class RefModel(nn.Module):
             x = spec.norm.forward(x, w, "final_norm", env)
         if spec.output == "hidden":
             return x
+        if spec.output == "classes":
+            return vision.classify(x, w, spec, lambda h, base: spec.norm.forward(h, w, base, env))
         y = torch.matmul(x, (w["embed.tokens"] if spec.tied else w["head.weight"]).t())
         if spec.head_bias:
             y = y + w["head.bias"]

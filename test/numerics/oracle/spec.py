@@ -11,26 +11,26 @@ try:
 except ImportError:  # pragma: no cover
     import tomli as tomllib
 
-from . import registry, schemes
+from . import registry, schemes, vision
 from .errors import SpecError
 from .registry import Key, read_keys
 
 # Keys of each scope table that belong to no family (families' tables and flat keys may not reuse
 # them). `index` only appears in [[layer]].
 GENERIC_KEYS = {
-    "embed": ("position", "token_types", "norm", "scale"),
+    "embed": ("position", "token_types", "norm", "scale") + vision.IMAGE_KEYS,
     "block": ("norm", "placement", "mixer", "channel", "bias", "index"),
     "depth": (),
 }
 TOP_KEYS = ("model", "embed", "block", "layer", "depth", "head", "weights")
 MODEL_KEYS = (
     Key("name", str),
-    Key("vocab", int, min=1),
+    Key("vocab", int, None, min=1),  # required with input = "tokens" (parse_spec)
     Key("dim", int, min=1),
     Key("layers", int, min=1),
-    Key("max_seq", int, min=1),
-    Key("input", str, "tokens", choices=("tokens",)),
-    Key("output", str, "logits", choices=("logits", "hidden")),
+    Key("max_seq", int, None, min=1),  # likewise; an image fixes it
+    Key("input", str, "tokens", choices=("tokens", "image")),
+    Key("output", str, "logits", choices=("logits", "hidden", "classes")),
     Key("final_norm", bool, None),  # None: the [block] placement's default
 )
 EMBED_KEYS = (Key("token_types", int, 0, min=0), Key("norm", bool, False), Key("scale", float, 1.0))
@@ -228,6 +228,10 @@ def parse_spec(raw):
     m = read_keys(MODEL_KEYS, mt, top, "[model]")
     for k in ("name", "vocab", "dim", "layers", "max_seq", "input", "output"):
         setattr(s, k, getattr(m, k))
+    for k in ("vocab", "max_seq"):
+        if (getattr(s, k) is None) == (s.input == "tokens"):
+            raise SpecError("[model] %s is %s with input = %r" % (k, "required" if s.input == "tokens" else "not allowed",
+                                                                s.input))
 
     e = check_table(raw.get("embed", {}), "[embed]")
     check_scope(e, "embed", "[embed]")
@@ -237,6 +241,7 @@ def parse_spec(raw):
         raise SpecError("[embed] scale = %r: must be positive" % s.embed_scale)
     s.position = resolve_part("position", select("position", e, 0, "[embed]"), e, top, "[embed]")
     check_flat_used(e, "embed", "[embed]", _flat_used([s.position]))
+    vision.resolve_input(s, e, check_table(raw.get("block", {}), "[block]").get("bias", True))
 
     block = check_table(raw.get("block", {}), "[block]")
     check_scope(block, "block", "[block]")
@@ -266,9 +271,10 @@ def parse_spec(raw):
         check_flat_used(body, "block", where, set().union(*(used[i] for i in idx)))
 
     h = check_table(raw.get("head", {}), "[head]")
-    check_keys(h, [k.name for k in HEAD_KEYS], "[head]")
-    hp = read_keys(HEAD_KEYS, h, top, "[head]")
+    check_keys(h, [k.name for k in HEAD_KEYS] + list(vision.CLASSES_KEYS), "[head]")
+    hp = read_keys(HEAD_KEYS, {k: v for k, v in h.items() if k not in vision.CLASSES_KEYS}, top, "[head]")
     s.tied, s.head_bias = hp.tied, hp.bias
+    vision.resolve_output(s, h)
 
     w = check_table(raw.get("weights", {}), "[weights]")
     check_keys(w, [k.name for k in WEIGHTS_KEYS], "[weights]")

@@ -1,0 +1,151 @@
+//===- VisionOps.cpp - patch embedding and token pooling ------------------===//
+#include "dialect/NNOps.h"
+#include "dialect/ops/OpHelpers.h"
+
+using namespace mlir;
+
+namespace modelc::nn {
+
+namespace {
+
+/// "[a, b, c]" for messages.
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + std::to_string(d);
+  return s + "]";
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// PatchEmbedOp
+//===----------------------------------------------------------------------===//
+
+int64_t PatchEmbedOp::getGridWidth() {
+  return rankedType(getImage()).getDimSize(3) / (int64_t)getPatch();
+}
+int64_t PatchEmbedOp::getGridHeight() {
+  return rankedType(getImage()).getDimSize(2) / (int64_t)getPatch();
+}
+int64_t PatchEmbedOp::getTokens() {
+  return getGridWidth() * getGridHeight() + (getCls() ? 1 : 0);
+}
+
+LogicalResult PatchEmbedOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location>,
+                                             ValueRange operands,
+                                             DictionaryAttr, OpaqueProperties,
+                                             RegionRange,
+                                             SmallVectorImpl<Type> &results) {
+  int64_t dyn = ShapedType::kDynamic;
+  int64_t d = rankedType(operands[1]).getDimSize(0);
+  return inferredAs(
+      results, RankedTensorType::get({dyn, dyn, d}, Float32Type::get(ctx)));
+}
+
+LogicalResult PatchEmbedOp::verify() {
+  // I64Attr's accessor is unsigned: read it back as signed.
+  int64_t p = static_cast<int64_t>(getPatch());
+  auto image = rankedType(getImage()).getShape();
+  if (p < 1)
+    return emitOpError("patch must be positive, got ") << p;
+  if (image[2] % p != 0 || image[3] % p != 0)
+    return emitOpError("image ")
+           << image[2] << "x" << image[3] << " is not divisible by patch " << p;
+  auto w = getWeight().getType().getShape();
+  int64_t d = channels(getResult());
+  if (w.size() != 4 || w[1] != image[1] || w[2] != p || w[3] != p)
+    return emitOpError("weight must be [D, ")
+           << image[1] << ", " << p << ", " << p
+           << "] (Conv2d: out, in channels, patch, patch), got "
+           << shapeString(w);
+  if (getBias())
+    if (failed(verifyChannelVector(*this, getBias(), d, "bias")))
+      return failure();
+  if (Value cls = getCls()) {
+    auto shape = rankedType(cls).getShape();
+    if (shape != ArrayRef<int64_t>{1, 1, d})
+      return emitOpError("cls must be [1, 1, ")
+             << d << "], got " << shapeString(shape);
+  }
+  if (Value pos = getPositions()) {
+    auto shape = rankedType(pos).getShape();
+    if (shape != ArrayRef<int64_t>{1, getTokens(), d})
+      return emitOpError("positions must be [1, ")
+             << getTokens() << ", " << d << "] (one row per token), got "
+             << shapeString(shape);
+  }
+  return success();
+}
+
+// Fusion: the patch kernel is the model's first; what follows it (the first
+// block's norm) reads the stream it writes.
+FusionKind PatchEmbedOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> PatchEmbedOp::getSeedClass() {
+  return KernelClass::patch_embed;
+}
+int PatchEmbedOp::getSeedPriority() { return 0; }
+Absorb PatchEmbedOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb PatchEmbedOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
+
+double PatchEmbedOp::getFlopsPerToken() {
+  auto w = getWeight().getType().getShape();
+  // A multiply-add per weight element, per patch token (the class token
+  // and positions are copies and adds).
+  return 2.0 * double(w[0] * w[1] * w[2] * w[3]);
+}
+
+WeightRole PatchEmbedOp::getWeightRole(unsigned index) {
+  Value v = getOperation()->getOperand(index);
+  return v == getBias() ? WeightRole::Shift : WeightRole::Matrix;
+}
+
+//===----------------------------------------------------------------------===//
+// TokenPoolOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TokenPoolOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr,
+                                            OpaqueProperties, RegionRange,
+                                            SmallVectorImpl<Type> &results) {
+  auto in = rankedType(operands[0]);
+  return inferredAs(
+      results, RankedTensorType::get({in.getDimSize(0), 1, in.getDimSize(2)},
+                                     Float32Type::get(ctx)));
+}
+
+LogicalResult TokenPoolOp::verify() {
+  int64_t start = static_cast<int64_t>(getStart());
+  if (start < 0)
+    return emitOpError("start must be non-negative, got ") << start;
+  if (getMode() == TokenPoolMode::first && start != 0)
+    return emitOpError("start only applies to mean pooling");
+  int64_t seq = rankedType(getInput()).getDimSize(1);
+  if (!ShapedType::isDynamic(seq) && start >= seq)
+    return emitOpError("start ")
+           << start << " leaves no token of the " << seq << " to pool";
+  return success();
+}
+
+// Fusion: a pool kernel reads the whole sequence; the classifier after it
+// (a norm, the head) works on one token per sequence.
+FusionKind TokenPoolOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> TokenPoolOp::getSeedClass() {
+  return KernelClass::token_pool;
+}
+int TokenPoolOp::getSeedPriority() { return 12; }
+Absorb TokenPoolOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb TokenPoolOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
+
+// Per input token: one add into the mean (nothing for `first`).
+double TokenPoolOp::getFlopsPerToken() {
+  return getMode() == TokenPoolMode::mean ? (double)channels(getInput()) : 0.0;
+}
+
+} // namespace modelc::nn

@@ -1,0 +1,90 @@
+//===- VisionOps.td - image inputs: patch embedding, token pooling -*- tablegen -*-===//
+#ifndef MODELC_NN_VISION_OPS
+#define MODELC_NN_VISION_OPS
+
+include "dialect/ops/Base.td"
+
+// An image batch: f32 [batch, channels, height, width], only the batch
+// dynamic (the image size is part of the model).
+def NN_StaticImagePred : CPred<[{
+    ::llvm::cast<::mlir::ShapedType>($_self).getRank() == 4 &&
+    !::mlir::ShapedType::isDynamic(::llvm::cast<::mlir::ShapedType>($_self).getDimSize(1)) &&
+    !::mlir::ShapedType::isDynamic(::llvm::cast<::mlir::ShapedType>($_self).getDimSize(2)) &&
+    !::mlir::ShapedType::isDynamic(::llvm::cast<::mlir::ShapedType>($_self).getDimSize(3))}]>;
+def NN_Images : Type<And<[TensorOf<[F32]>.predicate, NN_StaticImagePred]>,
+    "f32 tensor [batch, channels, height, width] with a static image size",
+    "::mlir::TensorType">;
+
+def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
+                                   NN_SeedMethods, ["getFlopsPerToken"],
+                                   ["getWeightRole"]> {
+  let summary = "ViT's patch embedding, class token and learned positions";
+  let description = [{
+    Cuts each image of `image` (`[B, C, H, W]`) into `patch x patch`
+    patches, row by row (`N = (H / patch) * (W / patch)` of them), and
+    projects each one: a convolution with stride = kernel = `patch`, i.e. a
+    GEMM over the patches (`weight` is `[D, C, patch, patch]`, PyTorch's
+    `Conv2d` layout, timm's `patch_embed.proj.weight`):
+
+    `patch[b, n, d] = bias[d] + sum_{c, i, j} weight[d, c, i, j] *
+     image[b, c, py * patch + i, px * patch + j]`, `n = py * (W / patch) + px`.
+
+    With `cls` (`[1, 1, D]`, timm's `cls_token`) the sequence is the class
+    token followed by the patches (`N + 1` tokens); with `positions`
+    (`[1, tokens, D]`, timm's `pos_embed`, the class token's position
+    first) every token adds its position row. The result's sequence length
+    is dynamic in the type but always `tokens` at run time.
+
+    ```mlir
+    %x = nn.patch_embed %img, %w bias(%b) cls(%cls) positions(%pos) {patch = 16 : i64} : (tensor<?x3x224x224xf32>, tensor<192x3x16x16xf32>, tensor<192xf32>, tensor<1x1x192xf32>, tensor<1x197x192xf32>) -> tensor<?x?x192xf32>
+    ```
+  }];
+  let arguments = (ins NN_Images:$image, NN_StaticTensor:$weight,
+                       Optional<NN_Vector>:$bias,
+                       Optional<NN_StaticTensor>:$cls,
+                       Optional<NN_StaticTensor>:$positions,
+                       I64Attr:$patch);
+  let results = (outs NN_Activations:$result);
+  let assemblyFormat = [{
+    $image `,` $weight (`bias` `(` $bias^ `)`)? (`cls` `(` $cls^ `)`)?
+    (`positions` `(` $positions^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// Patches per image row and per image column.
+    int64_t getGridWidth();
+    int64_t getGridHeight();
+    /// The sequence length: the patches, plus one with a class token.
+    int64_t getTokens();
+  }];
+}
+
+def NN_TokenPoolMode : I32EnumAttr<"TokenPoolMode",
+    "how a sequence is pooled into one vector", [
+    I32EnumAttrCase<"first", 0>, // the first token (ViT's class token)
+    I32EnumAttrCase<"mean", 1>   // the mean over the tokens from `start` on
+  ]> {
+  let cppNamespace = "::modelc::nn";
+}
+
+def NN_TokenPoolOp : NN_ComputeOp<"token_pool", [], NN_SeedMethods> {
+  let summary = "pools each sequence into one token (a classifier's input)";
+  let description = [{
+    `result[b, 0, :]` is `input[b, 0, :]` (`first`: ViT's class token), or
+    the mean of `input[b, s, :]` over `start <= s < S` (`mean`: timm's
+    `global_pool = "avg"`, which skips the `start` prefix tokens, e.g. a
+    class token). The result has one token per sequence.
+
+    ```mlir
+    %c = nn.token_pool first %x {start = 0 : i64} : (tensor<?x?x192xf32>) -> tensor<?x1x192xf32>
+    %m = nn.token_pool mean %x {start = 1 : i64} : (tensor<?x?x192xf32>) -> tensor<?x1x192xf32>
+    ```
+  }];
+  let arguments = (ins NN_TokenPoolMode:$mode, NN_Activations:$input,
+                       I64Attr:$start);
+  let results = (outs NN_Activations:$result);
+  let assemblyFormat =
+      "$mode $input attr-dict `:` functional-type(operands, results)";
+}
+
+#endif // MODELC_NN_VISION_OPS

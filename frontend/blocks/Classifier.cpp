@@ -1,0 +1,93 @@
+//===- Classifier.cpp - [model] output = "classes": a classifier head -----===//
+//
+// The final hidden states pooled into one token per image (the class token,
+// or the mean of the patch tokens), optionally normalized (timm's fc_norm),
+// then the head: f32 [batch, classes], as timm's forward_head.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/BlockAPI.h"
+#include "frontend/blocks/Families.h"
+
+#include "dialect/NNOps.h"
+
+using namespace mlir;
+
+namespace modelc::frontend {
+
+namespace {
+
+class Classes : public OutputSpec {
+public:
+  int64_t classes = 0;
+  nn::TokenPoolMode pool = nn::TokenPoolMode::first;
+  int64_t start = 0; // the first token a mean covers (after the class token)
+  std::optional<NormSpec> norm;
+  LinearSpec head;
+
+  Value build(BuildContext &ctx, Value x) const override {
+    x = ctx.b.create<nn::TokenPoolOp>(ctx.loc("head.pool", loc), pool, x,
+                                      start);
+    if (norm)
+      x = ctx.norm(x, *norm, "head.norm");
+    return ctx.plainLinear(x, head, "head", loc);
+  }
+};
+
+std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
+  auto h = std::make_unique<Classes>();
+  const TableView &t = ctx.table;
+  TableView model = ctx.modelTable("model");
+  h->loc = t.loc().known() ? t.loc() : model.keyLoc("output");
+  if (t.has("tied"))
+    ctx.error(t.keyLoc("tied"),
+              "'tied' in [head] only applies with output = \"logits\"");
+  auto classes = t.getInt("classes");
+  if (!classes) {
+    if (!t.has("classes"))
+      t.missing("classes");
+    return nullptr;
+  }
+  h->classes = classes->value;
+  // The class token, when the input has one (timm's global_pool = "token"),
+  // else the mean of the tokens after the prefix ("avg").
+  int64_t prefix = ctx.model.input ? ctx.model.input->prefixTokens() : 0;
+  bool hasCls = prefix > 0;
+  std::string pool = hasCls ? "cls" : "mean";
+  if (auto v = t.getString("pool")) {
+    pool = v->value;
+    if (pool == "cls" && !hasCls)
+      ctx.error(v->valueLoc, "pool = \"cls\" needs a class token (input = "
+                             "\"image\" with [embed] cls_token = true); "
+                             "use pool = \"mean\"");
+  }
+  if (pool == "mean") {
+    h->pool = nn::TokenPoolMode::mean;
+    h->start = prefix;
+  }
+  if (auto v = t.getBool("norm"); v && v->value) {
+    auto kind = ctx.block.getString("norm");
+    auto eps = ctx.block.getFloat("norm_eps");
+    h->norm = ctx.norm("head.norm", kind ? kind->value : "layernorm",
+                       eps ? eps->value : 1e-5, v->keyLoc);
+  }
+  bool bias = true;
+  if (auto v = t.getBool("bias"))
+    bias = v->value;
+  h->head = ctx.linear("head", ctx.model.dim, h->classes, bias, h->loc);
+  return h;
+}
+
+} // namespace
+
+void registerClassifierOutput() {
+  registerOutput(
+      {"classes",
+       {{"classes", Kind::Int},
+        {"pool", Kind::String, {"cls", "mean"}},
+        {"norm", Kind::Bool},
+        {"bias", Kind::Bool}},
+       {"head.weight", "head.bias", "head.norm.weight", "head.norm.bias"},
+       readClasses});
+}
+
+} // namespace modelc::frontend

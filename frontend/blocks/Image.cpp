@@ -1,0 +1,141 @@
+//===- Image.cpp - [model] input = "image": ViT's patch embedding ---------===//
+//
+// f32 images [batch, channels, height, width] (dynamic batch, the image size
+// fixed by the spec) cut into patches, each projected to dim (a Conv2d with
+// stride = kernel = patch), preceded by a class token and plus learned
+// positions, as timm's VisionTransformer.patch_embed / _pos_embed. The token
+// count is fixed: (height / patch) * (width / patch), plus the class token.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/BlockAPI.h"
+#include "frontend/blocks/Families.h"
+
+#include "dialect/NNOps.h"
+
+using namespace mlir;
+
+namespace modelc::frontend {
+
+namespace {
+
+class ImageInput : public InputSpec {
+public:
+  int64_t channels = 3, height = 0, width = 0, patch = 0;
+  bool cls = true;
+  TensorRef weight, bias, clsToken, positions;
+
+  int64_t patches() const { return (height / patch) * (width / patch); }
+  int64_t prefixTokens() const override { return cls ? 1 : 0; }
+  std::optional<std::pair<int64_t, int64_t>> grid() const override {
+    return std::make_pair(height / patch, width / patch);
+  }
+  std::optional<int64_t> fixedTokens() const override {
+    return patches() + (cls ? 1 : 0);
+  }
+
+  std::vector<InputDesc> arguments(MLIRContext &context) const override {
+    Builder b(&context);
+    auto type = RankedTensorType::get(
+        {ShapedType::kDynamic, channels, height, width}, b.getF32Type());
+    return {{"image", type, 0}};
+  }
+
+  Value build(BuildContext &ctx, ArrayRef<Value> args) const override {
+    int64_t D = ctx.model.dim, T = *fixedTokens();
+    Value w = ctx.weight(weight, false, {D, channels, patch, patch},
+                         "embed.patch.weight", loc);
+    Value b, c, p;
+    if (bias.present())
+      b = ctx.weight(bias, false, {D}, "embed.patch.bias", loc);
+    if (cls)
+      c = ctx.weight(clsToken, false, {1, 1, D}, "embed.cls", loc);
+    if (positions.present())
+      p = ctx.weight(positions, false, {1, T, D}, "embed.positions", loc);
+    return ctx.b.create<nn::PatchEmbedOp>(ctx.loc("embed.patch", loc), args[0],
+                                          w, b, c, p, patch);
+  }
+};
+
+std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
+  auto in = std::make_unique<ImageInput>();
+  const TableView &t = ctx.table;
+  TableView model = ctx.modelTable("model");
+  in->loc = model.keyLoc("input").known() ? model.keyLoc("input") : t.loc();
+  auto size = t.getInts("image_size", 1);
+  auto patch = t.getInt("patch");
+  if (!size && !t.has("image_size"))
+    t.missing("image_size");
+  if (!patch && !t.has("patch"))
+    t.missing("patch");
+  if (auto v = t.getInt("in_channels"))
+    in->channels = v->value;
+  if (auto v = t.getBool("cls_token"))
+    in->cls = v->value;
+  // Positions: timm's learned [1, tokens, dim] table, or none.
+  const std::string position =
+      ctx.model.position ? ctx.model.position->family : "";
+  SpecLoc posLoc = ctx.modelTable("embed").keyLoc("position");
+  bool learned = position == "learned";
+  if (!learned && position != "none" && !position.empty())
+    ctx.error(posLoc, "position = \"" + position +
+                          "\" does not apply with input = \"image\" (use "
+                          "\"learned\", timm's pos_embed, or \"none\")");
+  if (!size || !patch)
+    return nullptr;
+  // image_size = N (square) or [height, width], as timm's img_size.
+  if (size->value.size() > 2) {
+    ctx.error(size->valueLoc, "image_size is a size or [height, width], got " +
+                                  Twine(size->value.size()) + " values");
+    return nullptr;
+  }
+  in->height = size->value.front();
+  in->width = size->value.back();
+  in->patch = patch->value;
+  if (in->height % in->patch != 0 || in->width % in->patch != 0) {
+    ctx.error(patch->valueLoc,
+              "image " + Twine(in->height) + "x" + Twine(in->width) +
+                  " is not divisible by patch = " + Twine(in->patch) +
+                  " (each side must be a whole number of patches)");
+    return nullptr;
+  }
+  int64_t D = ctx.model.dim, P = in->patch;
+  if ((double)in->channels * in->height * in->width * 4 > kMaxTensorBytes) {
+    ctx.error(size->valueLoc, "one image of " + Twine(in->channels) + "x" +
+                                  Twine(in->height) + "x" + Twine(in->width) +
+                                  " floats exceeds 2 GiB");
+    return nullptr;
+  }
+  in->weight =
+      ctx.weight("embed.patch.weight", in->loc, {D, in->channels, P, P});
+  bool bias = true;
+  if (auto v = ctx.block.getBool("bias"))
+    bias = v->value;
+  if (auto v = t.getBool("patch_bias"))
+    bias = v->value;
+  if (bias)
+    in->bias = ctx.weight("embed.patch.bias", in->loc, {D});
+  if (in->cls)
+    in->clsToken = ctx.weight("embed.cls", in->loc, {1, 1, D});
+  if (learned)
+    in->positions =
+        ctx.weight("embed.positions", posLoc.known() ? posLoc : in->loc,
+                   {1, *in->fixedTokens(), D});
+  return in;
+}
+
+} // namespace
+
+void registerImageInput() {
+  registerInput({"image",
+                 {{"image_size", Kind::IntList},
+                  {"patch", Kind::Int},
+                  {"in_channels", Kind::Int},
+                  {"cls_token", Kind::Bool},
+                  {"patch_bias", Kind::Bool}},
+                 {"embed.patch.weight", "embed.patch.bias", "embed.cls",
+                  "embed.positions"},
+                 readImage,
+                 {}});
+}
+
+} // namespace modelc::frontend

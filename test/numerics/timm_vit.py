@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Writes the state_dict() of a timm-structured VisionTransformer for SPEC (a `scheme = "timm"` ViT
+spec) and checks that the oracle computes what that module computes.
+
+    timm_vit.py SPEC OUT.safetensors [--seed N]
+
+The module below has timm's (timm/models/vision_transformer.py) attribute names and forward:
+patch_embed.proj (Conv2d), cls_token, pos_embed, blocks.{i}.norm1 / attn.qkv / attn.proj / norm2 /
+mlp.fc1 / mlp.fc2, norm, fc_norm, head. timm is not a dependency of the tests: this is the part of
+it a checkpoint's names and the numerics depend on. Its parameters are randomized (norm scales and
+biases too), saved as is, and the oracle, loading the file through the spec's scheme, must match the
+module's own forward in float64 on random images (batch 3) to 1e-10; else exit status 1.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import reference as ref  # noqa: E402
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, patch, in_chans, dim, bias):
+        super().__init__()
+        self.proj = nn.Conv2d(in_chans, dim, patch, stride=patch, bias=bias)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads, self.scale = heads, (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1, self.act, self.fc2 = nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, hidden, eps):
+        super().__init__()
+        self.norm1, self.attn = nn.LayerNorm(dim, eps=eps), Attention(dim, heads)
+        self.norm2, self.mlp = nn.LayerNorm(dim, eps=eps), Mlp(dim, hidden)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class VisionTransformer(nn.Module):
+    def __init__(self, img, patch, in_chans, dim, depth, heads, hidden, classes, eps, class_token):
+        super().__init__()
+        self.patch_embed = PatchEmbed(patch, in_chans, dim, True)
+        n = (img[0] // patch) * (img[1] // patch) + (1 if class_token else 0)
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim) * 0.02) if class_token else None
+        self.pos_embed = nn.Parameter(torch.randn(1, n, dim) * 0.02)
+        self.blocks = nn.Sequential(*[Block(dim, heads, hidden, eps) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=eps)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.patch_embed(x)
+        if self.cls_token is not None:
+            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        x = self.blocks(x + self.pos_embed)
+        x = self.norm(x)
+        return self.head(x[:, 0] if self.cls_token is not None else x.mean(dim=1))
+
+
+def module_for(cfg):
+    L0 = cfg.layer[0]
+    return VisionTransformer((cfg.height, cfg.width), cfg.patch, cfg.in_channels, cfg.dim, cfg.layers,
+                             L0.mixer.p.heads, L0.channel.p.hidden, cfg.classes, L0.norm.p.norm_eps,
+                             cfg.cls_token)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("spec")
+    ap.add_argument("out")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    cfg = ref.load_spec(a.spec)
+    torch.manual_seed(a.seed)
+    m = module_for(cfg).double().eval()
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if "norm" in name:  # LayerNorm's default 1 / 0 would hide a swapped weight and bias
+                p.add_(0.1 * torch.randn_like(p))
+    weights = {k: v.float().numpy() for k, v in m.state_dict().items()}
+    missing = set(ref.expected_weights(cfg)) - set(weights)
+    if missing:
+        sys.exit("error: the spec expects tensors the module lacks: %s" % sorted(missing))
+    ref.write_safetensors(a.out, weights)
+    images = torch.randn(3, cfg.in_channels, cfg.height, cfg.width, dtype=torch.float64)
+    m = module_for(cfg).double().eval()
+    m.load_state_dict({k: torch.from_numpy(v).double() for k, v in weights.items()})
+    with torch.no_grad():
+        want = m(images).numpy()
+    got = ref.forward(cfg, weights, images.numpy())
+    err = abs(got - want).max() / abs(want).max()
+    print("oracle vs timm-structured module: relmax %.2g" % err)
+    return 0 if err <= 1e-10 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
