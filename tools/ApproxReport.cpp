@@ -76,13 +76,19 @@ void printApproxReport(llvm::raw_ostream &os,
   for (const ApproxStep &s : steps)
     printRow(os, s);
   printRow(os, total(steps));
-  if (error)
-    os << llvm::format("  output error on the calibration input (batch %lld, "
-                       "seq %lld, %s): relmax %.4g, relmean %.4g, top-1 "
-                       "agreement %.4f\n",
-                       (long long)error->batch, (long long)error->seq,
-                       error->output.c_str(), error->relMax, error->relMean,
-                       error->top1);
+  if (!error)
+    return;
+  os << llvm::format("  output error on the calibration input (batch %lld, "
+                     "seq %lld, %s): relmax %.4g, relmean %.4g, top-1 "
+                     "agreement %.4f\n",
+                     (long long)error->batch, (long long)error->seq,
+                     error->output.c_str(), error->relMax, error->relMean,
+                     error->top1);
+  os << llvm::format("  latency on the calibration input (median of %d runs "
+                     "each): %.3f ms -> %.3f ms (%.3fx faster)\n",
+                     error->latencyRuns, error->referenceMs, error->approxMs,
+                     error->approxMs > 0 ? error->referenceMs / error->approxMs
+                                         : 1.0);
 }
 
 LogicalResult writeApproxReport(const std::string &path,
@@ -98,9 +104,15 @@ LogicalResult writeApproxReport(const std::string &path,
                                    {"after", costJson(sum.after)}}}};
   if (error)
     report["calibration"] = llvm::json::Object{
-        {"output", error->output},    {"batch", error->batch},
-        {"seq", error->seq},          {"rel_max", error->relMax},
-        {"rel_mean", error->relMean}, {"top1_agreement", error->top1}};
+        {"output", error->output},
+        {"batch", error->batch},
+        {"seq", error->seq},
+        {"rel_max", error->relMax},
+        {"rel_mean", error->relMean},
+        {"top1_agreement", error->top1},
+        {"latency_ms", llvm::json::Object{{"before", error->referenceMs},
+                                          {"after", error->approxMs},
+                                          {"runs", error->latencyRuns}}}};
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec) {

@@ -275,12 +275,8 @@ int benchCommand(int argc, char **argv) {
     for (int32_t k = 0; k < nk; ++k)
       total[k] += ks[k];
   }
-  std::vector<double> sorted = times;
-  std::sort(sorted.begin(), sorted.end());
-  size_t nt = sorted.size();
-  double median =
-      nt % 2 ? sorted[nt / 2] : 0.5 * (sorted[nt / 2 - 1] + sorted[nt / 2]);
-  double minT = sorted.front();
+  double median = mrt::cli::median(times);
+  double minT = *std::min_element(times.begin(), times.end());
 
   // Aggregate the launches by (folded) name, in first-launch order.
   std::vector<Row> rows;

@@ -3,7 +3,8 @@
 //
 // `modelc compile --calib tokens.npy` with approximate passes: both the
 // approximate library and the one compiled without the approximate passes
-// run on the calibration input, and their first outputs are compared.
+// run on the calibration input: their first outputs are compared, and both
+// are timed there.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_TOOLS_CALIBRATIONERROR_H
@@ -22,12 +23,16 @@ struct OutputError {
   double relMax = 0;  // max |a - r| / max |r|
   double relMean = 0; // mean |a - r| / mean |r|
   double top1 = 0;    // positions whose argmax agrees, a fraction
+  // Latency on the calibration input: the median of `latencyRuns` runs of
+  // each library, alternated (the runtime's default threads).
+  int latencyRuns = 0;
+  double approxMs = 0, referenceMs = 0;
 };
 
 /// Runs the libraries `approximate` and `reference` on the token ids of the
 /// .npy file `calibPath` (the models' one input) and compares their first
-/// outputs. A file the signature does not accept is a failure with `error`
-/// saying why.
+/// outputs, then times both on it. A file the signature does not accept is a
+/// failure with `error` saying why.
 mlir::LogicalResult measureOutputError(const std::string &approximate,
                                        const std::string &reference,
                                        const std::string &calibPath,
