@@ -39,6 +39,18 @@ LogicalResult verifyChannelVector(Operation *op, Value vec, int64_t c,
   return success();
 }
 
+LogicalResult verifyTokenGrid(Operation *op, ArrayRef<int64_t> grid,
+                              Value input) {
+  if (grid.size() != 2 || grid[0] < 1 || grid[1] < 1)
+    return op->emitOpError("grid must be [rows, cols], both positive");
+  int64_t seq = rankedType(input).getDimSize(1);
+  if (!ShapedType::isDynamic(seq) && seq != grid[0] * grid[1])
+    return op->emitOpError("grid ")
+           << grid[0] << "x" << grid[1] << " does not hold the " << seq
+           << " tokens";
+  return success();
+}
+
 FusionKind fusionKindOf(Operation *op) {
   if (auto f = dyn_cast<FusionOpInterface>(op))
     return f.getFusionKind();

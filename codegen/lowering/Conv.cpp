@@ -22,19 +22,29 @@ struct DepthwiseConvLowering
     Func x = ctx.in(op.getInput()), w = ctx.in(op.getWeight());
     int taps = (int)op.getKernelSize();
     std::string nm = ctx.name();
-    // The taps transposed to [K][C] once per call, so a vector of channels
-    // loads one tap contiguously (the weight is stored [C, 1, K]).
-    Func tapsByChannel(nm + "_taps_t");
-    Var c("tc"), j("tj");
-    tapsByChannel(c, j) = w(j, 0, c);
-    ctx.addRoot(tapsByChannel);
     Expr init = 0.0f;
     if (op.getBias())
       init = ctx.in(op.getBias())(ctx.c);
     auto &st = ctx.addStage(std::make_unique<WindowStages>(op.getResult()));
-    Func sum = windowSum(
-        ctx, nm + "_conv", x, taps, (int)op.getFirstTapOffset(),
-        [&](Expr cc, Expr tap) { return tapsByChannel(cc, tap); }, init, st);
+    // The taps transposed to channels innermost once per call, so a vector
+    // of channels loads one tap contiguously (the weight is stored
+    // [C, 1, K] or [C, 1, K, K]).
+    Func tapsByChannel(nm + "_taps_t");
+    Var c("tc"), i("ti"), j("tj");
+    Func sum;
+    if (std::optional<llvm::ArrayRef<int64_t>> grid = op.getGrid()) {
+      tapsByChannel(c, i, j) = w(j, i, 0, c);
+      sum = gridWindowSum(
+          ctx, nm + "_conv", x, taps, (int)(*grid)[0], (int)(*grid)[1],
+          [&](Expr cc, Expr ti, Expr tj) { return tapsByChannel(cc, ti, tj); },
+          init, st);
+    } else {
+      tapsByChannel(c, j) = w(j, 0, c);
+      sum = windowSum(
+          ctx, nm + "_conv", x, taps, (int)op.getFirstTapOffset(),
+          [&](Expr cc, Expr tap) { return tapsByChannel(cc, tap); }, init, st);
+    }
+    ctx.addRoot(tapsByChannel);
     ctx.define(
         op.getResult(),
         ctx.def(nm + "_dwconv", [&](Expr cc, const std::vector<Expr> &t) {

@@ -13,28 +13,6 @@ namespace modelc::codegen {
 
 namespace {
 
-/// PoolFormer's AvgPool2d on a rows x cols grid of tokens (row by row): the
-/// sum over the size x size neighbours inside the grid, recorded in `w`,
-/// and their count.
-std::pair<Func, Expr> gridWindowSum(const LoweringContext &ctx,
-                                    const std::string &name, Func x, int size,
-                                    int rows, int cols, WindowStages &w) {
-  const Var &c = ctx.c, &s = ctx.s, &b = ctx.b;
-  int half = size / 2;
-  w.tapCount = size;
-  w.taps = RDom(0, size, 0, size, name + "_taps");
-  Expr row = s / cols, col = s % cols;
-  Expr r = row - half + w.taps.y, q = col - half + w.taps.x;
-  Expr inside = r >= 0 && r < rows && q >= 0 && q < cols;
-  w.sum = Func(name);
-  w.sum(c, s, b) = 0.0f;
-  w.sum(c, s, b) += select(inside, x(c, r * cols + q, b), 0.0f);
-  auto extent = [&](Expr i, int n) {
-    return min(i + half, n - 1) - max(i - half, 0) + 1;
-  };
-  return {w.sum, extent(row, rows) * extent(col, cols)};
-}
-
 struct PoolingLowering
     : HalideLoweringOpInterface::ExternalModel<PoolingLowering, nn::PoolingOp> {
   bool needsPositions(Operation *) const { return true; }
@@ -45,12 +23,17 @@ struct PoolingLowering
     std::string nm = ctx.name();
     auto &w = ctx.addStage(std::make_unique<WindowStages>(op.getResult()));
     if (std::optional<llvm::ArrayRef<int64_t>> grid = op.getGrid()) {
-      auto [sum, count] = gridWindowSum(ctx, nm + "_window", x, size,
-                                        (int)(*grid)[0], (int)(*grid)[1], w);
+      // PoolFormer's AvgPool2d: the grid neighbours inside the grid.
+      int rows = (int)(*grid)[0], cols = (int)(*grid)[1];
+      Func sum = gridWindowSum(ctx, nm + "_window", x, size, rows, cols,
+                               nullptr, 0.0f, w);
+      auto extent = [&](Expr i, int n) {
+        return min(i + half, n - 1) - max(i - half, 0) + 1;
+      };
       ctx.define(
           op.getResult(),
-          ctx.def(nm + "_pooling", [&, sum = sum, count = count](
-                                       Expr c, const std::vector<Expr> &t) {
+          ctx.def(nm + "_pooling", [&](Expr c, const std::vector<Expr> &t) {
+            Expr count = extent(t[0] / cols, rows) * extent(t[0] % cols, cols);
             return sum(c, t[0], t[1]) / cast<float>(count) - x(c, t[0], t[1]);
           }));
       return mlir::success();

@@ -30,6 +30,24 @@ Func windowSum(const LoweringContext &ctx, const std::string &name, Func x,
   return stage.sum;
 }
 
+Func gridWindowSum(const LoweringContext &ctx, const std::string &name, Func x,
+                   int size, int rows, int cols,
+                   const std::function<Expr(Expr, Expr, Expr)> &weight,
+                   Expr init, WindowStages &stage) {
+  const Var &c = ctx.c, &s = ctx.s, &b = ctx.b;
+  int half = size / 2;
+  stage.tapCount = size; // the inner (column) taps, unrolled when short
+  stage.taps = RDom(0, size, 0, size, name + "_taps");
+  Expr r = s / cols - half + stage.taps.y, q = s % cols - half + stage.taps.x;
+  Expr inside = r >= 0 && r < rows && q >= 0 && q < cols;
+  Expr xrq = select(inside, x(c, r * cols + q, b), 0.0f);
+  stage.sum = Func(name);
+  stage.sum(c, s, b) = init;
+  stage.sum(c, s, b) +=
+      weight ? weight(c, stage.taps.y, stage.taps.x) * xrq : xrq;
+  return stage.sum;
+}
+
 void WindowStages::computeAtRoot(const LoweringContext &) {
   sum.compute_root();
 }

@@ -35,6 +35,19 @@ windowSum(const LoweringContext &ctx, const std::string &name, Halide::Func x,
           const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &weight,
           Halide::Expr init, WindowStages &stage);
 
+/// The 2-D form on a rows x cols grid of tokens (row by row, S = rows *
+/// cols), centred: sum(c, s, b) = init(c) + sum over i, j < size of
+///   weight(c, i, j) * x(c, (row - size / 2 + i) * cols + col - size / 2 + j,
+///   b)
+/// with x zero outside the grid; a null `weight` is 1. Its Funcs are
+/// recorded in `stage`.
+Halide::Func gridWindowSum(
+    const LoweringContext &ctx, const std::string &name, Halide::Func x,
+    int size, int rows, int cols,
+    const std::function<Halide::Expr(Halide::Expr, Halide::Expr, Halide::Expr)>
+        &weight,
+    Halide::Expr init, WindowStages &stage);
+
 /// Registers the schedule of the `pooling` and `conv` kernel classes.
 void registerWindowSchedule(nn::KernelClass kind);
 

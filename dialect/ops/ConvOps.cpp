@@ -18,16 +18,29 @@ int64_t DepthwiseConvOp::getFirstTapOffset() {
 LogicalResult DepthwiseConvOp::verify() {
   int64_t c = channels(getInput());
   auto shape = getWeight().getType().getShape();
-  if (shape.size() != 3 || shape[0] != c || shape[1] != 1 || shape[2] < 1) {
+  std::optional<ArrayRef<int64_t>> grid = getGrid();
+  bool square = grid && shape.size() == 4 && shape[2] == shape[3];
+  if ((grid ? !square : shape.size() != 3) || shape[0] != c || shape[1] != 1 ||
+      shape.back() < 1) {
     InFlightDiagnostic d = emitOpError("weight must be [")
-                           << c << ", 1, K] (channels, 1, taps), got [";
+                           << c
+                           << (grid ? ", 1, K, K] (channels, 1, taps, taps)"
+                                    : ", 1, K] (channels, 1, taps)")
+                           << ", got [";
     llvm::interleave(shape, d, ", ");
     return d << "]";
   }
-  if (!getCausal() && shape[2] % 2 == 0)
+  if (!getCausal() && shape.back() % 2 == 0)
     return emitOpError("a centred (non-causal) window needs an odd kernel "
                        "size, got ")
-           << shape[2];
+           << shape.back();
+  if (grid) {
+    if (getCausal())
+      return emitOpError("a convolution on the grid is centred: causal must "
+                         "be false");
+    if (failed(verifyTokenGrid(*this, *grid, getInput())))
+      return failure();
+  }
   if (getBias())
     return verifyChannelVector(*this, getBias(), c, "bias");
   return success();
@@ -52,7 +65,9 @@ Absorb DepthwiseConvOp::absorbsConsumer(Value, Operation *consumer) {
 }
 
 double DepthwiseConvOp::getFlopsPerToken() {
-  return (2.0 * getKernelSize() + (getBias() ? 1 : 0)) * channels(getInput());
+  double taps = getGrid() ? double(getKernelSize() * getKernelSize())
+                          : double(getKernelSize());
+  return (2.0 * taps + (getBias() ? 1 : 0)) * channels(getInput());
 }
 
 WeightRole DepthwiseConvOp::getWeightRole(unsigned index) {

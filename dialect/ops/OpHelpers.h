@@ -36,6 +36,12 @@ mlir::LogicalResult verifySameTokens(mlir::Operation *op, mlir::Value a,
 mlir::LogicalResult verifyChannelVector(mlir::Operation *op, mlir::Value vec,
                                         int64_t c, llvm::StringRef what);
 
+/// `grid` is [rows, cols], both positive, holding the tokens of `input`
+/// ([batch, seq, C]; a dynamic seq is checked when the op runs).
+mlir::LogicalResult verifyTokenGrid(mlir::Operation *op,
+                                    llvm::ArrayRef<int64_t> grid,
+                                    mlir::Value input);
+
 /// The single user of `v`, if it has exactly one use.
 inline mlir::Operation *singleUser(mlir::Value v) {
   return v.hasOneUse() ? *v.user_begin() : nullptr;

@@ -13,14 +13,8 @@ LogicalResult PoolingOp::verify() {
     return emitOpError("pool_size must be odd and positive (a centred "
                        "window), got ")
            << size;
-  if (std::optional<ArrayRef<int64_t>> grid = getGrid()) {
-    if (grid->size() != 2 || (*grid)[0] < 1 || (*grid)[1] < 1)
-      return emitOpError("grid must be [rows, cols], both positive");
-    int64_t seq = getInput().getType().getDimSize(1);
-    if (!ShapedType::isDynamic(seq) && seq != (*grid)[0] * (*grid)[1])
-      return emitOpError("grid ") << (*grid)[0] << "x" << (*grid)[1]
-                                  << " does not hold the " << seq << " tokens";
-  }
+  if (std::optional<ArrayRef<int64_t>> grid = getGrid())
+    return verifyTokenGrid(*this, *grid, getInput());
   return success();
 }
 

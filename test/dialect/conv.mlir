@@ -72,3 +72,54 @@ func.func @conv_dynamic_weight(%x: tensor<?x?x8xf32>, %w: tensor<8x1x?xf32>) {
   %0 = nn.depthwise_conv %x, %w {causal = true} : (tensor<?x?x8xf32>, tensor<8x1x?xf32>) -> tensor<?x?x8xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @depthwise_conv_grid
+// CHECK: nn.depthwise_conv %{{.*}}, %{{.*}}, %{{.*}} {causal = false, grid = array<i64: 2, 3>} : (tensor<?x6x64xf32>, tensor<64x1x7x7xf32>, tensor<64xf32>) -> tensor<?x6x64xf32>
+func.func @depthwise_conv_grid(%x: tensor<?x6x64xf32>) -> tensor<?x6x64xf32> {
+  %w = nn.weight "conv.weight" : tensor<64x1x7x7xf32>
+  %b = nn.weight "conv.bias" : tensor<64xf32>
+  %0 = nn.depthwise_conv %x, %w, %b {causal = false, grid = array<i64: 2, 3>} : (tensor<?x6x64xf32>, tensor<64x1x7x7xf32>, tensor<64xf32>) -> tensor<?x6x64xf32>
+  return %0 : tensor<?x6x64xf32>
+}
+
+// -----
+
+func.func @conv_grid_weight(%x: tensor<?x6x8xf32>, %w: tensor<8x1x3xf32>) {
+  // expected-error @+1 {{weight must be [8, 1, K, K] (channels, 1, taps, taps), got [8, 1, 3]}}
+  %0 = nn.depthwise_conv %x, %w {causal = false, grid = array<i64: 2, 3>} : (tensor<?x6x8xf32>, tensor<8x1x3xf32>) -> tensor<?x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grid_square(%x: tensor<?x6x8xf32>, %w: tensor<8x1x3x5xf32>) {
+  // expected-error @+1 {{weight must be [8, 1, K, K] (channels, 1, taps, taps), got [8, 1, 3, 5]}}
+  %0 = nn.depthwise_conv %x, %w {causal = false, grid = array<i64: 2, 3>} : (tensor<?x6x8xf32>, tensor<8x1x3x5xf32>) -> tensor<?x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grid_causal(%x: tensor<?x6x8xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+1 {{a convolution on the grid is centred: causal must be false}}
+  %0 = nn.depthwise_conv %x, %w {causal = true, grid = array<i64: 2, 3>} : (tensor<?x6x8xf32>, tensor<8x1x3x3xf32>) -> tensor<?x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grid_tokens(%x: tensor<?x7x8xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+1 {{grid 2x3 does not hold the 7 tokens}}
+  %0 = nn.depthwise_conv %x, %w {causal = false, grid = array<i64: 2, 3>} : (tensor<?x7x8xf32>, tensor<8x1x3x3xf32>) -> tensor<?x7x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grid_even(%x: tensor<?x6x8xf32>, %w: tensor<8x1x4x4xf32>) {
+  // expected-error @+1 {{a centred (non-causal) window needs an odd kernel size, got 4}}
+  %0 = nn.depthwise_conv %x, %w {causal = false, grid = array<i64: 2, 3>} : (tensor<?x6x8xf32>, tensor<8x1x4x4xf32>) -> tensor<?x6x8xf32>
+  return
+}
