@@ -39,35 +39,6 @@ constexpr float kL2Epsilon = 1e-6f;
 /// Independent accumulation chains of the loop step's products.
 constexpr int kChains = 8;
 
-/// ln(x) for x > 0 (Cephes logf: mantissa in [sqrt(1/2), sqrt(2)), degree-8
-/// polynomial), about 1 ulp; no libm call, so it vectorizes.
-Expr logf32(Expr x) {
-  Expr bits = reinterpret(Int(32), x);
-  Expr e = cast<float>((bits >> 23) - 126);
-  Expr m = reinterpret(Float(32), (bits & 0x807fffff) | 0x3f000000);
-  Expr small = m < 0.707106781186547524f;
-  e = select(small, e - 1.0f, e);
-  m = select(small, m + m - 1.0f, m - 1.0f);
-  Expr z = m * m;
-  Expr p = 7.0376836292e-2f;
-  for (float c : {-1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f,
-                  1.4249322787e-1f, -1.6668057665e-1f, 2.0000714765e-1f,
-                  -2.4999993993e-1f, 3.3333331174e-1f})
-    p = p * m + c;
-  Expr y = strict_float(p * m * z + e * -2.12194440e-4f - 0.5f * z);
-  return strict_float(m + y + e * 0.693359375f);
-}
-
-/// ln(1 + e^x) as torch.nn.functional.softplus (x itself above 20); ln(1 + u)
-/// corrected for the rounding of 1 + u.
-Expr softplusf32(Expr x) {
-  Expr u = expf32(x);
-  Expr w = 1.0f + u;
-  Expr lg = logf32(w);
-  Expr log1p = select(w == 1.0f, u, strict_float(lg * (u / (w - 1.0f))));
-  return select(x > 20.0f, x, log1p);
-}
-
 struct ShortConvLowering
     : HalideLoweringOpInterface::ExternalModel<ShortConvLowering,
                                                nn::ShortConvOp> {
