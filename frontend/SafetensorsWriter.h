@@ -10,7 +10,7 @@
 #ifndef MODELC_FRONTEND_SAFETENSORSWRITER_H
 #define MODELC_FRONTEND_SAFETENSORSWRITER_H
 
-#include "frontend/Xxh64.h"
+#include "runtime/XXHash64.h"
 
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -61,7 +61,7 @@ private:
   std::string path;
   int fd;
   uint64_t total;
-  Xxh64 hash; // of the bytes written so far; hash.length() counts them
+  mrt::Xxh64 hash; // of the bytes written so far; hash.length() counts them
 };
 
 } // namespace modelc::frontend

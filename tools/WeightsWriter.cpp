@@ -5,7 +5,7 @@
 #include "dialect/NNOps.h"
 #include "frontend/SafetensorsWriter.h"
 #include "frontend/WeightEval.h"
-#include "frontend/Xxh64.h"
+#include "runtime/XXHash64.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -346,7 +346,7 @@ std::optional<uint64_t> hashFile(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0)
     return std::nullopt;
-  frontend::Xxh64 hash;
+  mrt::Xxh64 hash;
   std::vector<char> buf(4 << 20);
   ssize_t n;
   while ((n = ::read(fd, buf.data(), buf.size())) > 0 ||

@@ -1,16 +1,16 @@
-//===- WeightsIoTest.cpp - the streaming hash, writer and weight reads ----===//
+//===- WeightsIoTest.cpp - the weights writer and weight reads -----------===//
 //
-// Xxh64 fed in pieces equals llvm::xxHash64 of the whole; a file written by
-// SafetensorsWriter in odd-sized pieces reads back through SafetensorsFile
-// with every value, and its digest is the XXH64 of its bytes; the writer's
-// errors; synthetic weights equal the sequential splitmix64 generator they
-// were first defined by, whatever the block they are read in; checkpoint
-// tensors read back as written. Usage: frontend-unit-test <scratch dir>
+// A file written by SafetensorsWriter in odd-sized pieces reads back
+// through SafetensorsFile with every value, and its digest (runtime/XXHash64's
+// streaming XXH64, tested in test/runtime/XXHashTest.cpp) is the XXH64 of its
+// bytes; the writer's errors; synthetic weights equal the sequential splitmix64
+// generator they were first defined by, whatever the block they are read in;
+// checkpoint tensors read back as written. Usage: frontend-unit-test <scratch
+// dir>
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/SafetensorsWriter.h"
 #include "frontend/WeightStore.h"
-#include "frontend/Xxh64.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -33,28 +33,6 @@ void expect(bool ok, const std::string &what) {
   if (!ok) {
     std::fprintf(stderr, "FAIL: %s\n", what.c_str());
     ++failures;
-  }
-}
-
-void testXxh64() {
-  std::mt19937_64 rng(1);
-  for (size_t n : {0, 1, 3, 4, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1000,
-                   (1 << 20) + 5}) {
-    std::vector<uint8_t> bytes(n);
-    for (uint8_t &b : bytes)
-      b = uint8_t(rng());
-    uint64_t want = llvm::xxHash64(llvm::ArrayRef<uint8_t>(bytes));
-    Xxh64 whole;
-    whole.update(bytes);
-    expect(whole.digest() == want, "xxh64 of " + std::to_string(n) + " bytes");
-    Xxh64 pieces; // random splits, empty pieces included
-    for (size_t at = 0; at < n;) {
-      size_t k = std::min<size_t>(n - at, rng() % 70);
-      pieces.update(bytes.data() + at, k);
-      at += k;
-    }
-    expect(pieces.digest() == want && pieces.length() == n,
-           "xxh64 of " + std::to_string(n) + " bytes in pieces");
   }
 }
 
@@ -216,7 +194,6 @@ void testCheckpoint(const std::string &dir) {
 int main(int argc, char **argv) {
   std::string dir = argc > 1 ? argv[1] : "frontend-unit-test-out";
   llvm::sys::fs::create_directories(dir);
-  testXxh64();
   testWriter(dir);
   testSynthetic();
   testCheckpoint(dir);
