@@ -19,6 +19,54 @@ func.func @block(%q: tensor<?x?x8xf32>) {
 
 // -----
 
+func.func @grid_window_fields(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window is [rows, cols, window, shift], got 2 values}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_tokens(%q: tensor<?x30x8xf32>) {
+  // expected-error @+1 {{grid 4x8 does not hold the 30 tokens}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x30x8xf32>, tensor<?x30x8xf32>, tensor<?x30x8xf32>) -> tensor<?x30x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_divides(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window's window 3 must divide the grid's rows 6 and cols 8}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 6, 8, 3, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_shift(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window's shift 4 must be in [0, window 4)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 4>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_causal(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window takes no other mask (causal, window, block_size)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = true, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_window(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window takes no other mask (causal, window, block_size)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, window = 3 : i64, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
 func.func @scale(%q: tensor<?x?x8xf32>) {
   // expected-error @+1 {{scale must be positive}}
   %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = true, scale = 0.0 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
