@@ -127,7 +127,7 @@ private:
   int64_t power = 0;
   bool clipped = false;
   Expr kvh;
-  Func K, V, memK, memV;
+  Func K, V, memK, memV, relBias;
   Buffer<float> alibiSlopes;
 
   /// Key kk of block kb.
@@ -301,13 +301,29 @@ private:
     return -alibiSlopes(clamp(A.h, 0, heads - 1)) * cast<float>(abs(q - k));
   }
 
+  /// Swin's relative position bias of key k for query q: the table's row of
+  /// their (row, column) offset, each in (-M, M) when they share a window
+  /// (clamped for the masked keys of a visited block).
+  Expr relativeBias(Expr k, Expr q) {
+    mlir::Value table = op.getRelativeBias();
+    if (!table)
+      return 0.0f;
+    if (!relBias.defined())
+      relBias = ctx.in(table);
+    nn::AttentionOp::GridWindow g = *op.getGridWindowFields();
+    int cols = (int)g.cols, M = (int)g.size, span = 2 * M - 1;
+    Expr dr = clamp(q / cols - k / cols + (M - 1), 0, span - 1);
+    Expr dc = clamp(q % cols - k % cols + (M - 1), 0, span - 1);
+    return relBias(clamp(A.h, 0, heads - 1), dr * span + dc);
+  }
+
   /// The block's scores, mixed with talking heads.
   void defineScores(AttentionBlockStages &P, const std::string &sfx) {
     std::vector<Var> args = blockArgs();
     Expr k = key(A.kb, A.kk);
     P.raw = Func(nm + sfx + "_scores");
     P.rd = RDom(0, d, nm + sfx + "_d");
-    P.raw(args) = alibi(k, A.q);
+    P.raw(args) = alibi(k, A.q) + relativeBias(k, A.q);
     P.raw(args) += A.qs(A.q, P.rd.x, A.h, A.bb) * keyAt(P.rd.x, k);
     if (A.talking)
       P.mixed = mixHeads(op.getTalkPre(), P.raw, args, sfx + "_mixed");

@@ -68,11 +68,14 @@ LogicalResult verifyMatrix(AttentionOp op, Value m, int64_t rows, int64_t cols,
   return success();
 }
 
-/// Swin's windows: they tile the grid, and no other mask is combined.
+/// Swin's windows: they tile the grid, no other mask is combined; the
+/// relative position bias has a row per offset in a window.
 LogicalResult verifyGridWindow(AttentionOp op) {
   std::optional<ArrayRef<int64_t>> g = op.getGridWindow();
   if (!g)
-    return success();
+    return op.getRelativeBias()
+               ? op.emitOpError("relative_bias needs grid_window")
+               : success();
   if (g->size() != 4)
     return op.emitOpError("grid_window is [rows, cols, window, shift], got ")
            << g->size() << " values";
@@ -89,6 +92,9 @@ LogicalResult verifyGridWindow(AttentionOp op) {
   if (op.getCausal() || op.getWindow() || op.getBlockSize())
     return op.emitOpError(
         "grid_window takes no other mask (causal, window, block_size)");
+  if (Value table = op.getRelativeBias())
+    return verifyMatrix(op, table, (2 * m - 1) * (2 * m - 1), op.getHeads(),
+                        "relative_bias");
   return success();
 }
 

@@ -54,6 +54,9 @@ def NN_AttentionOp : NN_SameTypeOp<"attention", [AttrSizedOperandSegments],
       the columns, i.e. both lie in one of the row bands `[0, s)`,
       `[s, s + M)`, ... and one of the column bands: Swin's windows shifted
       by `s`, the wrapped ones split as its attention mask splits them;
+      with `relative_bias(%t)` (`[(2M - 1)^2, heads]`, Swin's
+      `relative_position_bias_table`) the score gains
+      `t[(r1 - r2 + M - 1) * (2M - 1) + (c1 - c2 + M - 1), h]`;
     * probabilities over the visible keys: `softmax(s)`;
       `clip((eta - gamma) softmax(s) + gamma, 0, 1)` with `clip = [gamma,
       eta]`; `s^power / sum s^power` with `power` (even);
@@ -78,6 +81,7 @@ def NN_AttentionOp : NN_SameTypeOp<"attention", [AttrSizedOperandSegments],
                        Optional<NN_Matrix>:$talk_pre,
                        Optional<NN_Matrix>:$talk_post,
                        Optional<NN_Activations>:$value_first,
+                       Optional<NN_Matrix>:$relative_bias,
                        I64Attr:$heads, I64Attr:$kv_heads, BoolAttr:$causal,
                        F32Attr:$scale,
                        OptionalAttr<I64Attr>:$window,
@@ -93,6 +97,7 @@ def NN_AttentionOp : NN_SameTypeOp<"attention", [AttrSizedOperandSegments],
     (`memory` `(` $memory_key^ `,` $memory_value `)`)?
     (`talking` `(` $talk_pre^ `,` $talk_post `)`)?
     (`value_first` `(` $value_first^ `)`)?
+    (`relative_bias` `(` $relative_bias^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = !strconcat(sameTypeInference, [{

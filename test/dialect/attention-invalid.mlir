@@ -67,6 +67,24 @@ func.func @grid_window_window(%q: tensor<?x?x8xf32>) {
 
 // -----
 
+func.func @relative_bias_shape(%q: tensor<?x?x8xf32>) {
+  %t = nn.weight "t" : tensor<9x2xf32>
+  // expected-error @+1 {{relative_bias must be [49, 2], got [9, 2]}}
+  %0 = nn.attention %q, %q, %q relative_bias(%t) {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<9x2xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_needs_grid(%q: tensor<?x?x8xf32>) {
+  %t = nn.weight "t" : tensor<9x2xf32>
+  // expected-error @+1 {{relative_bias needs grid_window}}
+  %0 = nn.attention %q, %q, %q relative_bias(%t) {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<9x2xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
 func.func @scale(%q: tensor<?x?x8xf32>) {
   // expected-error @+1 {{scale must be positive}}
   %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = true, scale = 0.0 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
@@ -211,7 +229,7 @@ func.func @embedding_scale(%ids: tensor<?x?xi32>) {
 func.func @memory_half(%q: tensor<?x?x8xf32>) {
   %mk = nn.weight "mk" : tensor<3x8xf32>
   // expected-error @+1 {{memory needs both keys and values}}
-  %0 = "nn.attention"(%q, %q, %q, %mk) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<3x8xf32>) -> tensor<?x?x8xf32>
+  %0 = "nn.attention"(%q, %q, %q, %mk) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<3x8xf32>) -> tensor<?x?x8xf32>
   return
 }
 
@@ -220,6 +238,6 @@ func.func @memory_half(%q: tensor<?x?x8xf32>) {
 func.func @talking_half(%q: tensor<?x?x8xf32>) {
   %m = nn.weight "m" : tensor<2x2xf32>
   // expected-error @+1 {{talking heads need both mixing matrices}}
-  %0 = "nn.attention"(%q, %q, %q, %m) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<2x2xf32>) -> tensor<?x?x8xf32>
+  %0 = "nn.attention"(%q, %q, %q, %m) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<2x2xf32>) -> tensor<?x?x8xf32>
   return
 }

@@ -25,13 +25,12 @@ SOFTMAXES = ("softmax", "clipped", "power")
 FIRST_VALUE = "attention.v1"  # env.state: the value of the model's first attention layer (ResFormer)
 
 
-def swin_mask(rows, cols, M, s):
-    """[S, S] bool over the grid's tokens (row by row), the way Swin builds it (microsoft/Swin-
-    Transformer, SwinTransformerBlock): on the grid cyclically shifted by (-s, -s) (torch.roll),
-    window_partition's M x M windows and the region labels of Swin's img_mask (the slices (0, -M),
-    (-M, -s), (-s, None) of each side when s > 0, which split the windows wrapped around the
-    edges); two shifted positions see each other when they share a window and a label; the reverse
-    roll by (s, s) gives each token its shifted position."""
+def _swin_windows(rows, cols, M, s):
+    """Per token (row by row), on the grid cyclically shifted by (-s, -s) as Swin shifts it
+    (torch.roll): its window (window_partition's order), its position inside the window, and its
+    region label (Swin's img_mask: the slices (0, -M), (-M, -s), (-s, None) of each side when
+    s > 0, which split the windows wrapped around the edges). The reverse roll by (s, s) gives
+    each token its shifted position."""
     label = torch.zeros(rows, cols, dtype=torch.long)
     if s:
         cuts = (slice(0, -M), slice(-M, -s), slice(-s, None))
@@ -39,10 +38,29 @@ def swin_mask(rows, cols, M, s):
             label[h, w] = n
     r, c = torch.meshgrid(torch.arange(rows), torch.arange(cols), indexing="ij")
     window = (r // M) * (cols // M) + c // M
-    key = (window * 9 + label).flatten()
+    inside = (r % M) * M + c % M
     shifted = torch.roll(torch.arange(rows * cols).reshape(rows, cols), shifts=(s, s), dims=(0, 1)).flatten()
-    k = key[shifted]  # each token's window and label
-    return k[:, None] == k[None, :]
+    return window.flatten()[shifted], inside.flatten()[shifted], label.flatten()[shifted]
+
+
+def swin_mask(rows, cols, M, s):
+    """[S, S] bool over the grid's tokens, the way Swin builds it (microsoft/Swin-Transformer,
+    SwinTransformerBlock): two tokens see each other when, on the shifted grid, they share a window
+    and a region label."""
+    window, _, label = _swin_windows(rows, cols, M, s)
+    key = window * 9 + label
+    return key[:, None] == key[None, :]
+
+
+def swin_relative_bias(table, rows, cols, M, s):
+    """[heads, S, S]: Swin's relative position bias between the grid's tokens (WindowAttention's
+    relative_position_index over the positions inside a window of the shifted grid), meaningful
+    where swin_mask() holds."""
+    coords = torch.stack(torch.meshgrid(torch.arange(M), torch.arange(M), indexing="ij")).flatten(1)
+    rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (M - 1)
+    index = rel[:, :, 0] * (2 * M - 1) + rel[:, :, 1]  # [M*M, M*M]
+    _, inside, _ = _swin_windows(rows, cols, M, s)
+    return table[index[inside[:, None], inside[None, :]]].permute(2, 0, 1)
 
 
 def visible(p, pos, grid=None):
@@ -76,6 +94,7 @@ class Attention(Mixer):
         Key("head_dim", int, _default_head_dim, min=1),
         Key("grid_window", int, None, min=1),  # Swin's M x M windows on the patch grid
         Key("grid_shift", int, 0, min=0),  # their shift s (Swin: 0, M / 2 alternating)
+        Key("relative_position_bias", bool, False),  # Swin's table [(2M - 1)^2, heads]
         Key("causal", bool, lambda p, ctx: p.grid_window is None),
         Key("bias", bool, lambda p, ctx: ctx.bias),  # default: the layer's bias
         Key("o_bias", bool, lambda p, ctx: p.bias),  # the output projection's, default: bias
@@ -133,8 +152,9 @@ class Attention(Mixer):
     def check_grid_window(self, ctx, at):
         p, spec = self.p, ctx.spec
         if p.grid_window is None:
-            if p.grid_shift:
-                raise SpecError("%s grid_shift: only with grid_window" % at)
+            for k in ("grid_shift", "relative_position_bias"):
+                if getattr(p, k):
+                    raise SpecError("%s %s: only with grid_window" % (at, k))
             return
         if spec.input != "image" or spec.cls_token:
             raise SpecError("%s grid_window: needs input = image with cls_token = false" % at)
@@ -164,6 +184,9 @@ class Attention(Mixer):
         if p.talking_heads:
             out.append(Slot("layer.attn.talk_pre", (p.heads, p.heads), "linear", linear=False))
             out.append(Slot("layer.attn.talk_post", (p.heads, p.heads), "linear", linear=False))
+        if p.relative_position_bias:
+            span = 2 * p.grid_window - 1
+            out.append(Slot("layer.attn.relative_position_bias_table", (span * span, p.heads), "embed", linear=False))
         return out
 
     def forward(self, x, w, env):
@@ -193,9 +216,12 @@ class Attention(Mixer):
         bias = env.position.score_bias(H, pos)
         if bias is not None:
             s[..., N:] = s[..., N:] + bias
+        grid = (env.spec.height // env.spec.patch, env.spec.width // env.spec.patch) if p.grid_window else None
+        if p.relative_position_bias:
+            table = w["layer.attn.relative_position_bias_table"]
+            s[..., N:] = s[..., N:] + swin_relative_bias(table, *grid, p.grid_window, p.grid_shift)
         if p.talking_heads:  # mixed[h] = sum_g W[h, g] s[g]
             s = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_pre"], s)
-        grid = (env.spec.height // env.spec.patch, env.spec.width // env.spec.patch) if p.grid_window else None
         seen = torch.cat([torch.ones(S, N, dtype=torch.bool), visible(p, pos, grid)], dim=1)
         if p.softmax == "power":
             e = torch.where(seen, s ** p.power, torch.zeros_like(s))
@@ -294,8 +320,9 @@ def _(case):
 def naive_variant(x, w, H, KV, hd, o, v=None):
     """The variants with per-query, per-key loops. w: a layer's canonical weights by short name
     ("q.weight", "memory_k", "talk_pre", ...); o: the options (scale, causal, window, block_size,
-    grid (rows, cols, grid_window, grid_shift), memory, talking_heads, softmax, clip_gamma,
-    clip_eta, power, slopes); v: the value to attend (default: x's own)."""
+    grid (rows, cols, grid_window, grid_shift; with w's relative_position_bias_table, Swin's bias
+    by the grid offset), memory, talking_heads, softmax, clip_gamma, clip_eta, power, slopes); v:
+    the value to attend (default: x's own)."""
     x = x.numpy()
     B, S, _ = x.shape
     lin = lambda n: x @ w[n + ".weight"].T + (w[n + ".bias"] if n + ".bias" in w else 0)  # noqa: E731
@@ -336,6 +363,10 @@ def naive_variant(x, w, H, KV, hd, o, v=None):
                     raw[h, c] = sum(qh[t] * kv(h, key, "k")[t] for t in range(hd)) * o["scale"]
                     if slopes is not None and key[0] == "s":
                         raw[h, c] -= slopes[h] * abs(i - key[1])
+                    if "relative_position_bias_table" in w and key[0] == "s":
+                        _, cols, M, _ = o["grid"]
+                        dr, dc = i // cols - key[1] // cols, i % cols - key[1] % cols
+                        raw[h, c] += w["relative_position_bias_table"][(dr + M - 1) * (2 * M - 1) + dc + M - 1, h]
             if o.get("talking_heads"):
                 raw = np.array([[sum(w["talk_pre"][h, gg] * raw[gg, c] for gg in range(H)) for c in range(len(keys))]
                                 for h in range(H)])
@@ -455,7 +486,10 @@ _SWINS = [{"h": 16, "w": 32, "kv": 4, "M": 4, "s": 0, "keys": ""},
           {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": ""},
           {"h": 8, "w": 8, "kv": 4, "M": 2, "s": 0, "keys": ""},
           {"h": 16, "w": 12, "kv": 1, "M": 1, "s": 0, "keys": ""},
-          {"h": 12, "w": 24, "kv": 2, "M": 3, "s": 1, "keys": "memory = 2\n"}]
+          {"h": 12, "w": 24, "kv": 2, "M": 3, "s": 1, "keys": "memory = 2\n"},
+          {"h": 16, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": "relative_position_bias = true\n"},
+          {"h": 24, "w": 12, "kv": 4, "M": 3, "s": 0, "keys": "relative_position_bias = true\n"},
+          {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": "relative_position_bias = true\nmemory = 1\n"}]
 
 
 @selftest("attention-grid-window-vs-naive-loop", spec=lambda h, w, kv, M, s, keys: _SWIN % (h, w, kv, M, s, keys),
@@ -469,9 +503,10 @@ def _(case, h, w, kv, M, s, keys):
 
 
 def swin_window_attention(x, w, H, rows, cols, M, s, scale):
-    """microsoft/Swin-Transformer's attention branch of SwinTransformerBlock (without its relative
-    position bias): torch.roll by (-s, -s), window_partition, WindowAttention with the shifted
-    windows' attn_mask (-100 between regions), window_reverse, torch.roll by (s, s)."""
+    """microsoft/Swin-Transformer's attention branch of SwinTransformerBlock: torch.roll by
+    (-s, -s), window_partition, WindowAttention (with its relative position bias when w has the
+    table) with the shifted windows' attn_mask (-100 between regions), window_reverse, torch.roll
+    by (s, s)."""
     B, S, C = x.shape
     t = {n: torch.from_numpy(a) for n, a in w.items()}
 
@@ -484,6 +519,16 @@ def swin_window_attention(x, w, H, rows, cols, M, s, scale):
     q, k, v = (win @ t[n + ".weight"].T + t[n + ".bias"] for n in "qkv")
     q, k, v = (y.reshape(y.shape[0], M * M, H, -1).transpose(1, 2) for y in (q, k, v))
     attn = q @ k.transpose(-2, -1) * scale
+    if "relative_position_bias_table" in t:
+        coords = torch.stack(torch.meshgrid([torch.arange(M), torch.arange(M)], indexing="ij"))
+        coords_flatten = torch.flatten(coords, 1)
+        relative_coords = (coords_flatten[:, :, None] - coords_flatten[:, None, :]).permute(1, 2, 0).contiguous()
+        relative_coords[:, :, 0] += M - 1
+        relative_coords[:, :, 1] += M - 1
+        relative_coords[:, :, 0] *= 2 * M - 1
+        index = relative_coords.sum(-1)
+        bias = t["relative_position_bias_table"][index.view(-1)].view(M * M, M * M, -1)
+        attn = attn + bias.permute(2, 0, 1).contiguous().unsqueeze(0)
     if s:
         img = torch.zeros(1, rows, cols, 1, dtype=x.dtype)
         cnt = 0
@@ -522,6 +567,8 @@ spec_error("attention-grid-window-cls", _SWIN.replace("cls_token = false", "cls_
            match="cls_token = false")
 spec_error("attention-grid-window-tokens", _BASIC % ("true", 4, "grid_window = 2\n"), match="needs input = image")
 spec_error("attention-grid-shift-alone", _BASIC % ("true", 4, "grid_shift = 2\n"), match="only with grid_window")
+spec_error("attention-relative-bias-alone", _BASIC % ("true", 4, "relative_position_bias = true\n"),
+           match="relative_position_bias: only with grid_window")
 
 _ERR = _BASIC % ("true", 4, "%s")
 spec_error("attention-window-positive", _ERR % "window = 0\n", match="window = 0: must be >= 1")
