@@ -196,7 +196,7 @@ bool readGridWindow(const ReadContext &ctx, Attention &a) {
   }
   auto causal = t.getBool("causal");
   for (StringRef key : {"causal", "window", "block_size"}) {
-    if (!t.has(key) || (key == "causal" && causal && !causal->value))
+    if (!t.has(key) || (key == "causal" && !(causal && causal->value)))
       continue;
     ctx.error(t.keyLoc(key), "'" + key + "' in " + t.where(key) +
                                  " cannot be combined with grid_window: "
