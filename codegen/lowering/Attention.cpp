@@ -127,7 +127,7 @@ private:
   int64_t power = 0;
   bool clipped = false;
   Expr kvh;
-  Func K, V, memK, memV;
+  Func K, V, memK, memV, relBias;
   Buffer<float> alibiSlopes;
 
   /// Key kk of block kb.
@@ -149,7 +149,28 @@ private:
       Expr start = (q / (int)*bs) * (int)*bs;
       v = v && k >= start && k < start + (int)*bs;
     }
+    if (auto g = op.getGridWindowFields()) {
+      int cols = (int)g->cols;
+      v = v && band(*g, q / cols) == band(*g, k / cols) &&
+          band(*g, q % cols) == band(*g, k % cols);
+    }
     return v;
+  }
+
+  /// The grid window's band of row (or column) x: the bands are [0, s),
+  /// [s, s + M), ... (with s = 0: [0, M), ...), Swin's shifted windows with
+  /// the wrapped one split by its mask.
+  static Expr band(const nn::AttentionOp::GridWindow &g, Expr x) {
+    return (x + (int)(g.size - g.shift)) / (int)g.size;
+  }
+  /// The first row of row r's band, and one past its last. (Unshifted, the
+  /// start needs no clamp, and without one Halide bounds the block loop.)
+  static Expr bandStart(const nn::AttentionOp::GridWindow &g, Expr r) {
+    Expr start = band(g, r) * (int)g.size - (int)(g.size - g.shift);
+    return g.shift ? max(start, 0) : start;
+  }
+  static Expr bandEnd(const nn::AttentionOp::GridWindow &g, Expr r) {
+    return min(band(g, r) * (int)g.size + (int)g.shift, (int)g.rows);
   }
 
   /// The blocks of keys [b*Kb, b*Kb + Kb) some query of tile qt sees: an
@@ -168,6 +189,13 @@ private:
       int B = (int)*bs;
       r.where(hi >= (first / B) * B);
       r.where(lo < (last / B) * B + B);
+    }
+    if (auto g = op.getGridWindowFields()) {
+      // The tile's keys lie in the grid rows of its first and last queries'
+      // bands and those between: one contiguous range of tokens.
+      int cols = (int)g->cols;
+      r.where(hi >= bandStart(*g, first / cols) * cols);
+      r.where(lo < bandEnd(*g, last / cols) * cols);
     }
   }
   Expr numBlocks() const { return (ctx.seqLen + (Kb - 1)) / Kb; }
@@ -273,13 +301,29 @@ private:
     return -alibiSlopes(clamp(A.h, 0, heads - 1)) * cast<float>(abs(q - k));
   }
 
+  /// Swin's relative position bias of key k for query q: the table's row of
+  /// their (row, column) offset, each in (-M, M) when they share a window
+  /// (clamped for the masked keys of a visited block).
+  Expr relativeBias(Expr k, Expr q) {
+    mlir::Value table = op.getRelativeBias();
+    if (!table)
+      return 0.0f;
+    if (!relBias.defined())
+      relBias = ctx.in(table);
+    nn::AttentionOp::GridWindow g = *op.getGridWindowFields();
+    int cols = (int)g.cols, M = (int)g.size, span = 2 * M - 1;
+    Expr dr = clamp(q / cols - k / cols + (M - 1), 0, span - 1);
+    Expr dc = clamp(q % cols - k % cols + (M - 1), 0, span - 1);
+    return relBias(clamp(A.h, 0, heads - 1), dr * span + dc);
+  }
+
   /// The block's scores, mixed with talking heads.
   void defineScores(AttentionBlockStages &P, const std::string &sfx) {
     std::vector<Var> args = blockArgs();
     Expr k = key(A.kb, A.kk);
     P.raw = Func(nm + sfx + "_scores");
     P.rd = RDom(0, d, nm + sfx + "_d");
-    P.raw(args) = alibi(k, A.q);
+    P.raw(args) = alibi(k, A.q) + relativeBias(k, A.q);
     P.raw(args) += A.qs(A.q, P.rd.x, A.h, A.bb) * keyAt(P.rd.x, k);
     if (A.talking)
       P.mixed = mixHeads(op.getTalkPre(), P.raw, args, sfx + "_mixed");

@@ -48,6 +48,13 @@ int64_t AttentionOp::getMemorySlots() {
   return mk ? rankedType(mk).getDimSize(0) : 0;
 }
 
+std::optional<AttentionOp::GridWindow> AttentionOp::getGridWindowFields() {
+  std::optional<ArrayRef<int64_t>> g = getGridWindow();
+  if (!g || g->size() != 4)
+    return std::nullopt;
+  return GridWindow{(*g)[0], (*g)[1], (*g)[2], (*g)[3]};
+}
+
 namespace {
 
 /// `m` is `rows x cols` ("memory keys", "talking-heads pre-softmax mix").
@@ -58,6 +65,36 @@ LogicalResult verifyMatrix(AttentionOp op, Value m, int64_t rows, int64_t cols,
     return op.emitOpError(what)
            << " must be [" << (rows >= 0 ? rows : shape[0]) << ", " << cols
            << "], got [" << shape[0] << ", " << shape[1] << "]";
+  return success();
+}
+
+/// Swin's windows: they tile the grid, no other mask is combined; the
+/// relative position bias has a row per offset in a window.
+LogicalResult verifyGridWindow(AttentionOp op) {
+  std::optional<ArrayRef<int64_t>> g = op.getGridWindow();
+  if (!g)
+    return op.getRelativeBias()
+               ? op.emitOpError("relative_bias needs grid_window")
+               : success();
+  if (g->size() != 4)
+    return op.emitOpError("grid_window is [rows, cols, window, shift], got ")
+           << g->size() << " values";
+  if (failed(verifyTokenGrid(op, g->take_front(2), op.getQuery())))
+    return failure();
+  int64_t rows = (*g)[0], cols = (*g)[1], m = (*g)[2], s = (*g)[3];
+  if (m < 1 || rows % m != 0 || cols % m != 0)
+    return op.emitOpError("grid_window's window ")
+           << m << " must divide the grid's rows " << rows << " and cols "
+           << cols;
+  if (s < 0 || s >= m)
+    return op.emitOpError("grid_window's shift ")
+           << s << " must be in [0, window " << m << ")";
+  if (op.getCausal() || op.getWindow() || op.getBlockSize())
+    return op.emitOpError(
+        "grid_window takes no other mask (causal, window, block_size)");
+  if (Value table = op.getRelativeBias())
+    return verifyMatrix(op, table, (2 * m - 1) * (2 * m - 1), op.getHeads(),
+                        "relative_bias");
   return success();
 }
 
@@ -85,6 +122,8 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("window must be positive, got ") << *w;
   if (std::optional<int64_t> b = getBlockSize(); b && *b <= 0)
     return emitOpError("block_size must be positive, got ") << *b;
+  if (failed(verifyGridWindow(*this)))
+    return failure();
   if (!getMemoryKey() != !getMemoryValue())
     return emitOpError("memory needs both keys and values");
   if (getMemoryKey()) {
@@ -155,16 +194,18 @@ Absorb AttentionOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
 
 // FLOPs per visible (query, key) pair: q k^T and p v, 2 per head channel
 // each, and with talking heads 2 heads^2 for each mix. A query sees on
-// average (seq + 1) / 2 keys when causal, seq otherwise; a window or a block
-// bounds it by a constant (counted in full, so short sequences are
-// over-counted); memory slots add a constant.
+// average (seq + 1) / 2 keys when causal, seq otherwise; a window, a block or
+// a grid window bounds it by a constant (counted in full, so short sequences
+// are over-counted); memory slots add a constant.
 namespace {
 double flopsPerPair(AttentionOp op) {
   double h = (double)op.getHeads();
   return 4.0 * channels(op.getQuery()) + (op.getTalkPre() ? 4.0 * h * h : 0.0);
 }
-/// Keys a query sees when a window or block bounds them, else nullopt.
+/// Keys a query sees when a window, block or grid window bounds them.
 std::optional<double> boundedKeys(AttentionOp op) {
+  if (std::optional<AttentionOp::GridWindow> g = op.getGridWindowFields())
+    return double(g->size * g->size); // the grid's edge windows are smaller
   std::optional<double> keys;
   bool causal = op.getCausal();
   if (std::optional<int64_t> w = op.getWindow())

@@ -4,7 +4,8 @@
 // with the q, k, v projections (or one fused qkv projection when the scheme
 // stores them so), RoPE (full or partial) when the model's position scheme is
 // rope, ALiBi slopes when it is alibi, and the variants of nn.attention:
-// masks (window, block_size), persistent memory, talking heads, clipped and
+// masks (window, block_size, Swin's windows on an image's patch grid, with
+// its relative position bias), persistent memory, talking heads, clipped and
 // power softmax, ResFormer's value residual.
 //
 //===----------------------------------------------------------------------===//
@@ -33,8 +34,9 @@ public:
   LinearSpec qkv, q, k, v, o;
   double scale = 0;
   std::optional<int64_t> window, blockSize, power;
+  std::vector<int64_t> gridWindow; // [rows, cols, window, shift] on the grid
   int64_t memory = 0;
-  TensorRef memoryKey, memoryValue, talkPre, talkPost;
+  TensorRef memoryKey, memoryValue, talkPre, talkPost, relativeBias;
   std::optional<std::pair<double, double>> clip; // gamma, eta
   std::optional<std::pair<double, double>> valueLambda;
 
@@ -82,14 +84,23 @@ public:
       return p ? b.getDenseF32ArrayAttr({(float)p->first, (float)p->second})
                : DenseF32ArrayAttr();
     };
+    DenseI64ArrayAttr grid;
+    Value rel;
+    if (!gridWindow.empty()) {
+      grid = b.getDenseI64ArrayAttr(gridWindow);
+      int64_t span = 2 * gridWindow[2] - 1;
+      if (relativeBias.present())
+        rel = ctx.weight(relativeBias, false, {span * span, heads},
+                         "attn.relative_position_bias_table", loc);
+    }
     DenseF32ArrayAttr slopes;
     if (dynamic_cast<const AlibiSpec *>(position))
       slopes = b.getDenseF32ArrayAttr(AlibiSpec::slopes(heads));
     Value out = ctx.b.create<nn::AttentionOp>(
         ctx.loc("attn", loc), qv, kv, vv, mk, mv, pre, post,
-        first ? first : Value(), heads, kvHeads, causal,
-        APFloat(static_cast<float>(scale)), i64(window), i64(blockSize), slopes,
-        pair(clip), i64(power),
+        first ? first : Value(), rel, heads, kvHeads, causal,
+        APFloat(static_cast<float>(scale)), i64(window), i64(blockSize), grid,
+        slopes, pair(clip), i64(power),
         first ? pair(valueLambda) : DenseF32ArrayAttr());
     return ctx.linear(out, o, "attn.o", loc);
   }
@@ -141,6 +152,63 @@ bool checkPositions(const ReadContext &ctx, const Attention &a,
     return false;
   }
   return true;
+}
+
+/// grid_window, grid_shift: Swin's (shifted) windows on the patch grid, the
+/// only mask of the layer (causal defaults to false with them);
+/// relative_position_bias: Swin's learned bias per offset in a window.
+bool readGridWindow(const ReadContext &ctx, Attention &a) {
+  const TableView &t = ctx.table;
+  auto m = t.getInt("grid_window");
+  auto s = t.getInt("grid_shift", 0);
+  for (StringRef key : {"grid_shift", "relative_position_bias"})
+    onlyWith(ctx, key, t.has("grid_window"), "grid_window");
+  if (!m || (!s && t.has("grid_shift")))
+    return !t.has("grid_window") && !t.has("grid_shift") &&
+           !t.has("relative_position_bias");
+  const InputSpec *in = ctx.model.input.get();
+  if (!in || !in->grid()) {
+    ctx.error(m->keyLoc, "grid_window in " + t.where("grid_window") +
+                             " needs input = \"image\": the windows lie on "
+                             "the patch grid");
+    return false;
+  }
+  if (in->prefixTokens() > 0) {
+    ctx.error(m->keyLoc, "grid_window needs [embed] cls_token = false: a "
+                         "class token has no place on the grid");
+    return false;
+  }
+  auto [rows, cols] = *in->grid();
+  int64_t size = m->value, shift = s ? s->value : 0;
+  bool ok = true;
+  if (rows % size != 0 || cols % size != 0) {
+    ctx.error(m->valueLoc, "grid_window = " + Twine(size) + " in " +
+                               t.where("grid_window") +
+                               " must divide the patch grid's sides (" +
+                               Twine(rows) + " x " + Twine(cols) + ")");
+    ok = false;
+  }
+  if (shift >= size) {
+    ctx.error(s->valueLoc,
+              "grid_shift = " + Twine(shift) + " in " + t.where("grid_shift") +
+                  " must be less than grid_window = " + Twine(size));
+    ok = false;
+  }
+  auto causal = t.getBool("causal");
+  for (StringRef key : {"causal", "window", "block_size"}) {
+    if (!t.has(key) || (key == "causal" && !(causal && causal->value)))
+      continue;
+    ctx.error(t.keyLoc(key), "'" + key + "' in " + t.where(key) +
+                                 " cannot be combined with grid_window: "
+                                 "the grid's windows are the layer's mask");
+    ok = false;
+  }
+  a.causal = false;
+  a.gridWindow = {rows, cols, size, shift};
+  if (auto rel = t.getBool("relative_position_bias"); rel && rel->value)
+    a.relativeBias =
+        ctx.weight("layer.attn.relative_position_bias_table", rel->keyLoc);
+  return ok;
 }
 
 /// softmax, clip_gamma, clip_eta, power.
@@ -242,7 +310,8 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
     a->window = w->value;
   if (auto bs = t.getInt("block_size"))
     a->blockSize = bs->value;
-  bool ok = readSoftmax(ctx, *a);
+  bool ok = readGridWindow(ctx, *a);
+  ok &= readSoftmax(ctx, *a);
   ok &= readValueResidual(ctx, *a);
   if (!ok || !checkPositions(ctx, *a, hd, *heads))
     return nullptr;
@@ -281,7 +350,8 @@ void registerAttentionMixer() {
   for (const char *p : {"qkv", "q", "k", "v", "o"})
     for (const char *leaf : {"weight", "bias"})
       slots.push_back(std::string("layer.attn.") + p + "." + leaf);
-  for (const char *s : {"memory_k", "memory_v", "talk_pre", "talk_post"})
+  for (const char *s : {"memory_k", "memory_v", "talk_pre", "talk_post",
+                        "relative_position_bias_table"})
     slots.push_back(std::string("layer.attn.") + s);
   registerMixer({"attention",
                  "attention",
@@ -294,6 +364,9 @@ void registerAttentionMixer() {
                   {"scale", Kind::Float},
                   {"window", Kind::Int},
                   {"block_size", Kind::Int},
+                  {"grid_window", Kind::Int},
+                  {"grid_shift", Kind::Int, {}, 0},
+                  {"relative_position_bias", Kind::Bool},
                   {"memory", Kind::Int, {}, 0},
                   {"talking_heads", Kind::Bool},
                   {"softmax", Kind::String, {"softmax", "clipped", "power"}},

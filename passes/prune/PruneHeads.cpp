@@ -63,7 +63,7 @@ struct Heads {
 std::optional<Heads> matchHeads(AttentionOp att) {
   if (att.getHeads() != att.getKvHeads() || att.getMemoryKey() ||
       att.getTalkPre() || att.getValueFirst() || att.getAlibiSlopes() ||
-      !att.getResult().hasOneUse())
+      att.getRelativeBias() || !att.getResult().hasOneUse())
     return std::nullopt;
   Heads h{att, {}, dyn_cast<LinearOp>(*att.getResult().getUsers().begin())};
   if (!h.out || h.out.getInput() != att.getResult())

@@ -19,6 +19,72 @@ func.func @block(%q: tensor<?x?x8xf32>) {
 
 // -----
 
+func.func @grid_window_fields(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window is [rows, cols, window, shift], got 2 values}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_tokens(%q: tensor<?x30x8xf32>) {
+  // expected-error @+1 {{grid 4x8 does not hold the 30 tokens}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x30x8xf32>, tensor<?x30x8xf32>, tensor<?x30x8xf32>) -> tensor<?x30x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_divides(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window's window 3 must divide the grid's rows 6 and cols 8}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 6, 8, 3, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_shift(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window's shift 4 must be in [0, window 4)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 4>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_causal(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window takes no other mask (causal, window, block_size)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = true, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_window_window(%q: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{grid_window takes no other mask (causal, window, block_size)}}
+  %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, window = 3 : i64, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_shape(%q: tensor<?x?x8xf32>) {
+  %t = nn.weight "t" : tensor<9x2xf32>
+  // expected-error @+1 {{relative_bias must be [49, 2], got [9, 2]}}
+  %0 = nn.attention %q, %q, %q relative_bias(%t) {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<9x2xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_needs_grid(%q: tensor<?x?x8xf32>) {
+  %t = nn.weight "t" : tensor<9x2xf32>
+  // expected-error @+1 {{relative_bias needs grid_window}}
+  %0 = nn.attention %q, %q, %q relative_bias(%t) {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 1.0 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<9x2xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
 func.func @scale(%q: tensor<?x?x8xf32>) {
   // expected-error @+1 {{scale must be positive}}
   %0 = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = true, scale = 0.0 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
@@ -163,7 +229,7 @@ func.func @embedding_scale(%ids: tensor<?x?xi32>) {
 func.func @memory_half(%q: tensor<?x?x8xf32>) {
   %mk = nn.weight "mk" : tensor<3x8xf32>
   // expected-error @+1 {{memory needs both keys and values}}
-  %0 = "nn.attention"(%q, %q, %q, %mk) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<3x8xf32>) -> tensor<?x?x8xf32>
+  %0 = "nn.attention"(%q, %q, %q, %mk) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<3x8xf32>) -> tensor<?x?x8xf32>
   return
 }
 
@@ -172,6 +238,6 @@ func.func @memory_half(%q: tensor<?x?x8xf32>) {
 func.func @talking_half(%q: tensor<?x?x8xf32>) {
   %m = nn.weight "m" : tensor<2x2xf32>
   // expected-error @+1 {{talking heads need both mixing matrices}}
-  %0 = "nn.attention"(%q, %q, %q, %m) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<2x2xf32>) -> tensor<?x?x8xf32>
+  %0 = "nn.attention"(%q, %q, %q, %m) <{causal = true, heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0, 0>}> : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<2x2xf32>) -> tensor<?x?x8xf32>
   return
 }

@@ -21,6 +21,20 @@ func.func @variants(%q: tensor<?x?x32xf32>, %k: tensor<?x?x16xf32>, %v: tensor<?
 
 // -----
 
+// Swin's windows on a 4x8 patch grid, shifted and not, with a relative
+// position bias table ([(2M - 1)^2, heads]).
+// CHECK-LABEL: func.func @grid_window
+// CHECK: nn.attention %{{.*}}, %{{.*}}, %{{.*}} {causal = false, grid_window = array<i64: 4, 8, 4, 0>, heads = 2 : i64, kv_heads = 2 : i64, scale = 2.500000e-01 : f32}
+// CHECK: nn.attention %{{.*}}, %{{.*}}, %{{.*}} relative_bias(%{{.*}}) {causal = false, grid_window = array<i64: 4, 8, 2, 1>, heads = 2 : i64, kv_heads = 1 : i64, scale = 2.500000e-01 : f32}
+func.func @grid_window(%q: tensor<?x32x16xf32>, %k: tensor<?x32x8xf32>) -> (tensor<?x32x16xf32>, tensor<?x32x16xf32>) {
+  %t = nn.weight "t" : tensor<9x2xf32>
+  %a = nn.attention %q, %q, %q {heads = 2 : i64, kv_heads = 2 : i64, causal = false, scale = 0.25 : f32, grid_window = array<i64: 4, 8, 4, 0>} : (tensor<?x32x16xf32>, tensor<?x32x16xf32>, tensor<?x32x16xf32>) -> tensor<?x32x16xf32>
+  %b = nn.attention %q, %k, %k relative_bias(%t) {heads = 2 : i64, kv_heads = 1 : i64, causal = false, scale = 0.25 : f32, grid_window = array<i64: 4, 8, 2, 1>} : (tensor<?x32x16xf32>, tensor<?x32x8xf32>, tensor<?x32x8xf32>, tensor<9x2xf32>) -> tensor<?x32x16xf32>
+  return %a, %b : tensor<?x32x16xf32>, tensor<?x32x16xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @positions
 // CHECK: nn.embedding %{{.*}}, %{{.*}} {scale = 5.65685415 : f32}
 // CHECK: nn.add_sinusoidal interleaved %{{.*}} : (tensor<?x?x32xf32>) -> tensor<?x?x32xf32>

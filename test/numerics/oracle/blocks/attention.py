@@ -1,6 +1,7 @@
 """Softmax attention (the "attention" mixer): multi-head, grouped-query (kv_heads < heads) and
 multi-query (kv_heads = 1), causal or bidirectional, with or without biases; positions from the
-spec's Position (RoPE rotates q and k)."""
+spec's Position (RoPE rotates q and k); on an image's patch grid, Swin's (shifted) windows (Liu et
+al. 2021, "Swin Transformer")."""
 import math
 
 import numpy as np
@@ -24,9 +25,50 @@ SOFTMAXES = ("softmax", "clipped", "power")
 FIRST_VALUE = "attention.v1"  # env.state: the value of the model's first attention layer (ResFormer)
 
 
-def visible(p, pos):
+def _swin_windows(rows, cols, M, s):
+    """Per token (row by row), on the grid cyclically shifted by (-s, -s) as Swin shifts it
+    (torch.roll): its window (window_partition's order), its position inside the window, and its
+    region label (Swin's img_mask: the slices (0, -M), (-M, -s), (-s, None) of each side when
+    s > 0, which split the windows wrapped around the edges). The reverse roll by (s, s) gives
+    each token its shifted position."""
+    label = torch.zeros(rows, cols, dtype=torch.long)
+    if s:
+        cuts = (slice(0, -M), slice(-M, -s), slice(-s, None))
+        for n, (h, w) in enumerate((h, w) for h in cuts for w in cuts):
+            label[h, w] = n
+    r, c = torch.meshgrid(torch.arange(rows), torch.arange(cols), indexing="ij")
+    window = (r // M) * (cols // M) + c // M
+    inside = (r % M) * M + c % M
+    shifted = torch.roll(torch.arange(rows * cols).reshape(rows, cols), shifts=(s, s), dims=(0, 1)).flatten()
+    return window.flatten()[shifted], inside.flatten()[shifted], label.flatten()[shifted]
+
+
+def swin_mask(rows, cols, M, s):
+    """[S, S] bool over the grid's tokens, the way Swin builds it (microsoft/Swin-Transformer,
+    SwinTransformerBlock): two tokens see each other when, on the shifted grid, they share a window
+    and a region label."""
+    window, _, label = _swin_windows(rows, cols, M, s)
+    key = window * 9 + label
+    return key[:, None] == key[None, :]
+
+
+def swin_relative_bias(table, rows, cols, M, s):
+    """[heads, S, S]: Swin's relative position bias between the grid's tokens (WindowAttention's
+    relative_position_index over the positions inside a window of the shifted grid), meaningful
+    where swin_mask() holds."""
+    coords = torch.stack(torch.meshgrid(torch.arange(M), torch.arange(M), indexing="ij")).flatten(1)
+    rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (M - 1)
+    index = rel[:, :, 0] * (2 * M - 1) + rel[:, :, 1]  # [M*M, M*M]
+    _, inside, _ = _swin_windows(rows, cols, M, s)
+    return table[index[inside[:, None], inside[None, :]]].permute(2, 0, 1)
+
+
+def visible(p, pos, grid=None):
     """[S, S] bool, query i (rows) may see key j (columns): j <= i when causal, |i - j| < window,
-    i and j in the same block of block_size."""
+    i and j in the same block of block_size; with grid_window on the grid (rows, cols): Swin's
+    mask."""
+    if p.grid_window:
+        return swin_mask(grid[0], grid[1], p.grid_window, p.grid_shift)
     i, j = pos[:, None], pos[None, :]
     m = torch.ones(len(pos), len(pos), dtype=torch.bool)
     if p.causal:
@@ -50,7 +92,10 @@ class Attention(Mixer):
         Key("heads", int, min=1),
         Key("kv_heads", int, lambda p, ctx: p.heads, min=1),  # < heads: GQA, 1: MQA
         Key("head_dim", int, _default_head_dim, min=1),
-        Key("causal", bool, True),
+        Key("grid_window", int, None, min=1),  # Swin's M x M windows on the patch grid
+        Key("grid_shift", int, 0, min=0),  # their shift s (Swin: 0, M / 2 alternating)
+        Key("relative_position_bias", bool, False),  # Swin's table [(2M - 1)^2, heads]
+        Key("causal", bool, lambda p, ctx: p.grid_window is None),
         Key("bias", bool, lambda p, ctx: ctx.bias),  # default: the layer's bias
         Key("o_bias", bool, lambda p, ctx: p.bias),  # the output projection's, default: bias
         Key("scale", float, lambda p, ctx: p.head_dim ** -0.5),
@@ -69,6 +114,7 @@ class Attention(Mixer):
 
     def check(self, ctx):
         p, at = self.p, self.where + ctx.for_layer()
+        self.check_grid_window(ctx, at)
         if p.heads % p.kv_heads:
             raise SpecError("%s kv_heads %d must divide heads %d%s" % (self.where, p.kv_heads, p.heads, ctx.for_layer()))
         ctx.spec.position.check_head_dim(p.head_dim, at)
@@ -103,6 +149,24 @@ class Attention(Mixer):
             raise SpecError("%s value_residual: the first attention layer's value is %d wide, this layer's %d"
                             % (at, first.p.kv_heads * first.p.head_dim, p.kv_heads * p.head_dim))
 
+    def check_grid_window(self, ctx, at):
+        p, spec = self.p, ctx.spec
+        if p.grid_window is None:
+            for k in ("grid_shift", "relative_position_bias"):
+                if getattr(p, k):
+                    raise SpecError("%s %s: only with grid_window" % (at, k))
+            return
+        if spec.input != "image" or spec.cls_token:
+            raise SpecError("%s grid_window: needs input = image with cls_token = false" % at)
+        rows, cols = spec.height // spec.patch, spec.width // spec.patch
+        if rows % p.grid_window or cols % p.grid_window:
+            raise SpecError("%s grid_window = %d must divide the grid's sides %d x %d"
+                            % (at, p.grid_window, rows, cols))
+        if p.grid_shift >= p.grid_window:
+            raise SpecError("%s grid_shift = %d must be < grid_window" % (at, p.grid_shift))
+        if p.window or p.block_size or p.causal:
+            raise SpecError("%s grid_window: no causal, window or block_size with it" % at)
+
     def slots(self, spec):
         p = self.p
         out = []
@@ -120,6 +184,9 @@ class Attention(Mixer):
         if p.talking_heads:
             out.append(Slot("layer.attn.talk_pre", (p.heads, p.heads), "linear", linear=False))
             out.append(Slot("layer.attn.talk_post", (p.heads, p.heads), "linear", linear=False))
+        if p.relative_position_bias:
+            span = 2 * p.grid_window - 1
+            out.append(Slot("layer.attn.relative_position_bias_table", (span * span, p.heads), "embed", linear=False))
         return out
 
     def forward(self, x, w, env):
@@ -149,9 +216,13 @@ class Attention(Mixer):
         bias = env.position.score_bias(H, pos)
         if bias is not None:
             s[..., N:] = s[..., N:] + bias
+        grid = (env.spec.height // env.spec.patch, env.spec.width // env.spec.patch) if p.grid_window else None
+        if p.relative_position_bias:
+            table = w["layer.attn.relative_position_bias_table"]
+            s[..., N:] = s[..., N:] + swin_relative_bias(table, *grid, p.grid_window, p.grid_shift)
         if p.talking_heads:  # mixed[h] = sum_g W[h, g] s[g]
             s = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_pre"], s)
-        seen = torch.cat([torch.ones(S, N, dtype=torch.bool), visible(p, pos)], dim=1)
+        seen = torch.cat([torch.ones(S, N, dtype=torch.bool), visible(p, pos, grid)], dim=1)
         if p.softmax == "power":
             e = torch.where(seen, s ** p.power, torch.zeros_like(s))
             a = e / e.sum(-1, keepdim=True)
@@ -249,8 +320,9 @@ def _(case):
 def naive_variant(x, w, H, KV, hd, o, v=None):
     """The variants with per-query, per-key loops. w: a layer's canonical weights by short name
     ("q.weight", "memory_k", "talk_pre", ...); o: the options (scale, causal, window, block_size,
-    memory, talking_heads, softmax, clip_gamma, clip_eta, power, slopes); v: the value to attend
-    (default: x's own)."""
+    grid (rows, cols, grid_window, grid_shift; with w's relative_position_bias_table, Swin's bias
+    by the grid offset), memory, talking_heads, softmax, clip_gamma, clip_eta, power, slopes); v:
+    the value to attend (default: x's own)."""
     x = x.numpy()
     B, S, _ = x.shape
     lin = lambda n: x @ w[n + ".weight"].T + (w[n + ".bias"] if n + ".bias" in w else 0)  # noqa: E731
@@ -259,9 +331,19 @@ def naive_variant(x, w, H, KV, hd, o, v=None):
     N, g = o.get("memory", 0), H // KV
     slopes = o.get("slopes")
 
+    def band(x, n, M, s):  # which of the bands [0, s), [s, s + M), ... up to n holds x
+        edges = sorted({0, n} | set(range(s, n, M)))
+        return next(b for b in range(len(edges) - 1) if edges[b] <= x < edges[b + 1])
+
+    def same_window(i, j):
+        rows, cols, M, s = o["grid"]
+        return (band(i // cols, rows, M, s) == band(j // cols, rows, M, s)
+                and band(i % cols, cols, M, s) == band(j % cols, cols, M, s))
+
     def seen(i, j):
         return ((not o.get("causal", True) or j <= i) and (not o.get("window") or abs(i - j) < o["window"])
-                and (not o.get("block_size") or i // o["block_size"] == j // o["block_size"]))
+                and (not o.get("block_size") or i // o["block_size"] == j // o["block_size"])
+                and (not o.get("grid") or same_window(i, j)))
 
     out = np.zeros((B, S, H * hd))
     for b_ in range(B):
@@ -281,6 +363,10 @@ def naive_variant(x, w, H, KV, hd, o, v=None):
                     raw[h, c] = sum(qh[t] * kv(h, key, "k")[t] for t in range(hd)) * o["scale"]
                     if slopes is not None and key[0] == "s":
                         raw[h, c] -= slopes[h] * abs(i - key[1])
+                    if "relative_position_bias_table" in w and key[0] == "s":
+                        _, cols, M, _ = o["grid"]
+                        dr, dc = i // cols - key[1] // cols, i % cols - key[1] % cols
+                        raw[h, c] += w["relative_position_bias_table"][(dr + M - 1) * (2 * M - 1) + dc + M - 1, h]
             if o.get("talking_heads"):
                 raw = np.array([[sum(w["talk_pre"][h, gg] * raw[gg, c] for gg in range(H)) for c in range(len(keys))]
                                 for h in range(H)])
@@ -390,6 +476,99 @@ def _(case):
                            g("v.bias"), g("o.weight"), g("o.bias"), 4, 4, 5, True)
     np.testing.assert_allclose(case.run("mixer", x).numpy(), want, rtol=1e-10, atol=1e-12)
 
+
+_SWIN = ('[model]\nname = "case"\ndim = 24\nlayers = 1\ninput = "image"\noutput = "hidden"\n'
+         '[embed]\nimage_size = [%d, %d]\npatch = 4\ncls_token = false\nposition = "none"\n'
+         '[block.attention]\nheads = 4\nkv_heads = %d\ngrid_window = %d\ngrid_shift = %d\n%s')
+# [rows, cols] = image_size / 4; shifted and not, windows of one row or column, GQA with memory
+_SWINS = [{"h": 16, "w": 32, "kv": 4, "M": 4, "s": 0, "keys": ""},
+          {"h": 16, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": ""},
+          {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": ""},
+          {"h": 8, "w": 8, "kv": 4, "M": 2, "s": 0, "keys": ""},
+          {"h": 16, "w": 12, "kv": 1, "M": 1, "s": 0, "keys": ""},
+          {"h": 12, "w": 24, "kv": 2, "M": 3, "s": 1, "keys": "memory = 2\n"},
+          {"h": 16, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": "relative_position_bias = true\n"},
+          {"h": 24, "w": 12, "kv": 4, "M": 3, "s": 0, "keys": "relative_position_bias = true\n"},
+          {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": "relative_position_bias = true\nmemory = 1\n"}]
+
+
+@selftest("attention-grid-window-vs-naive-loop", spec=lambda h, w, kv, M, s, keys: _SWIN % (h, w, kv, M, s, keys),
+          params=_SWINS, seed=4)
+def _(case, h, w, kv, M, s, keys):
+    rows, cols = h // 4, w // 4
+    x = case.rand(2, rows * cols, 24)
+    o = dict(_options(case.block().p), grid=(rows, cols, M, s))
+    want = naive_variant(x, _short_weights(case), 4, kv, 6, o)
+    np.testing.assert_allclose(case.run("mixer", x).numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+def swin_window_attention(x, w, H, rows, cols, M, s, scale):
+    """microsoft/Swin-Transformer's attention branch of SwinTransformerBlock: torch.roll by
+    (-s, -s), window_partition, WindowAttention (with its relative position bias when w has the
+    table) with the shifted windows' attn_mask (-100 between regions), window_reverse, torch.roll
+    by (s, s)."""
+    B, S, C = x.shape
+    t = {n: torch.from_numpy(a) for n, a in w.items()}
+
+    def partition(g):  # [B, rows, cols, c] -> [B * windows, M * M, c]
+        c = g.shape[-1]
+        return g.reshape(-1, rows // M, M, cols // M, M, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, M * M, c)
+
+    g = torch.roll(x.reshape(B, rows, cols, C), shifts=(-s, -s), dims=(1, 2)) if s else x.reshape(B, rows, cols, C)
+    win = partition(g)
+    q, k, v = (win @ t[n + ".weight"].T + t[n + ".bias"] for n in "qkv")
+    q, k, v = (y.reshape(y.shape[0], M * M, H, -1).transpose(1, 2) for y in (q, k, v))
+    attn = q @ k.transpose(-2, -1) * scale
+    if "relative_position_bias_table" in t:
+        coords = torch.stack(torch.meshgrid([torch.arange(M), torch.arange(M)], indexing="ij"))
+        coords_flatten = torch.flatten(coords, 1)
+        relative_coords = (coords_flatten[:, :, None] - coords_flatten[:, None, :]).permute(1, 2, 0).contiguous()
+        relative_coords[:, :, 0] += M - 1
+        relative_coords[:, :, 1] += M - 1
+        relative_coords[:, :, 0] *= 2 * M - 1
+        index = relative_coords.sum(-1)
+        bias = t["relative_position_bias_table"][index.view(-1)].view(M * M, M * M, -1)
+        attn = attn + bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+    if s:
+        img = torch.zeros(1, rows, cols, 1, dtype=x.dtype)
+        cnt = 0
+        for hs in (slice(0, -M), slice(-M, -s), slice(-s, None)):
+            for ws in (slice(0, -M), slice(-M, -s), slice(-s, None)):
+                img[:, hs, ws, :] = cnt
+                cnt += 1
+        mw = partition(img).reshape(-1, M * M)
+        mask = mw.unsqueeze(1) - mw.unsqueeze(2)
+        mask = mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+        nW = mask.shape[0]
+        attn = (attn.view(B, nW, H, M * M, M * M) + mask.unsqueeze(1).unsqueeze(0)).view(-1, H, M * M, M * M)
+    o = (torch.softmax(attn, -1) @ v).transpose(1, 2).reshape(-1, M * M, C)
+    o = o @ t["o.weight"].T + t["o.bias"]
+    g = o.reshape(B, rows // M, cols // M, M, M, C).permute(0, 1, 3, 2, 4, 5).reshape(B, rows, cols, C)
+    if s:
+        g = torch.roll(g, shifts=(s, s), dims=(1, 2))
+    return g.reshape(B, S, C)
+
+
+@selftest("attention-grid-window-vs-swin", spec=lambda h, w, kv, M, s, keys: _SWIN % (h, w, kv, M, s, keys),
+          params=[p for p in _SWINS if p["kv"] == 4], seed=5)
+def _(case, h, w, kv, M, s, keys):
+    # Swin's own computation (its -100 mask leaves exp(-100) of a weight: below the tolerance)
+    rows, cols = h // 4, w // 4
+    x = case.rand(2, rows * cols, 24)
+    want = swin_window_attention(x, _short_weights(case), 4, rows, cols, M, s, case.block().p.scale)
+    torch.testing.assert_close(case.run("mixer", x), want, rtol=1e-10, atol=1e-12)
+
+
+spec_error("attention-grid-window-divides", _SWIN % (16, 32, 4, 3, 0, ""), match="grid_window = 3 must divide")
+spec_error("attention-grid-shift-below-window", _SWIN % (16, 32, 4, 4, 4, ""), match="grid_shift = 4 must be <")
+spec_error("attention-grid-window-causal", _SWIN % (16, 32, 4, 4, 0, "causal = true\n"), match="no causal")
+spec_error("attention-grid-window-block", _SWIN % (16, 32, 4, 4, 0, "block_size = 4\n"), match="no causal")
+spec_error("attention-grid-window-cls", _SWIN.replace("cls_token = false", "cls_token = true") % (16, 32, 4, 4, 0, ""),
+           match="cls_token = false")
+spec_error("attention-grid-window-tokens", _BASIC % ("true", 4, "grid_window = 2\n"), match="needs input = image")
+spec_error("attention-grid-shift-alone", _BASIC % ("true", 4, "grid_shift = 2\n"), match="only with grid_window")
+spec_error("attention-relative-bias-alone", _BASIC % ("true", 4, "relative_position_bias = true\n"),
+           match="relative_position_bias: only with grid_window")
 
 _ERR = _BASIC % ("true", 4, "%s")
 spec_error("attention-window-positive", _ERR % "window = 0\n", match="window = 0: must be >= 1")
