@@ -14,6 +14,8 @@
 #include "codegen/schedules/Schedule.h"
 #include "dialect/NNOps.h"
 
+#include <cstdlib>
+
 using namespace Halide;
 using mlir::LogicalResult;
 using mlir::Operation;
@@ -78,7 +80,25 @@ struct RationalLowering
           Expr q = abs(b(poles - 1, g));
           for (int i = poles - 2; i >= 0; --i)
             q = q * av + abs(b(i, g));
-          return p / (q * av + 1.0f);
+          Expr direct = p / (q * av + 1.0f);
+          // |x| > 1: the same ratio in u = 1/x, P(x)/Q(|x|) =
+          // x^n / |x|^m * P~(u) / Q~(|u|), so that x^5 never overflows (a
+          // stream in the 1e8s gave inf / inf).
+          Expr u = 1.0f / v, au = abs(u);
+          Expr pr = a(0, ga);
+          for (int i = 1; i < terms; ++i)
+            pr = pr * u + a(i, ga);
+          Expr qr = 1.0f;
+          for (int i = 0; i < poles; ++i)
+            qr = qr * au + abs(b(i, g));
+          // x^n / |x|^m = sign^m x^(n-m) (n >= m), else sign^n |u|^(m-n).
+          const int n = terms - 1, m = poles;
+          Expr sign = select(v < 0.0f, -1.0f, 1.0f), scale = 1.0f;
+          for (int k = 0; k < std::abs(n - m); ++k)
+            scale = scale * (n >= m ? v : au);
+          if ((n >= m ? m : n) % 2)
+            scale = scale * sign;
+          return select(av > 1.0f, scale * (pr / qr), direct);
         }));
     return mlir::success();
   }

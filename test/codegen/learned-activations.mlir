@@ -3,7 +3,7 @@
 // call at root, rows in parallel (its own par_for), into a buffer the GEMM's
 // K loop broadcasts from; the epilogue rational is inlined into the output
 // tile, its coefficients scalar loads broadcast to the vector (a group is
-// whole vectors), and the last column panel (128 = 2 x 48 + 32) writes two
+// whole vectors), evaluated in 1/x where |x| > 1 (the select), and the last column panel (128 = 2 x 48 + 32) writes two
 // vectors, not three (a root-computed coefficient table made Halide drop that
 // guard). k1 (PolyNorm -> down): PolyNorm at root with its three row
 // statistics computed inside each parallel block of rows (vectorized partial
@@ -22,10 +22,10 @@
 // STMT: [[ACC:v[0-9]+_acc]][ramp(0, 1, {{16|8}})] = [[ACC]][ramp(0, 1, {{16|8}})] + (in3[ramp({{.*}}*x{{16|8}}([[P]][
 // STMT: consume [[ACC]]
 // STMT: for (out0.s0.c.ni.ni, 0, {{3|6}})
-// STMT-NEXT: let
-// STMT-NEXT: let
-// STMT-NEXT: let
-// STMT-NEXT: out0[ramp({{.*}}) aligned({{16|8}}, 0)] = {{.*}}*x{{16|8}}(in1[5])) + x{{16|8}}(in1[4])){{.*}}(float32)abs(in2[
+// STMT: let t{{[0-9]+}}.s = in1[0]
+// STMT: let t{{[0-9]+}}.s = in1[5]
+// STMT: let t{{[0-9]+}}.s = (float32)abs(in2[
+// STMT: out0[ramp({{.*}}) aligned({{16|8}}, 0)] = select(x{{16|8}}(1.000000f) < t{{[0-9]+}},
 // STMT: for (out0.s0.c.ni.ni, 0, {{2|4}})
 // STMT-NOT: external func
 // STMT: out0[ramp({{.*}} + 96, 1, {{16|8}})
