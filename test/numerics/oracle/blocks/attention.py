@@ -93,8 +93,10 @@ class Attention(Mixer):
         Key("kv_heads", int, lambda p, ctx: p.heads, min=1),  # < heads: GQA, 1: MQA
         Key("head_dim", int, _default_head_dim, min=1),
         Key("grid_window", int, None, min=1),  # Swin's M x M windows on the patch grid
-        Key("grid_shift", int, 0, min=0),  # their shift s (Swin: 0, M / 2 alternating)
-        Key("relative_position_bias", bool, False),  # Swin's table [(2M - 1)^2, heads]
+        # Without grid_window these two default to None: given at all, they are an error there.
+        Key("grid_shift", int, lambda p, ctx: None if p.grid_window is None else 0, min=0),  # their shift s
+        Key("relative_position_bias", bool,
+            lambda p, ctx: None if p.grid_window is None else False),  # Swin's table [(2M - 1)^2, heads]
         Key("causal", bool, lambda p, ctx: p.grid_window is None),
         Key("bias", bool, lambda p, ctx: ctx.bias),  # default: the layer's bias
         Key("o_bias", bool, lambda p, ctx: p.bias),  # the output projection's, default: bias
@@ -153,7 +155,7 @@ class Attention(Mixer):
         p, spec = self.p, ctx.spec
         if p.grid_window is None:
             for k in ("grid_shift", "relative_position_bias"):
-                if getattr(p, k):
+                if getattr(p, k) is not None:
                     raise SpecError("%s %s: only with grid_window" % (at, k))
             return
         if spec.input != "image" or spec.cls_token:
@@ -567,6 +569,10 @@ spec_error("attention-grid-window-cls", _SWIN.replace("cls_token = false", "cls_
            match="cls_token = false")
 spec_error("attention-grid-window-tokens", _BASIC % ("true", 4, "grid_window = 2\n"), match="needs input = image")
 spec_error("attention-grid-shift-alone", _BASIC % ("true", 4, "grid_shift = 2\n"), match="only with grid_window")
+# Given at all, even as the default value, as modelc reports it (the differential run, seed 20373).
+spec_error("attention-grid-shift-zero-alone", _BASIC % ("true", 4, "grid_shift = 0\n"), match="only with grid_window")
+spec_error("attention-relative-bias-false-alone", _BASIC % ("true", 4, "relative_position_bias = false\n"),
+           match="relative_position_bias: only with grid_window")
 spec_error("attention-relative-bias-alone", _BASIC % ("true", 4, "relative_position_bias = true\n"),
            match="relative_position_bias: only with grid_window")
 
