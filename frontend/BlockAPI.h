@@ -82,6 +82,9 @@ public:
   /// `min`: the smallest accepted value (1: positive, 0: non-negative).
   std::optional<Val<int64_t>> getInt(llvm::StringRef key,
                                      int64_t min = 1) const;
+  /// A positive size: `key`'s value, or `fallback` when absent; a bad value
+  /// (reported) clears `ok`, so a reader can report every bad key first.
+  int64_t getSize(llvm::StringRef key, int64_t fallback, bool &ok) const;
   /// A positive, finite number.
   std::optional<Val<double>> getFloat(llvm::StringRef key) const;
   /// Any finite number.

@@ -1205,6 +1205,13 @@ std::optional<Val<int64_t>> TableView::getInt(StringRef key,
   const Scope *s = find(key);
   return s ? reader->getInt(*s, key, min) : std::nullopt;
 }
+int64_t TableView::getSize(StringRef key, int64_t fallback, bool &ok) const {
+  if (auto v = getInt(key))
+    return v->value;
+  if (has(key))
+    ok = false;
+  return fallback;
+}
 std::optional<Val<double>> TableView::getFloat(StringRef key) const {
   const Scope *s = find(key);
   return s ? reader->getNumber(*s, key, true) : std::nullopt;

@@ -53,16 +53,9 @@ std::unique_ptr<SubLayerSpec> readKan(const ReadContext &ctx) {
   auto k = std::make_unique<Kan>();
   SpecLoc loc = t.loc();
   bool ok = true;
-  auto size = [&](const char *key, int64_t fallback) -> int64_t {
-    if (auto v = t.getInt(key))
-      return v->value;
-    if (t.has(key))
-      ok = false; // reported
-    return fallback;
-  };
   int64_t dim = ctx.model.dim;
-  k->hidden = size("hidden", 4 * dim); // KAT: mlp_ratio 4
-  k->groups = size("groups", 8);       // KAT_Group's num_groups
+  k->hidden = t.getSize("hidden", 4 * dim, ok); // KAT: mlp_ratio 4
+  k->groups = t.getSize("groups", 8, ok);       // KAT_Group's num_groups
   if (!ok)
     return nullptr;
   if (dim % k->groups != 0 || k->hidden % k->groups != 0) {

@@ -62,20 +62,11 @@ std::unique_ptr<SubLayerSpec> readMamba(const ReadContext &ctx) {
   auto m = std::make_unique<Mamba>();
   SpecLoc loc = t.loc();
   bool ok = true;
-  // A size key's value, or `fallback` when absent (nullopt: a bad value,
-  // already reported).
-  auto size = [&](const char *key, int64_t fallback) -> int64_t {
-    if (auto v = t.getInt(key))
-      return v->value;
-    if (t.has(key))
-      ok = false;
-    return fallback;
-  };
   int64_t dim = ctx.model.dim;
-  m->dState = size("d_state", 16);
-  m->dConv = size("d_conv", 4);
-  int64_t expand = size("expand", 2);
-  m->dtRank = size("dt_rank", (dim + 15) / 16); // HF time_step_rank "auto"
+  m->dState = t.getSize("d_state", 16, ok);
+  m->dConv = t.getSize("d_conv", 4, ok);
+  int64_t expand = t.getSize("expand", 2, ok);
+  m->dtRank = t.getSize("dt_rank", (dim + 15) / 16, ok); // HF "auto"
   if (!ok)
     return nullptr;
   if (dim > 0 && expand > kMaxSize / dim) {
