@@ -16,45 +16,13 @@ of `modelc compile -O3` with a fresh MODELC_CACHE_DIR, the better of two. Prints
 before and after: figures taken above a load of ~1 per core are unreliable.
 """
 import argparse
-import json
 import os
-import re
-import subprocess
-import sys
 import tempfile
-import time
+
+from modelc_runs import bench, compile_spec, load
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECS = os.path.join(HERE, "specs")
-
-
-def load():
-    return "%.2f %.2f %.2f" % os.getloadavg()
-
-
-def compile_spec(modelc, spec, outdir, cache):
-    env = dict(os.environ, MODELC_CACHE_DIR=cache)
-    t0 = time.time()
-    p = subprocess.run([modelc, "compile", spec, "-O3", "-o", outdir], env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    dt = time.time() - t0
-    if p.returncode:
-        sys.exit("modelc compile %s failed:\n%s" % (spec, p.stdout))
-    m = re.search(r"(\d+) kernel launches \((\d+) unique\)", p.stdout)
-    return dt, (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-
-
-def bench(modelc, lib, a):
-    p = subprocess.run([modelc, "bench", lib, "--batch", "1", "--seq", str(a.seq), "--threads", str(a.threads),
-                        "--iters", str(a.iters), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    if p.returncode:
-        sys.exit("modelc bench %s failed:\n%s" % (lib, p.stderr))
-    return json.loads(p.stdout)["median_ms"]
-
-
-def lib_of(outdir):
-    return next(os.path.join(outdir, f) for f in os.listdir(outdir) if f.endswith(".so"))
 
 
 def main():
@@ -77,7 +45,7 @@ def main():
         for rep in range(2):
             for name in ("llama-768x12", "llama-768x12-loop4"):
                 cache = tempfile.mkdtemp(dir=work)
-                dt, kernels = compile_spec(a.modelc, spec(name), os.path.join(work, name), cache)
+                dt, kernels, _ = compile_spec(a.modelc, spec(name), os.path.join(work, name), cache)
                 best = times.get(name, (float("inf"), kernels))[0]
                 times[name] = (min(best, dt), kernels)
         (t1, k1), (t4, k4) = times["llama-768x12"], times["llama-768x12-loop4"]
@@ -90,13 +58,11 @@ def main():
                                       ("llama-768x12", "llama-768x12-dwa", 1.10, "DenseFormer DWA")):
         libs = {}
         for name in (base, other):
-            out = os.path.join(work, "run-" + name)
-            compile_spec(a.modelc, spec(name), out, shared)
-            libs[name] = lib_of(out)
+            libs[name] = compile_spec(a.modelc, spec(name), os.path.join(work, "run-" + name), shared)[2]
         best = {base: float("inf"), other: float("inf")}
         for _ in range(a.rounds):
             for name in (base, other):
-                best[name] = min(best[name], bench(a.modelc, libs[name], a))
+                best[name] = min(best[name], bench(a.modelc, libs[name], a.seq, a.threads, a.iters)["median_ms"])
         print("%s: %s %.2f ms, %s %.2f ms at batch 1, seq %d, %d threads: ratio %.3f (target <= %.2f)"
               % (what, base, best[base], other, best[other], a.seq, a.threads, best[other] / best[base], target))
     print("load after: %s" % load())

@@ -11,37 +11,18 @@ ratio of the attention kernels is the one the target (<= 0.2x) is about.
 Prints the load average before and after: figures taken above a load of ~1 per core are unreliable.
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
+
+from modelc_runs import bench, compile_spec, load
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load():
-    return "%.2f %.2f %.2f" % os.getloadavg()
-
-
-def compile_spec(modelc, name, work):
-    out = os.path.join(work, name)
-    p = subprocess.run([modelc, "compile", os.path.join(HERE, "specs", name + ".toml"), "-O3", "-q", "-o", out],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode:
-        sys.exit("modelc compile %s failed:\n%s" % (name, p.stdout))
-    return os.path.join(out, "lib%s.so" % name)
-
-
-def bench(modelc, lib, a):
-    p = subprocess.run([modelc, "bench", lib, "--seq", str(a.seq), "--threads", str(a.threads),
-                        "--iters", str(a.iters), "--warmup", "1", "--json"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode:
-        sys.exit("modelc bench %s failed:\n%s" % (lib, p.stderr))
-    r = json.loads(p.stdout)
-    attention = sum(k["ms"] for k in r["kernels"] if k["class"] == "attention")
-    return r["median_ms"], attention
+def attention_run(modelc, lib, a):
+    """The whole model's median and the attention kernels' ms per run."""
+    r = bench(modelc, lib, a.seq, a.threads, a.iters, warmup=1)
+    return r["median_ms"], sum(k["ms"] for k in r["kernels"] if k["class"] == "attention")
 
 
 def main():
@@ -54,11 +35,12 @@ def main():
     a = ap.parse_args()
     print("load before: %s (%d cores)" % (load(), os.cpu_count()))
     work = tempfile.mkdtemp(prefix="modelc-window-bench-")
-    libs = {n: compile_spec(a.modelc, n, work) for n in ("attn-window", "attn-causal")}
+    libs = {n: compile_spec(a.modelc, os.path.join(HERE, "specs", n + ".toml"), os.path.join(work, n))[2]
+            for n in ("attn-window", "attn-causal")}
     best = {}
     for _ in range(a.rounds):
         for name, lib in libs.items():
-            whole, attention = bench(a.modelc, lib, a)
+            whole, attention = attention_run(a.modelc, lib, a)
             if name not in best or whole < best[name][0]:
                 best[name] = (whole, attention)
     print("| model (seq %d, %d threads) | whole model ms | attention kernels ms/run |" % (a.seq, a.threads))
