@@ -79,6 +79,15 @@ void decodeTensors(Bytes &in, int count, std::vector<modelc_tensor_desc> &out) {
   }
 }
 
+// Whether some input has a seq dimension (among the ABI's 4).
+bool hasSeqDim(const std::vector<modelc_tensor_desc> &inputs) {
+  for (const modelc_tensor_desc &d : inputs)
+    for (int k = 0; k < std::min(d.rank, 4); ++k)
+      if (d.dims[k] == MODELC_DIM_SEQ)
+        return true;
+  return false;
+}
+
 // Loads libfuzz_model.so once and keeps it loaded, so that mrt_load's own
 // dlopen only counts a reference.
 void (*setInfo())(const modelc_model_info *) {
@@ -215,9 +224,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mrt_tensor_info w;
     mrt_weight_info(m, i, &w);
   }
-  // The arena, by the rule of runModel: not worth megabytes (the runtime
-  // refuses what is larger than the machine's memory).
-  if (f.info.arena_bytes_per_token <= (int64_t(1) << 20))
+  // The arena, by the rule of runModel: not worth more than 64 MiB. A run
+  // takes per-token bytes x batch x seq, and a signature without a seq
+  // dimension (an image) runs at max_seq. Larger arenas are only reserved:
+  // the runtime refuses what exceeds the machine's memory, and allocates
+  // the rest, which would trip libFuzzer's malloc limit (2 GiB) here.
+  int64_t perToken = f.info.arena_bytes_per_token;
+  int64_t runSeq = hasSeqDim(f.inputs) ? seq : f.info.max_seq;
+  if (perToken <= (int64_t(1) << 20) && runSeq <= (int64_t(1) << 31) &&
+      perToken * batch * runSeq <= (int64_t(1) << 26))
     runModel(m, batch, seq, idMode);
   else
     (void)mrt_reserve(m, batch, seq);
