@@ -25,6 +25,9 @@ def NN_Vector : Type<And<[1DTensorOf<[F32]>.predicate, HasStaticShapePred]>,
     "statically shaped 1D f32 tensor", "::mlir::TensorType">;
 def NN_StaticTensor : Type<And<[TensorOf<[F32]>.predicate, HasStaticShapePred]>,
     "statically shaped f32 tensor", "::mlir::TensorType">;
+// A weight-only int8 GEMM weight (nn-quantize-weights), with its f32 scales.
+def NN_Int8Matrix : Type<And<[2DTensorOf<[I8]>.predicate, HasStaticShapePred]>,
+    "statically shaped 2D i8 tensor", "::mlir::TensorType">;
 
 // The interfaces every compute op implements; `fusion`, `cost` and `roles`
 // list the methods an op defines itself (the rest keep their defaults).

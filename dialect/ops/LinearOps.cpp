@@ -170,4 +170,54 @@ WeightRole GatedLinearOp::getWeightRole(unsigned index) {
   return index == 1 ? WeightRole::GatedGemmWeight : WeightRole::Shift;
 }
 
+int64_t Int8LinearOp::getGroup() {
+  return getWeight().getType().getDimSize(0) /
+         getScales().getType().getDimSize(0);
+}
+
+LogicalResult Int8LinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
+  int64_t n = rankedType(operands[1]).getDimSize(1);
+  return inferredAs(results, activationsLike(operands[0], n));
+}
+
+LogicalResult Int8LinearOp::verify() {
+  auto w = getWeight().getType(), s = getScales().getType();
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+  if (k != channels(getInput()))
+    return emitOpError("weight is [")
+           << k << ", " << n << "] (in, out) but the input has "
+           << channels(getInput()) << " channels";
+  if (s.getDimSize(1) != n || s.getDimSize(0) < 1 || k % s.getDimSize(0))
+    return emitOpError("scales are [")
+           << s.getDimSize(0) << ", " << s.getDimSize(1) << "]: want [groups, "
+           << n << "] with groups dividing " << k;
+  if (getBias())
+    return verifyChannelVector(*this, getBias(), n, "bias");
+  return success();
+}
+
+FusionKind Int8LinearOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> Int8LinearOp::getSeedClass() {
+  return KernelClass::gemm;
+}
+int Int8LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
+Absorb Int8LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
+  return gemmAbsorbsProducer(producer);
+}
+Absorb Int8LinearOp::absorbsConsumer(Value, Operation *consumer) {
+  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                         : Absorb::No;
+}
+
+double Int8LinearOp::getFlopsPerToken() {
+  auto w = getWeight().getType();
+  return 2.0 * w.getDimSize(0) * w.getDimSize(1);
+}
+
+WeightRole Int8LinearOp::getWeightRole(unsigned index) {
+  return index == 1 ? WeightRole::GemmWeight : WeightRole::Shift;
+}
+
 } // namespace modelc::nn

@@ -72,4 +72,26 @@ def NN_GatedLinearOp : NN_ComputeOp<"gated_linear", [], NN_SeedMethods,
   }];
 }
 
+def NN_Int8LinearOp : NN_ComputeOp<"int8_linear", [], NN_SeedMethods,
+                                    ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "x W + b with W stored as int8 and per-group scales";
+  let description = [{
+    `result[b, s, n] = sum_k input[b, s, k] * weight[k, n] * scales[k / G, n]
+    (+ bias[n])` with `G = K / rows(scales)` (one row of scales: one scale
+    per output column). The weight is read as int8 and the products are
+    computed in f32 (weight-only int8, nn-quantize-weights).
+
+    ```mlir
+    %y = nn.int8_linear %x, %q, %s, %b : (tensor<?x?x64xf32>, tensor<64x256xi8>, tensor<1x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, NN_Int8Matrix:$weight,
+                       NN_Matrix:$scales, Optional<NN_Vector>:$bias);
+  let results = (outs NN_Activations:$result);
+  let extraClassDeclaration = [{
+    /// The rows of the weight that share one row of scales.
+    int64_t getGroup();
+  }];
+}
+
 #endif // MODELC_NN_LINEAR_OPS

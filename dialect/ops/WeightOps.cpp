@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -333,6 +334,68 @@ WeightData WeightSliceOp::evaluate(ArrayRef<WeightData> in) {
   std::vector<int64_t> indices(size);
   std::iota(indices.begin(), indices.end(), (int64_t)getOffset());
   return gather(in[0], (int64_t)getAxis(), indices, like(getResult()));
+}
+
+//===----------------------------------------------------------------------===//
+// Weight-only int8 (nn-quantize-weights)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks `group` against the input [K, N] and that `result` is `[rows, N]`.
+LogicalResult verifyInt8Group(Operation *op, Value input, Value result,
+                              int64_t group, bool scales) {
+  std::vector<int64_t> in = shapeOf(input), out = shapeOf(result);
+  if (group < 1 || in[0] % group)
+    return op->emitOpError("group ")
+           << group << " must divide the input's " << in[0] << " rows";
+  std::vector<int64_t> want{scales ? in[0] / group : in[0], in[1]};
+  if (out != want)
+    return op->emitOpError("result must be [")
+           << want[0] << ", " << want[1] << "]";
+  return success();
+}
+
+/// s[g][n] = max |W[k][n]| / 127 over the rows k of group g (float32).
+std::vector<float> int8Scales(const WeightData &w, int64_t group) {
+  int64_t K = w.shape[0], N = w.shape[1];
+  std::vector<float> s((K / group) * N, 0.0f);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n) {
+      float &m = s[(k / group) * N + n];
+      m = std::max(m, std::fabs(w.values[k * N + n]));
+    }
+  for (float &v : s)
+    v = v / 127.0f;
+  return s;
+}
+} // namespace
+
+LogicalResult WeightQuantizeInt8Op::verify() {
+  return verifyInt8Group(*this, getInput(), getResult(), (int64_t)getGroup(),
+                         false);
+}
+
+WeightData WeightQuantizeInt8Op::evaluate(ArrayRef<WeightData> in) {
+  int64_t group = (int64_t)getGroup(), N = in[0].shape[1];
+  std::vector<float> s = int8Scales(in[0], group);
+  WeightData out = like(getResult());
+  for (int64_t i = 0; i < (int64_t)out.values.size(); ++i) {
+    float scale = s[(i / N / group) * N + i % N];
+    // The default rounding mode: ties to even, as torch.round.
+    out.values[i] = scale > 0 ? std::nearbyint(in[0].values[i] / scale) : 0;
+  }
+  return out;
+}
+
+LogicalResult WeightInt8ScalesOp::verify() {
+  return verifyInt8Group(*this, getInput(), getResult(), (int64_t)getGroup(),
+                         true);
+}
+
+WeightData WeightInt8ScalesOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = like(getResult());
+  out.values = int8Scales(in[0], (int64_t)getGroup());
+  return out;
 }
 
 } // namespace modelc::nn

@@ -208,4 +208,38 @@ def NN_WeightSvdFactorOp : NN_WeightExprOp<"weight.svd_factor"> {
   let assemblyFormat = "(`right` $right^):(`left`)? $input attr-dict `:` functional-type(operands, results)";
 }
 
+def NN_WeightQuantizeInt8Op : NN_WeightExprOp<"weight.quantize_int8"> {
+  let summary = "a matrix rounded to int8 per column and group of rows";
+  let description = [{
+    Symmetric weight-only int8 for `W` `[K, N]` in groups of `group` rows
+    (`group` divides K; K: one scale per output column): with the scale
+    `s[g][n] = max |W[k][n]| / 127` over the rows k of group g (float32,
+    `nn.weight.int8_scales`), `q[k][n] = round(W[k][n] / s[g][n])` (float32
+    division, ties to even; 0 where s is 0), in [-127, 127]. `q s` is W to
+    half a step (nn-quantize-weights).
+
+    ```mlir
+    %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x256xf32>) -> tensor<64x256xi8>
+    ```
+  }];
+  let arguments = (ins NN_Matrix:$input, I64Attr:$group);
+  let results = (outs NN_Int8Matrix:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightInt8ScalesOp : NN_WeightExprOp<"weight.int8_scales"> {
+  let summary = "the scales of a matrix's int8 rounding";
+  let description = [{
+    `s[g][n] = max |W[k][n]| / 127` over the rows k of group g, `[K / group,
+    N]`: the scales of `nn.weight.quantize_int8` with the same group.
+
+    ```mlir
+    %s = nn.weight.int8_scales %w {group = 64 : i64} : (tensor<64x256xf32>) -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_Matrix:$input, I64Attr:$group);
+  let results = (outs NN_Matrix:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // MODELC_NN_WEIGHT_OPS
