@@ -35,7 +35,7 @@ namespace {
 const char *const kNames[] = {"tokens", "token_types", "logits", "embed",
                               "bias",   "w",           "x",      nullptr};
 const int32_t kDtypes[] = {MODELC_F32, MODELC_I32, MODELC_F32, MODELC_I32,
-                           2,          -1,         MODELC_F32, MODELC_I32};
+                           MODELC_I8,  -1,         3,          MODELC_I32};
 const int64_t kDims[] = {
     MODELC_DIM_BATCH, MODELC_DIM_SEQ,   0, 1, 2, 3, 4, 8, 16, -3,
     int64_t(1) << 31, int64_t(1) << 40, 5, 6, 7, 64};

@@ -32,7 +32,7 @@ static void bug(const char *what) {
 /* Bytes of a tensor at this batch and seq; the runtime checked they fit. */
 static int64_t bytesOf(const modelc_tensor_desc *d, int64_t batch,
                        int64_t seq) {
-  int64_t n = 4;
+  int64_t n = d->dtype == MODELC_I8 ? 1 : 4;
   for (int32_t k = 0; k < d->rank; ++k) {
     int64_t v = d->dims[k] == MODELC_DIM_BATCH ? batch
                 : d->dims[k] == MODELC_DIM_SEQ ? seq

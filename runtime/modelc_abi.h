@@ -15,9 +15,10 @@
 extern "C" {
 #endif
 
-#define MODELC_ABI_VERSION 2
+#define MODELC_ABI_VERSION 3
 
-enum modelc_dtype { MODELC_F32 = 0, MODELC_I32 = 1 };
+/* MODELC_I8: weights only (the int8 GEMM weights of --int8-weights). */
+enum modelc_dtype { MODELC_F32 = 0, MODELC_I32 = 1, MODELC_I8 = 2 };
 
 /* Dimension codes in modelc_tensor_desc.dims: a value >= 0 is static. */
 #define MODELC_DIM_BATCH (-1)

@@ -28,7 +28,8 @@
 #include <unordered_map>
 
 static_assert((int)MRT_F32 == (int)MODELC_F32 &&
-                  (int)MRT_I32 == (int)MODELC_I32,
+                  (int)MRT_I32 == (int)MODELC_I32 &&
+                  (int)MRT_I8 == (int)MODELC_I8,
               "mrt_dtype mirrors modelc_dtype");
 static_assert(MRT_DIM_BATCH == MODELC_DIM_BATCH &&
                   MRT_DIM_SEQ == MODELC_DIM_SEQ,
@@ -108,6 +109,8 @@ const char *dtypeName(int32_t dtype) {
     return "f32";
   case MRT_I32:
     return "i32";
+  case MRT_I8:
+    return "i8";
   default:
     return "?";
   }
@@ -276,7 +279,10 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
         bad(where + " has no name");
         return false;
       }
-      if (d.dtype != MODELC_F32 && d.dtype != MODELC_I32) {
+      // I8 only in the weight list (neither dynamic dims nor the batch).
+      bool known = d.dtype == MODELC_F32 || d.dtype == MODELC_I32 ||
+                   (d.dtype == MODELC_I8 && !dynamicOk && !record);
+      if (!known) {
         bad(where + " '" + d.name + "' has unknown dtype " +
             std::to_string(d.dtype));
         return false;
@@ -323,7 +329,7 @@ mrt_status checkInfo(const std::string &lib, const modelc_model_info *info) {
 }
 
 const char *stDtypeFor(int32_t dtype) {
-  return dtype == MODELC_F32 ? "F32" : "I32";
+  return dtype == MODELC_F32 ? "F32" : dtype == MODELC_I8 ? "I8" : "I32";
 }
 
 std::string hex64(uint64_t v) {

@@ -44,7 +44,8 @@ typedef enum mrt_status {
 #define MRT_MAX_BATCH 2147483647
 
 /* Element types; the same values as modelc_abi.h's enum modelc_dtype. */
-typedef enum mrt_dtype { MRT_F32 = 0, MRT_I32 = 1 } mrt_dtype;
+/* MRT_I8 only describes weights (mrt_weight_info): int8 GEMM weights. */
+typedef enum mrt_dtype { MRT_F32 = 0, MRT_I32 = 1, MRT_I8 = 2 } mrt_dtype;
 
 /* Dimension codes in mrt_tensor_info.dims: a value >= 0 is static. */
 #define MRT_DIM_BATCH (-1)

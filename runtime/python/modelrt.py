@@ -19,14 +19,14 @@ import numpy as np
 
 __all__ = ["Model", "ModelrtError", "load_library"]
 
-MRT_F32, MRT_I32 = 0, 1
+MRT_F32, MRT_I32, MRT_I8 = 0, 1, 2
 MRT_DIM_BATCH, MRT_DIM_SEQ = -1, -2
 MRT_MAX_RANK = 8
 MRT_MAX_THREADS = 4096
 STATUS = {0: "ok", 1: "invalid argument", 2: "I/O error", 3: "bad format",
           4: "shape mismatch", 5: "dtype mismatch", 6: "kernel failure",
           7: "ABI mismatch", 8: "weights mismatch"}
-_NP = {MRT_F32: np.float32, MRT_I32: np.int32}
+_NP = {MRT_F32: np.float32, MRT_I32: np.int32, MRT_I8: np.int8}
 
 
 class ModelrtError(RuntimeError):
