@@ -475,7 +475,8 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       Value v = k.getInputs()[i];
       const KernelArg &ka = tk.inputs[i];
       BufferArg b;
-      b.isFloat = ka.kind != KernelArg::TokenIds;
+      b.typeCode = ka.kind == KernelArg::TokenIds || ka.int8 ? 0 : 2;
+      b.typeBits = ka.int8 ? 8 : 32;
       b.extents = extentsOf(ka, tk.flat, ka.channels);
       if (auto ba = dyn_cast<BlockArgument>(v)) {
         b.pointer = "inputs[" + std::to_string(ba.getArgNumber()) + "]";
@@ -489,6 +490,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
           e.value = v;
           e.shape = ka.shape;
           e.isGemmWeight = ka.gemm;
+          e.int8 = ka.int8;
           e.layout = ka.layout;
           e.fileShape = ka.fileShape;
           if (auto w = v.getDefiningOp<nn::WeightOp>()) {

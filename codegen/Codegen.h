@@ -69,6 +69,7 @@ struct WeightPlanEntry {
   std::vector<int64_t> shape;     // logical shape (the nn.weight result type)
   GemmWeightLayout layout;        // panelWidth 0 for non-GEMM weights too
   bool isGemmWeight = false;      // layout applies (a [K, N] GEMM weight)
+  bool int8 = false;              // int8 elements (nn-quantize-weights)
   std::vector<int64_t> fileShape; // shape of the tensor in <name>.weights
 };
 
@@ -108,7 +109,7 @@ private:
   std::unique_ptr<Impl> impl;
 };
 
-// Number of floats of `fileShape`.
+// Number of elements of `fileShape`.
 size_t weightFileElems(const WeightPlanEntry &);
 
 } // namespace modelc::codegen

@@ -117,8 +117,10 @@ mlir::LogicalResult Translator::bindInputs() {
       Var x("x"), y("y"), ch("ch");
       f(x, y, ch, b) = p(x, y, ch, b);
       params.push_back(p);
-    } else if (type.hasStaticShape() && type.getElementType().isF32()) {
+    } else if (type.hasStaticShape() && (type.getElementType().isF32() ||
+                                         type.getElementType().isInteger(8))) {
       ka.kind = KernelArg::Weight;
+      ka.int8 = type.getElementType().isInteger(8);
       ka.shape.assign(type.getShape().begin(), type.getShape().end());
       ka.fileShape = ka.shape;
       std::optional<nn::WeightRole> role;
@@ -134,7 +136,7 @@ mlir::LogicalResult Translator::bindInputs() {
           ka.fileShape = {gemmPanels(ka.layout, N), K, P};
       }
       int r = (int)ka.fileShape.size();
-      ImageParam p(Float(32), r, pname);
+      ImageParam p(ka.int8 ? Int(8) : Float(32), r, pname);
       int64_t stride = 1;
       for (int d = 0; d < r; ++d) {
         int64_t ext = ka.fileShape[r - 1 - d];

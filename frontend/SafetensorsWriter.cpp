@@ -51,7 +51,7 @@ headerText(ArrayRef<TensorEntry> tensors,
       err = "duplicate tensor name '" + t.name + "'";
       return mlir::failure();
     }
-    uint64_t bytes = sizeof(float);
+    uint64_t bytes = t.int8 ? 1 : sizeof(float);
     json::Array shape;
     for (int64_t d : t.shape) {
       if (d < 0 || (d && bytes > UINT64_MAX / 2 / uint64_t(d))) {
@@ -66,7 +66,7 @@ headerText(ArrayRef<TensorEntry> tensors,
       return mlir::failure();
     }
     header[t.name] =
-        json::Object{{"dtype", "F32"},
+        json::Object{{"dtype", t.int8 ? "I8" : "F32"},
                      {"shape", std::move(shape)},
                      {"data_offsets", json::Array{offset, offset + bytes}}};
     offset += bytes;
@@ -160,6 +160,11 @@ mlir::LogicalResult SafetensorsWriter::write(const float *data, size_t count,
                                              std::string &err) {
   // Little-endian hosts only (x86, the targets here): floats as they are.
   return put(data, count * sizeof(float), err);
+}
+
+mlir::LogicalResult SafetensorsWriter::write(const int8_t *data, size_t count,
+                                             std::string &err) {
+  return put(data, count, err);
 }
 
 mlir::LogicalResult SafetensorsWriter::finish(std::string &err) {

@@ -24,19 +24,20 @@
 
 namespace modelc::frontend {
 
-/// One F32 tensor of the file: its name and shape.
+/// One tensor of the file: its name and shape, F32 or I8.
 struct TensorEntry {
   std::string name;
   std::vector<int64_t> shape;
+  bool int8 = false;
 };
 
 class SafetensorsWriter {
 public:
-  /// Creates `path` holding the header of `tensors` (F32, data in the given
-  /// order, 8-byte aligned) with `metadata` as __metadata__, and reserves the
-  /// file's full size. Fails with a message in `err`: a duplicate name, a
-  /// negative or overflowing shape, a file that cannot be created, or a disk
-  /// without room for the whole file.
+  /// Creates `path` holding the header of `tensors` (data in the given
+  /// order, from an 8-byte aligned start) with `metadata` as __metadata__, and
+  /// reserves the file's full size. Fails with a message in `err`: a duplicate
+  /// name, a negative or overflowing shape, a file that cannot be created, or a
+  /// disk without room for the whole file.
   static std::unique_ptr<SafetensorsWriter>
   create(llvm::StringRef path, llvm::ArrayRef<TensorEntry> tensors,
          const std::map<std::string, std::string> &metadata, std::string &err);
@@ -45,6 +46,8 @@ public:
   /// Appends the next `count` floats of the data section (tensor after
   /// tensor, row-major; a tensor may come in several pieces).
   mlir::LogicalResult write(const float *data, size_t count, std::string &err);
+  /// Appends the next `count` bytes of the data section (an I8 tensor's).
+  mlir::LogicalResult write(const int8_t *data, size_t count, std::string &err);
   /// Checks that every tensor was written in full and closes the file.
   mlir::LogicalResult finish(std::string &err);
 

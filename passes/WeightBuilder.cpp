@@ -137,16 +137,28 @@ Value WeightBuilder::svdFactor(Value w, int64_t rank, bool right) {
                                      right ? b.getUnitAttr() : UnitAttr());
 }
 
+Value WeightBuilder::quantizeInt8(Value w, int64_t group) {
+  auto type = RankedTensorType::get(typeOf(w).getShape(),
+                                    IntegerType::get(b.getContext(), 8));
+  return make<nn::WeightQuantizeInt8Op>(type, w, b.getI64IntegerAttr(group));
+}
+
+Value WeightBuilder::int8Scales(Value w, int64_t group) {
+  return make<nn::WeightInt8ScalesOp>(
+      resized(w, 0, typeOf(w).getDimSize(0) / group), w,
+      b.getI64IntegerAttr(group));
+}
+
 std::optional<float> splatValue(Value w) {
   if (auto s = w.getDefiningOp<nn::WeightSplatOp>())
     return s.getValue().convertToFloat();
   return std::nullopt;
 }
 
-int64_t weightBytes(func::FuncOp func) {
+WeightSize weightSize(func::FuncOp func) {
   llvm::DenseSet<Value> seen;
   llvm::StringSet<> named;
-  int64_t bytes = 0;
+  WeightSize size;
   func.walk([&](Operation *op) {
     if (op->hasTrait<nn::WeightValued>())
       return;
@@ -157,11 +169,15 @@ int64_t weightBytes(func::FuncOp func) {
         if (!named.insert(w.getName().str() + (w.getTransposed() ? "^T" : ""))
                  .second)
           continue;
-      bytes += typeOf(v).getNumElements() * (int64_t)sizeof(float);
+      RankedTensorType t = typeOf(v);
+      size.elements += t.getNumElements();
+      size.bytes += t.getNumElements() * (t.getElementTypeBitWidth() / 8);
     }
   });
-  return bytes;
+  return size;
 }
+
+int64_t weightBytes(func::FuncOp func) { return weightSize(func).bytes; }
 
 Location mergedLoc(ArrayRef<Operation *> ops) {
   SmallVector<Location> locs;

@@ -60,6 +60,10 @@ public:
   /// The left (`[K, rank]`) or right (`[rank, N]`) factor of the truncated
   /// SVD of the matrix `w`.
   mlir::Value svdFactor(mlir::Value w, int64_t rank, bool right);
+  /// The int8 rounding of the matrix `w` in groups of `group` rows, and its
+  /// scales (`[K / group, N]`).
+  mlir::Value quantizeInt8(mlir::Value w, int64_t group);
+  mlir::Value int8Scales(mlir::Value w, int64_t group);
 
 private:
   mlir::OpBuilder &b;
@@ -72,9 +76,13 @@ private:
 /// The value of `w` when it is a splat weight (nn.weight.splat).
 std::optional<float> splatValue(mlir::Value w);
 
-/// Bytes of the distinct weights that compute ops of `func` read (what
-/// <name>.weights holds, before padding): nn.weight ops by name and
-/// orientation, expressions by their structure.
+/// The distinct weights that compute ops of `func` read (what <name>.weights
+/// holds, before padding): nn.weight ops by name and orientation,
+/// expressions by their structure. Elements, and bytes (f32 or int8).
+struct WeightSize {
+  int64_t elements = 0, bytes = 0;
+};
+WeightSize weightSize(mlir::func::FuncOp func);
 int64_t weightBytes(mlir::func::FuncOp func);
 
 /// A location for an op replacing `ops`: the first one's NameLoc with the

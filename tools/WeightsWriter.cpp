@@ -132,13 +132,14 @@ struct Slot {
   std::vector<float> out, scratch;
   const float *data = nullptr; // what to write: out, scratch or the mapping
   int64_t count = 0;
+  std::vector<int8_t> int8;           // an int8 tensor's piece: data, as int8
   int64_t srcBegin = 0, srcCount = 0; // a stored range read in one run
   bool nonFinite = false;
   size_t readyFor = SIZE_MAX; // the piece whose results these are
 };
 
-void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
-             Slot &s) {
+void produceFloats(frontend::WeightStore &store, Job &j, const Piece &p,
+                   bool check, Slot &s) {
   if (j.expr)
     std::call_once(*j.evaluated, [&] { j.src = evaluate(store, j); });
   const StoredTensor &src = j.src;
@@ -198,6 +199,17 @@ void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
     s.srcCount = s.count;
     return;
   }
+}
+
+void produce(frontend::WeightStore &store, Job &j, const Piece &p, bool check,
+             Slot &s) {
+  produceFloats(store, j, p, check, s);
+  if (!j.entry->int8)
+    return;
+  // nn.weight.quantize_int8 evaluates to integers in [-127, 127].
+  s.int8.resize(s.count);
+  for (int64_t i = 0; i < s.count; ++i)
+    s.int8[i] = int8_t(s.data[i]);
 }
 
 std::vector<Piece> splitIntoPieces(const std::vector<Job> &jobs) {
@@ -435,7 +447,7 @@ mlir::LogicalResult writeWeights(frontend::WeightStore &store,
   std::vector<frontend::TensorEntry> entries;
   for (const WeightPlanEntry &e : plan) {
     jobs.push_back(makeJob(store, e));
-    entries.push_back({e.fileName, e.fileShape});
+    entries.push_back({e.fileName, e.fileShape, e.int8});
   }
   std::string err;
   auto writer = frontend::SafetensorsWriter::create(path, entries, {}, err);
@@ -460,7 +472,10 @@ mlir::LogicalResult writeWeights(frontend::WeightStore &store,
       // Written here, in order: parallel writes to one file only contend
       // for its lock (measured slower on ext4), and sequential ones let the
       // writer hash as it goes.
-      bool ok = !bad.empty() || succeeded(writer->write(s.data, s.count, err));
+      bool ok = !bad.empty() ||
+                succeeded(j.entry->int8
+                              ? writer->write(s.int8.data(), s.int8.size(), err)
+                              : writer->write(s.data, s.count, err));
       j.src.release(s.srcBegin, s.srcCount);
       if (p.lastOfJob) {
         j.src.release(0, j.src.elements());

@@ -33,9 +33,10 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A dense buffer, dim 0 innermost; code 0 = int, 2 = float; 32 bits. */
+/* A dense buffer, dim 0 innermost; code 0 = int, 2 = float. */
 static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
-                   int code, int dims, const int32_t *ext, int dirty) {
+                   int code, int bits, int dims, const int32_t *ext,
+                   int dirty) {
   int32_t stride = 1;
   memset(b, 0, sizeof(*b));
   for (int i = 0; i < dims; ++i) {
@@ -47,7 +48,7 @@ static void mk_buf(halide_buffer_t *b, halide_dimension_t *d, void *host,
   }
   b->host = (uint8_t *)host;
   b->type.code = (uint8_t)code;
-  b->type.bits = 32;
+  b->type.bits = (uint8_t)bits;
   b->type.lanes = 1;
   b->dimensions = dims;
   b->dim = d;
@@ -89,8 +90,9 @@ void emitLaunch(llvm::raw_ostream &c, const Launch &l, size_t index,
     for (size_t j = 0; j < b.extents.size(); ++j)
       c << (j ? ", " : "") << b.extents[j];
     c << "};\n    halide_buffer_t " << bn << ";\n    mk_buf(&" << bn << ", "
-      << bn << "d, " << b.pointer << ", " << (b.isFloat ? 2 : 0) << ", "
-      << b.extents.size() << ", " << bn << "e, " << (cuda ? 1 : 0) << ");\n";
+      << bn << "d, " << b.pointer << ", " << b.typeCode << ", " << b.typeBits
+      << ", " << b.extents.size() << ", " << bn << "e, " << (cuda ? 1 : 0)
+      << ");\n";
   }
   c << "    double t0 = now_s();\n    int rc = " << l.symbol << "(";
   for (size_t i = 0; i < l.buffers.size(); ++i)
@@ -128,8 +130,9 @@ std::string entryPointSource(const LibraryModel &m,
   emitDescs(c, "outputs_desc", m.outputs);
   c << "static const modelc_tensor_desc weights_desc[] = {\n";
   for (const WeightPlanEntry &w : m.weights) {
-    c << "  {" << cStringLiteral(w.fileName) << ", MODELC_F32, "
-      << w.fileShape.size() << ", {";
+    c << "  {" << cStringLiteral(w.fileName) << ", "
+      << (w.int8 ? "MODELC_I8" : "MODELC_F32") << ", " << w.fileShape.size()
+      << ", {";
     for (size_t i = 0; i < 4; ++i)
       c << (i ? ", " : "") << (i < w.fileShape.size() ? w.fileShape[i] : 0);
     c << "}, 0},\n";

@@ -32,7 +32,8 @@ struct TensorDesc {
 /// (C expressions over B and S), innermost first.
 struct BufferArg {
   std::string pointer;
-  bool isFloat = true;
+  int typeCode = 2;  // halide_type_code_t of the elements: 0 int, 2 float
+  int typeBits = 32; // 8 for int8 weights
   std::vector<std::string> extents;
 };
 

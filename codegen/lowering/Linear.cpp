@@ -1,7 +1,8 @@
 //===- Linear.cpp - Halide lowering of the gemm class ---------------------===//
 //
-// nn.linear, nn.lora_linear (a low-rank term in the same accumulator) and
-// nn.gated_linear (a GLU's gate and up panels in one accumulator).
+// nn.linear, nn.lora_linear (a low-rank term in the same accumulator),
+// nn.gated_linear (a GLU's gate and up panels in one accumulator) and
+// nn.int8_linear (int8 weights widened to f32 in registers).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Math.h"
@@ -10,6 +11,8 @@
 #include "codegen/lowering/LoweringContext.h"
 #include "codegen/schedules/Gemm.h"
 #include "dialect/NNOps.h"
+
+#include <functional>
 
 using namespace Halide;
 using mlir::LogicalResult;
@@ -25,13 +28,19 @@ struct LowRank {
   float scale;
 };
 
+/// W[k][n] in f32 from the stored element `q` (gemmWeightAt): an f32 weight
+/// as it is; an int8 one widened, times its group's scale when each column
+/// has several (one scale per column multiplies the sum instead).
+using WeightWiden = std::function<Expr(Expr q, Expr n, Expr k)>;
+
 /// The stage of a GEMM-class op with `N` accumulator columns: acc = init +
 /// x W (+ the low-rank term, a second update of the same accumulator: added
 /// inside the output tile, while it is in registers).
 GemmStages &addGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
                     mlir::Value weight, const KernelArg &w, int N, Expr init,
                     const KernelArg *lowRankArg = nullptr,
-                    std::optional<LowRank> lowRank = std::nullopt) {
+                    std::optional<LowRank> lowRank = std::nullopt,
+                    const WeightWiden &widen = nullptr) {
   std::string nm = ctx.name();
   auto &g = ctx.addStage(std::make_unique<GemmStages>(o->getResult(0)));
   g.K = (int)dimOf(weight, 0);
@@ -43,14 +52,16 @@ GemmStages &addGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
   std::vector<Expr> t = ctx.tokenArgs();
   std::vector<Expr> lhs{ctx.c};
   lhs.insert(lhs.end(), t.begin(), t.end());
-  g.acc(lhs) += LoweringContext::at(ctx.in(x), g.rk.x, t) *
-                gemmWeightAt(ctx.in(weight), ctx.c, g.rk.x, w.layout);
+  Expr wk = gemmWeightAt(ctx.in(weight), ctx.c, g.rk.x, w.layout);
+  if (widen)
+    wk = widen(wk, ctx.c, g.rk.x);
+  g.acc(lhs) += LoweringContext::at(ctx.in(x), g.rk.x, t) * wk;
   if (lowRank) {
     g.rank = (int)dimOf(lowRank->weight, 0);
     g.rl = RDom(0, g.rank, nm + "_r");
-    Expr term =
-        LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
-        gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x, lowRankArg->layout);
+    Expr term = LoweringContext::at(ctx.in(lowRank->input), g.rl.x, t) *
+                gemmWeightAt(ctx.in(lowRank->weight), ctx.c, g.rl.x,
+                             lowRankArg->layout);
     // The frontend folds LoRA's scale into B: then one FMA per element.
     g.acc(lhs) += lowRank->scale == 1.0f ? term : lowRank->scale * term;
   }
@@ -70,11 +81,10 @@ LogicalResult lowerGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
   int N = (int)dimOf(weight, 1);
   Expr init = bias ? gemmBiasAt(ctx.in(bias), ctx.c, N) : Expr(0.0f);
   Func acc = addGemm(o, ctx, x, weight, *w, N, init, b, lowRank).acc;
-  ctx.define(o->getResult(0),
-             ctx.def(ctx.name() + "_linear",
-                     [&](Expr c, const std::vector<Expr> &tt) {
-                       return LoweringContext::at(acc, c, tt);
-                     }));
+  ctx.define(o->getResult(0), ctx.def(ctx.name() + "_linear",
+                                      [&](Expr c, const std::vector<Expr> &tt) {
+                                        return LoweringContext::at(acc, c, tt);
+                                      }));
   return mlir::success();
 }
 
@@ -94,6 +104,46 @@ struct LoraLinearLowering
     return lowerGemm(o, ctx, op.getInput(), op.getWeight(), op.getBias(),
                      LowRank{op.getLowRankInput(), op.getLowRankWeight(),
                              op.getScale().convertToFloat()});
+  }
+};
+
+// Weight-only int8: the GEMM of nn.linear over the int8 weight widened to
+// f32 in registers. With one scale per column, acc sums x float(q) and the
+// result is acc s + b (one multiply per output, not per weight).
+struct Int8LinearLowering
+    : HalideLoweringOpInterface::ExternalModel<Int8LinearLowering,
+                                               nn::Int8LinearOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::Int8LinearOp>(o);
+    const KernelArg *w = ctx.argOf(op.getWeight());
+    if (!w || !w->gemm || !w->int8)
+      return ctx.fail(o, "nn.int8_linear weight must be an int8 kernel "
+                         "argument");
+    const int N = (int)dimOf(op.getWeight(), 1);
+    const int group = (int)op.getGroup();
+    const bool perColumn = group == (int)dimOf(op.getWeight(), 0);
+    Func scales = ctx.in(op.getScales()); // scales(n, group index)
+    Expr init = 0.0f;
+    if (!perColumn && op.getBias())
+      init = gemmBiasAt(ctx.in(op.getBias()), ctx.c, N);
+    WeightWiden widen = [&](Expr q, Expr n, Expr k) {
+      Expr f = cast<float>(q);
+      return perColumn ? f : f * scales(min(n, N - 1), k / group);
+    };
+    Func acc = addGemm(o, ctx, op.getInput(), op.getWeight(), *w, N, init,
+                       nullptr, std::nullopt, widen)
+                   .acc;
+    Func bias = op.getBias() ? ctx.in(op.getBias()) : Func();
+    ctx.define(
+        o->getResult(0),
+        ctx.def(ctx.name() + "_int8", [&](Expr c, const std::vector<Expr> &tt) {
+          Expr sum = LoweringContext::at(acc, c, tt);
+          if (!perColumn)
+            return sum;
+          Expr y = sum * scales(c, 0);
+          return bias.defined() ? y + bias(c) : y;
+        }));
+    return mlir::success();
   }
 };
 
@@ -123,13 +173,12 @@ struct GatedLinearLowering
     Func acc = g.acc;
     nn::Activation kind = op.getActivation();
     ctx.define(op.getResult(),
-               ctx.def(ctx.name() + "_gated",
-                       [&](Expr c, const std::vector<Expr> &tt) {
-                         Expr gate = (c / P) * (2 * P) + c % P;
-                         return activation(kind,
-                                           LoweringContext::at(acc, gate, tt)) *
-                                LoweringContext::at(acc, gate + P, tt);
-                       }));
+               ctx.def(ctx.name() + "_gated", [&](Expr c,
+                                                  const std::vector<Expr> &tt) {
+                 Expr gate = (c / P) * (2 * P) + c % P;
+                 return activation(kind, LoweringContext::at(acc, gate, tt)) *
+                        LoweringContext::at(acc, gate + P, tt);
+               }));
     return mlir::success();
   }
 };
@@ -141,6 +190,7 @@ void registerLinearCodegen(mlir::DialectRegistry &registry) {
     nn::LinearOp::attachInterface<LinearLowering>(*ctx);
     nn::LoraLinearOp::attachInterface<LoraLinearLowering>(*ctx);
     nn::GatedLinearOp::attachInterface<GatedLinearLowering>(*ctx);
+    nn::Int8LinearOp::attachInterface<Int8LinearLowering>(*ctx);
   });
   registerGemmSchedule();
 }

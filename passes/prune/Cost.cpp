@@ -10,9 +10,11 @@ namespace modelc {
 
 ModelCost measureCost(ModuleOp module) {
   ModelCost cost;
-  module.walk(
-      [&](func::FuncOp func) { cost.weightBytes += weightBytes(func); });
-  cost.params = cost.weightBytes / (int64_t)sizeof(float);
+  module.walk([&](func::FuncOp func) {
+    WeightSize size = weightSize(func);
+    cost.params += size.elements;
+    cost.weightBytes += size.bytes;
+  });
   module.walk([&](nn::CostOpInterface op) {
     cost.flopsPerToken += op.getFlopsPerToken();
     cost.flopsPerTokenSeq += op.getFlopsPerTokenSeq();

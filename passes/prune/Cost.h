@@ -13,7 +13,7 @@ namespace modelc {
 
 struct ModelCost {
   int64_t params = 0;      // elements of the distinct weights compute ops read
-  int64_t weightBytes = 0; // their bytes (f32)
+  int64_t weightBytes = 0; // their bytes (f32, int8)
   double flopsPerToken = 0, flopsPerTokenSeq = 0; // CostOpInterface, summed
 };
 
