@@ -569,4 +569,37 @@ def FactorLinears : Pass<"nn-factor-linears", "mlir::func::FuncOp"> {
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
+def QuantizeWeights : Pass<"nn-quantize-weights", "mlir::func::FuncOp"> {
+  let summary = "weight-only int8: linears read int8 weights, compute in f32";
+  let description = [{
+    Every nn.linear whose instance name matches the glob `match` becomes an
+    nn.int8_linear: its weight is stored as int8 (`nn.weight.quantize_int8`)
+    with one f32 scale per output column and group of `group` input rows
+    (`nn.weight.int8_scales`; `group = 0`: the whole column), symmetric,
+    round to nearest. The GEMM reads a quarter of the weight bytes and
+    computes in f32. It runs after the exact passes (on the merged QKV and
+    the folded weights); nn.gated_linear and nn.lora_linear keep f32 weights.
+    A `group` that does not divide a matched linear's input width is an
+    error.
+
+    Before (`group=0`):
+    ```mlir
+    %y = nn.linear %x, %w, %b : (tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    ```
+    After:
+    ```mlir
+    %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x256xf32>) -> tensor<64x256xi8>
+    %s = nn.weight.int8_scales %w {group = 64 : i64} : (tensor<64x256xf32>) -> tensor<1x256xf32>
+    %y = nn.int8_linear %x, %q, %s, %b : (tensor<?x?x64xf32>, tensor<64x256xi8>, tensor<1x256xf32>, tensor<256xf32>) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let options = [
+    Option<"group", "group", "int64_t", /*default=*/"0",
+           "input rows per scale (0: one scale per output column)">,
+    Option<"match", "match", "std::string", /*default=*/"\"*\"",
+           "a glob over the instance names of the linears to quantize">,
+  ];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
 #endif // MODELC_PASSES

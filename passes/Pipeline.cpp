@@ -90,21 +90,33 @@ modelc::approximatePasses(const ApproxOptions &options) {
   return passes;
 }
 
+std::unique_ptr<Pass>
+modelc::weightQuantizationPass(const ApproxOptions &options) {
+  if (!options.int8Weights)
+    return nullptr;
+  return createQuantizeWeights(
+      QuantizeWeightsOptions{options.int8Group, options.int8Match});
+}
+
 void modelc::buildOptimizePipeline(OpPassManager &pm,
                                    const PipelineOptions &options) {
   for (std::unique_ptr<Pass> &pass : approximatePasses(options.approx))
     pm.addNestedPass<func::FuncOp>(std::move(pass));
-  if (options.optLevel <= 0)
-    return;
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  for (const ReparamPass &p : reparamPasses())
-    if (options.optLevel >= p.level &&
-        !llvm::is_contained(options.disabled, p.flag))
-      pm.addNestedPass<func::FuncOp>(p.create(options));
-  // The folds leave duplicate expressions (one splat per folded norm, ...).
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  if (options.optLevel > 0) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    for (const ReparamPass &p : reparamPasses())
+      if (options.optLevel >= p.level &&
+          !llvm::is_contained(options.disabled, p.flag))
+        pm.addNestedPass<func::FuncOp>(p.create(options));
+    // The folds leave duplicate expressions (one splat per folded norm, ...).
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Last: the folds and merges see plain linears, and int8 rounds the
+  // weights they computed (one rounding, of the merged QKV too).
+  if (std::unique_ptr<Pass> pass = weightQuantizationPass(options.approx))
+    pm.addNestedPass<func::FuncOp>(std::move(pass));
 }
 
 void modelc::buildKernelPipeline(OpPassManager &pm,
@@ -161,6 +173,19 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
       *this, "low-rank-match",
       llvm::cl::desc("the linears low-rank factors, a glob over names"),
       llvm::cl::init("*")};
+  Option<bool> int8Weights{
+      *this, "int8-weights",
+      llvm::cl::desc("approximate: int8 weights for linears "
+                     "(nn-quantize-weights), after the exact passes"),
+      llvm::cl::init(false)};
+  Option<int64_t> int8Group{
+      *this, "int8-group",
+      llvm::cl::desc("input rows per int8 scale (0: one per output column)"),
+      llvm::cl::init(0)};
+  Option<std::string> int8Match{
+      *this, "int8-match",
+      llvm::cl::desc("the linears int8-weights quantizes, a glob over names"),
+      llvm::cl::init("*")};
   modelc::PipelineOptions get() const {
     modelc::PipelineOptions o;
     o.optLevel = optLevel;
@@ -172,6 +197,9 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
     o.approx.lowRank = lowRank;
     o.approx.lowRankEnergy = lowRankEnergy;
     o.approx.lowRankMatch = lowRankMatch;
+    o.approx.int8Weights = int8Weights;
+    o.approx.int8Group = int8Group;
+    o.approx.int8Match = int8Match;
     return o;
   }
 };

@@ -30,11 +30,20 @@ struct ApproxOptions {
   double lowRankEnergy = 0;        // or the rank by retained energy
   std::string lowRankMatch = "*";  // the linears it factors, by name
   WeightReader weights;            // for lowRankEnergy (the driver's store)
+  bool int8Weights = false;        // nn-quantize-weights, after the exact
+  int64_t int8Group = 0;           // passes; rows per scale (0: a column)
+  std::string int8Match = "*";     // the linears it quantizes, by name
 };
 
-/// The passes `options` asks for, configured, in pipeline order.
+/// The passes `options` asks for that run first, configured, in pipeline
+/// order (all but weight-only int8).
 std::vector<std::unique_ptr<mlir::Pass>>
 approximatePasses(const ApproxOptions &options);
+
+/// nn-quantize-weights as `options` asks for it (it runs after the exact
+/// passes), or null.
+std::unique_ptr<mlir::Pass>
+weightQuantizationPass(const ApproxOptions &options);
 
 struct PipelineOptions {
   /// 0: no canonicalize/CSE, no re-parameterization, one kernel per compute
@@ -80,7 +89,8 @@ public:
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 /// Up to `--emit=optimized`: the approximate passes asked for, then, at -O1
 /// and up, canonicalize + CSE, the re-parameterization passes of the
-/// level, canonicalize + CSE.
+/// level, canonicalize + CSE; then weight-only int8 if asked (on the merged
+/// and folded weights).
 void buildOptimizePipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options);
 /// nn-form-kernels{fuse = optLevel > 0}, nn-dedup-kernels, nn-plan-memory.
@@ -91,7 +101,8 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
 /// (options `opt-level`, default 3, `disable`, a list of pass flags,
 /// `allow-weight-growth`, and the approximate passes' `drop-layers`,
 /// `prune-heads`, `prune-neurons`, `low-rank`, `low-rank-energy`,
-/// `low-rank-match`) for modelc-opt's --pass-pipeline.
+/// `low-rank-match`, `int8-weights`, `int8-group`, `int8-match`) for
+/// modelc-opt's --pass-pipeline.
 void registerPipelines();
 
 } // namespace modelc

@@ -13,10 +13,10 @@ using namespace mlir;
 
 namespace modelc {
 
-LogicalResult runApproximatePasses(ModuleOp module,
-                                   const ApproxOptions &options,
-                                   std::vector<ApproxStep> &steps) {
-  for (std::unique_ptr<Pass> &pass : approximatePasses(options)) {
+LogicalResult runMeasuredPasses(ModuleOp module,
+                                std::vector<std::unique_ptr<Pass>> passes,
+                                std::vector<ApproxStep> &steps) {
+  for (std::unique_ptr<Pass> &pass : passes) {
     ApproxStep step;
     llvm::raw_string_ostream text(step.pass);
     pass->printAsTextualPipeline(text);

@@ -1,10 +1,10 @@
 //===- ApproxReport.h - running the approximate passes, with a report -*- C++
 //-*-===//
 //
-// `modelc compile --drop-layers/--prune-*/--low-rank` runs each approximate
-// pass on its own and measures the model before and after it (parameters,
-// weight bytes, FLOPs per token), then prints the table and writes it as
-// <name>.approx.json next to the library.
+// `modelc compile --drop-layers/--prune-*/--low-rank/--int8-weights` runs
+// each approximate pass on its own and measures the model before and after
+// it (parameters, weight bytes, FLOPs per token), then prints the table and
+// writes it as <name>.approx.json next to the library.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MODELC_TOOLS_APPROXREPORT_H
@@ -28,11 +28,12 @@ struct ApproxStep {
   ModelCost before, after;
 };
 
-/// Runs the approximate passes `options` asks for on `module`, one at a
+/// Runs `passes` (approximate ones, on functions) on `module`, one at a
 /// time, recording each in `steps`.
-mlir::LogicalResult runApproximatePasses(mlir::ModuleOp module,
-                                         const ApproxOptions &options,
-                                         std::vector<ApproxStep> &steps);
+mlir::LogicalResult
+runMeasuredPasses(mlir::ModuleOp module,
+                  std::vector<std::unique_ptr<mlir::Pass>> passes,
+                  std::vector<ApproxStep> &steps);
 
 /// The table of `steps` and their total, and the output error measured on
 /// the calibration input (`error`, when there is one).

@@ -328,23 +328,30 @@ int compile() {
   if (!calibPath.empty())
     reference = module->clone();
   std::vector<modelc::ApproxStep> approxSteps;
-  if (failed(
-          modelc::runApproximatePasses(*module, pipeline.approx, approxSteps)))
+  if (failed(modelc::runMeasuredPasses(
+          *module, modelc::approximatePasses(pipeline.approx), approxSteps)))
     return 1;
+  modelc::ApproxOptions approx = std::move(pipeline.approx);
   pipeline.approx = {};
+  if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
+    return 1;
+  // Weight-only int8 rounds the weights the exact passes computed.
+  std::vector<std::unique_ptr<Pass>> last;
+  if (std::unique_ptr<Pass> pass = modelc::weightQuantizationPass(approx))
+    last.push_back(std::move(pass));
+  if (failed(modelc::runMeasuredPasses(*module, std::move(last), approxSteps)))
+    return 1;
+  progress.stage("optimize -O" + optLevel);
   if (reference && approxSteps.empty()) {
     llvm::errs() << "modelc: error: --calib measures the error of the "
                     "approximate passes, and none is asked for "
                     "(--drop-layers, --prune-heads, --prune-neurons, "
-                    "--low-rank)\n";
+                    "--low-rank, --int8-weights)\n";
     return 1;
   }
   // A library's report is printed once it is complete (below).
   if (!quiet && emit != Stage::Library)
     modelc::printApproxReport(llvm::errs(), approxSteps, nullptr);
-  if (failed(runPipeline(*module, modelc::buildOptimizePipeline, pipeline)))
-    return 1;
-  progress.stage("optimize -O" + optLevel);
   if (emit == Stage::Optimized) {
     printModule(*module);
     return 0;

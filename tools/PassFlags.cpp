@@ -47,6 +47,35 @@ cl::opt<std::string>
                  cl::desc("the linears --low-rank factors, by instance name "
                           "('*.mlp.*'; default: all)"),
                  cl::cat(modelc::passFlagsCategory()));
+cl::opt<std::string> int8Weights(
+    "int8-weights", cl::ValueOptional, cl::value_desc("group:G"),
+    cl::desc("approximate: store linear weights as int8 with one f32 scale "
+             "per output column (or per G input rows: group:G), computing "
+             "in f32 (nn-quantize-weights, after the exact passes)"),
+    cl::cat(modelc::passFlagsCategory()));
+cl::opt<std::string>
+    int8Match("int8-match", cl::value_desc("glob"), cl::init("*"),
+              cl::desc("the linears --int8-weights quantizes, by instance "
+                       "name ('*.mlp.*'; default: all)"),
+              cl::cat(modelc::passFlagsCategory()));
+
+/// --int8-weights or --int8-weights=group:G.
+mlir::LogicalResult parseInt8Weights(modelc::ApproxOptions &approx,
+                                     std::string &error) {
+  approx.int8Weights = int8Weights.getNumOccurrences() > 0;
+  approx.int8Match = int8Match;
+  llvm::StringRef text = int8Weights;
+  if (text.empty())
+    return mlir::success();
+  if (!text.consume_front("group:") ||
+      text.getAsInteger(10, approx.int8Group) || approx.int8Group < 1) {
+    error = "--int8-weights=" + int8Weights +
+            ": expected group:G (G a positive integer), or no value for one "
+            "scale per output column";
+    return mlir::failure();
+  }
+  return mlir::success();
+}
 
 /// --low-rank=rank:N or energy:E.
 mlir::LogicalResult parseLowRank(modelc::ApproxOptions &approx,
@@ -81,5 +110,6 @@ mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
   approx.pruneHeads = pruneHeads;
   approx.pruneNeurons = pruneNeurons;
   approx.lowRankMatch = lowRankMatch;
-  return parseLowRank(approx, error);
+  return mlir::success(succeeded(parseLowRank(approx, error)) &&
+                       succeeded(parseInt8Weights(approx, error)));
 }

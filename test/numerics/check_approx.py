@@ -5,13 +5,15 @@ pruned/factorised the same way, independently, here.
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
         [--drop-layers 1] [--prune-neurons 0.3] [--prune-heads 0.5] [--calib] \\
         [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
+        [--int8-weights [--int8-group G] [--int8-match GLOB]] [--disable-pass P,Q] \\
         [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
 
 Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, which writes
 <name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
 squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
 round(ratio * n) removed per layer, ties to the lower index; truncated SVD in float64, the rank by
-energy from its singular values) and the
+energy from its singular values; int8 rounding of the linears in float32, its scales counted as
+parameters added) and the
 oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
 oracle's; per batch x seq, relmax(library, pruned oracle) <= --tol, and the pruned oracle differs
 from the unpruned one (by more than 100 x tol: the pass changed the model). One line per case,
@@ -108,6 +110,39 @@ def low_rank(canon, layers, rank, match, energy=0.0):
     return saved
 
 
+def int8_round(w, group):
+    """modelc's weight-only int8 of a canonical [out, in] weight, dequantized (nn.weight.quantize_int8
+    and int8_scales): per output row and group of `group` inputs (0: all), s = max |w| / 127 and
+    q = round(w / s) (ties to even; 0 where s is 0), in float32 as the compiler does -> q s."""
+    w = np.asarray(w, np.float32)
+    out, inp = w.shape
+    blocks = w.reshape(out, inp // (group or inp), -1)
+    s = np.abs(blocks).max(-1, keepdims=True) / np.float32(127)
+    q = np.where(s > 0, np.round(blocks / np.where(s > 0, s, np.float32(1))), np.float32(0))
+    return (q * s).astype(np.float32).reshape(out, inp), s.size
+
+
+def int8_weights(cfg, canon, layers, group, match):
+    """Rounds every linear's weight whose instance name matches (the layers' projections and the
+    LM head, tied or not) as nn-quantize-weights does; returns the scales it adds."""
+    scales = 0
+    for i in layers:
+        for key in sorted(canon):
+            parts = key.split(".")
+            if (len(parts) == 5 and parts[:2] == ["layers", str(i)] and parts[4] == "weight"
+                    and np.ndim(canon[key]) == 2
+                    and fnmatch.fnmatchcase("layer%d.%s.%s" % (i, parts[2], parts[3]), match)):
+                canon[key], n = int8_round(canon[key], group)
+                scales += n
+    if cfg.output == "logits" and fnmatch.fnmatchcase("head", match):
+        if cfg.tied:  # the head reads its own rounded copy; the embedding keeps the table
+            cfg.tied = False
+            canon["head.weight"] = canon["embed.tokens"]
+        canon["head.weight"], n = int8_round(canon["head.weight"], group)
+        scales += n
+    return scales
+
+
 def used_params(cfg, canon):
     import reference as ref
     return sum(int(np.asarray(canon[ps.key]).size) for ps in ref.slots(cfg))
@@ -142,6 +177,12 @@ def main(argv=None):
     ap.add_argument("--low-rank", type=int, default=0)
     ap.add_argument("--low-rank-energy", type=float, default=0.0)
     ap.add_argument("--low-rank-match", default="*")
+    ap.add_argument("--int8-weights", action="store_true")
+    ap.add_argument("--int8-group", type=int, default=0)
+    ap.add_argument("--int8-match", default="*")
+    ap.add_argument("--disable-pass", default="",
+                    help="exact passes to leave out (those that change a weight before int8 rounds it "
+                         "in a way the oracle does not redo: nn-fold-norm-affine, nn-recenter-stream)")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--calib", action="store_true",
                     help="also compile with --calib (random tokens, batch 2, seq 16) and check the "
@@ -180,8 +221,14 @@ def main(argv=None):
         flags += ["--low-rank=" + ("energy:%g" % a.low_rank_energy if a.low_rank_energy else "rank:%d" % a.low_rank),
                   "--low-rank-match=" + a.low_rank_match]
         saved = low_rank(canon, layers, a.low_rank, a.low_rank_match, a.low_rank_energy)
-    pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
     removed = params_before - used_params(cfg, canon) + saved
+    if a.int8_weights:
+        flags += ["--int8-weights" + ("=group:%d" % a.int8_group if a.int8_group else ""),
+                  "--int8-match=" + a.int8_match]
+        removed -= int8_weights(cfg, canon, layers, a.int8_group, a.int8_match)
+    if a.disable_pass:
+        flags.append("--disable-pass=" + a.disable_pass)
+    pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
 
     calib_tokens = None
     if a.calib:

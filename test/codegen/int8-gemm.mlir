@@ -1,0 +1,48 @@
+// Weight-only int8 GEMMs (nn.int8_linear): the packed panel is read as int8
+// and widened to f32 in registers (vpmovsxbd + vcvtdq2ps before the FMA).
+// With one scale per column the sum is scaled once per output, with the
+// bias; with groups of 16 input rows each widened weight is scaled by its
+// group's row of scales inside the sum. For CUDA the PTX assembles.
+// RUN: modelc compile %s --emit=halide -q | FileCheck %s --check-prefix=STMT
+// RUN: modelc compile %s --emit=asm -q | FileCheck %s --check-prefix=ASM
+// RUN: modelc compile %s --emit=ptx --target cuda -q > %t.ptx
+// RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: rm -rf %t.d && mkdir %t.d
+// RUN: awk '/^\/\/ kernel /{n++} {print > ("%t.d/k" n ".ptx")}' %t.ptx
+// RUN: %if ptxas %{ for f in %t.d/k*.ptx; do %ptxas --gpu-name sm_75 $f -o /dev/null || exit 1; done %}
+
+// STMT-LABEL: // kernel k0_gemm (gemm)
+// STMT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + (float32x{{16|8}}(in1[ramp({{.*}})])*x{{16|8}}(in0[
+// STMT: out0[ramp({{.*}})] = in3[ramp({{.*}})] + (v{{[0-9]+}}_acc[ramp({{.*}})]*in2[ramp({{.*}})])
+// STMT-LABEL: // kernel k1_gemm (gemm)
+// STMT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + ((in2[ramp(((({{.*}}_k$x/16)*2) + {{.*}})*48, 1, {{16|8}}) aligned(48, 0)]*float32x{{16|8}}(in1[ramp({{.*}})]))*x{{16|8}}(in0[
+// ASM-LABEL: // kernel k0_gemm (gemm)
+// ASM: vpmovsxbd
+// ASM: vcvtdq2ps
+// ASM: vfmadd{{[0-9]+}}ps {{.*}}%{{[zy]}}mm
+// PTX-LABEL: // kernel k0_gemm (gemm)
+// PTX-DAG: ld.global.nc.u8
+// PTX-DAG: cvt.rn.f32.s16
+// PTX-DAG: fma.rn.f32
+
+module attributes {nn.arena_floats_per_token = 0 : i64} {
+func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
+  %w = nn.weight "w" : tensor<64x96xf32>
+  %b = nn.weight "b" : tensor<96xf32>
+  %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x96xf32>) -> tensor<64x96xi8>
+  %s = nn.weight.int8_scales %w {group = 64 : i64} : (tensor<64x96xf32>) -> tensor<1x96xf32>
+  %qg = nn.weight.quantize_int8 %w {group = 16 : i64} : (tensor<64x96xf32>) -> tensor<64x96xi8>
+  %sg = nn.weight.int8_scales %w {group = 16 : i64} : (tensor<64x96xf32>) -> tensor<4x96xf32>
+  %y = nn.kernel "k0_int8" gemm (%x, %q, %s, %b) {arena_offsets = array<i64: -1>} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<1x96xf32>, tensor<96xf32>) -> tensor<?x?x96xf32> {
+  ^bb0(%a: tensor<?x?x64xf32>, %qq: tensor<64x96xi8>, %ss: tensor<1x96xf32>, %bb: tensor<96xf32>):
+    %0 = nn.int8_linear %a, %qq, %ss, %bb : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<1x96xf32>, tensor<96xf32>) -> tensor<?x?x96xf32>
+    nn.yield %0 : tensor<?x?x96xf32>
+  }
+  %z = nn.kernel "k1_int8_grouped" gemm (%x, %qg, %sg) {arena_offsets = array<i64: -1>} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>) -> tensor<?x?x96xf32> {
+  ^bb0(%a: tensor<?x?x64xf32>, %qq: tensor<64x96xi8>, %ss: tensor<4x96xf32>):
+    %0 = nn.int8_linear %a, %qq, %ss : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>) -> tensor<?x?x96xf32>
+    nn.yield %0 : tensor<?x?x96xf32>
+  }
+  return %y, %z : tensor<?x?x96xf32>, tensor<?x?x96xf32>
+}
+}

@@ -1,0 +1,50 @@
+// RUN: modelc-opt %s -nn-quantize-weights | FileCheck %s
+// RUN: modelc-opt %s "-nn-quantize-weights=group=4 match=*.mlp.*" | FileCheck %s --check-prefix=GROUP
+// RUN: not modelc-opt %s -nn-quantize-weights=group=3 2>&1 | FileCheck %s --check-prefix=NODIV
+// RUN: not modelc-opt %s -nn-quantize-weights=group=-1 2>&1 | FileCheck %s --check-prefix=NEG
+// RUN: modelc-opt %s "-nn-optimize=int8-weights=true" | FileCheck %s --check-prefix=PIPE
+
+// Every linear reads int8 weights with one scale per output column (group =
+// its input width); the bias stays f32.
+// CHECK-LABEL: func.func @mlp
+// CHECK-DAG: %[[UP:.*]] = nn.weight "up"
+// CHECK-DAG: %[[Q:.*]] = nn.weight.quantize_int8 %[[UP]] {group = 8 : i64} : (tensor<8x32xf32>) -> tensor<8x32xi8>
+// CHECK-DAG: %[[S:.*]] = nn.weight.int8_scales %[[UP]] {group = 8 : i64} : (tensor<8x32xf32>) -> tensor<1x32xf32>
+// CHECK-DAG: nn.weight.quantize_int8 %{{.*}} {group = 32 : i64} : (tensor<32x8xf32>) -> tensor<32x8xi8>
+// CHECK: nn.int8_linear %arg0, %[[Q]], %[[S]], %{{.*}} : (tensor<?x?x8xf32>, tensor<8x32xi8>, tensor<1x32xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
+// CHECK: nn.int8_linear %{{.*}} : (tensor<?x?x32xf32>, tensor<32x8xi8>, tensor<1x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: nn.int8_linear %{{.*}} : (tensor<?x?x8xf32>, tensor<8x8xi8>, tensor<1x8xf32>) -> tensor<?x?x8xf32>
+// CHECK-NOT: nn.linear
+
+// group=4: a scale per column and 4 input rows; only the MLP's linears.
+// GROUP: nn.weight.int8_scales %{{.*}} {group = 4 : i64} : (tensor<8x32xf32>) -> tensor<2x32xf32>
+// GROUP: nn.weight.int8_scales %{{.*}} {group = 4 : i64} : (tensor<32x8xf32>) -> tensor<8x8xf32>
+// GROUP-COUNT-2: nn.int8_linear
+// GROUP: nn.linear %{{.*}} : (tensor<?x?x8xf32>, tensor<8x8xf32>)
+// NODIV: error: {{.*}}nn-quantize-weights: group 3 does not divide the 8 input channels of 'layer0.mlp.up'
+// NEG: error: nn-quantize-weights: group -1 is negative
+
+// In the pipeline it runs after the exact passes: fold-norm-affine has
+// folded the norm's gamma into the up projection it quantizes.
+func.func @mlp(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %up = nn.weight "up" : tensor<8x32xf32>
+  %b = nn.weight "b" : tensor<32xf32>
+  %down = nn.weight "down" : tensor<32x8xf32>
+  %sq = nn.weight "sq" : tensor<8x8xf32>
+  %h = nn.linear %x, %up, %b : (tensor<?x?x8xf32>, tensor<8x32xf32>, tensor<32xf32>) -> tensor<?x?x32xf32> loc("layer0.mlp.up")
+  %a = nn.activation gelu %h : (tensor<?x?x32xf32>) -> tensor<?x?x32xf32> loc("layer0.mlp.act")
+  %y = nn.linear %a, %down : (tensor<?x?x32xf32>, tensor<32x8xf32>) -> tensor<?x?x8xf32> loc("layer0.mlp.down")
+  %z = nn.linear %y, %sq : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32> loc("layer0.attn.o")
+  return %z : tensor<?x?x8xf32>
+}
+
+// PIPE-LABEL: func.func @normed
+// PIPE: %[[F:.*]] = nn.weight.scale %{{.*}}, %{{.*}} {axis = 0 : i64}
+// PIPE: nn.weight.quantize_int8 %[[F]]
+func.func @normed(%x: tensor<?x?x8xf32>) -> tensor<?x?x32xf32> {
+  %g = nn.weight "g" : tensor<8xf32>
+  %w = nn.weight "w" : tensor<8x32xf32>
+  %n = nn.rms_norm %x, %g {epsilon = 1.0e-05 : f32} : (tensor<?x?x8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+  %y = nn.linear %n, %w : (tensor<?x?x8xf32>, tensor<8x32xf32>) -> tensor<?x?x32xf32> loc("layer0.mlp.up")
+  return %y : tensor<?x?x32xf32>
+}
