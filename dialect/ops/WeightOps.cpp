@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -381,8 +382,10 @@ WeightData WeightQuantizeInt8Op::evaluate(ArrayRef<WeightData> in) {
   WeightData out = like(getResult());
   for (int64_t i = 0; i < (int64_t)out.values.size(); ++i) {
     float scale = s[(i / N / group) * N + i % N];
-    // The default rounding mode: ties to even, as torch.round.
-    out.values[i] = scale > 0 ? std::nearbyint(in[0].values[i] / scale) : 0;
+    // The default rounding mode: ties to even, as torch.round. int8 has no
+    // NaN: a non-finite weight (--allow-nonfinite-weights) becomes 0 or 127.
+    float q = scale > 0 ? std::nearbyint(in[0].values[i] / scale) : 0;
+    out.values[i] = std::isnan(q) ? 0 : std::clamp(q, -127.0f, 127.0f);
   }
   return out;
 }
