@@ -458,7 +458,7 @@ def DropLayers : Pass<"nn-drop-layers", "mlir::func::FuncOp"> {
 }
 
 def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
-  let summary = "prune MLP neurons by weight magnitude, a ratio per layer";
+  let summary = "prune MLP neurons by weight magnitude, per layer or global";
   let description = [{
     In every MLP, `down(act(up x))` or `down(act(gate x) * up x)`, the
     hidden units are scored by the squared norm of their weights (up and
@@ -466,8 +466,13 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
     `round(ratio * hidden)` of the lowest are removed: the up and gate
     weights and biases keep the selected columns, the down weight the
     selected rows (`nn.weight.select_top`, evaluated from the data when the
-    weights are written). A ratio outside [0, 1), or one that removes every
-    neuron, is an error.
+    weights are written). With `count` instead of `ratio`, that many go from
+    each MLP. With `global`, the ratio (or count) is of all the MLPs'
+    neurons together: the lowest-scored of them all go, so each MLP keeps
+    as many as rank above that line (ties: the lower layer and index stay);
+    that reads the scores, which only `modelc compile` has. A ratio outside
+    [0, 1), a negative count, both, or a pruning that removes every neuron
+    of an MLP is an error.
 
     Before (`ratio=0.25`):
     ```mlir
@@ -491,6 +496,11 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
   let options = [
     Option<"ratio", "ratio", "double", /*default=*/"0.0",
            "the fraction of each MLP's neurons to remove, in [0, 1)">,
+    Option<"count", "count", "int64_t", /*default=*/"0",
+           "instead of a ratio: how many neurons each MLP loses">,
+    Option<"global", "global", "bool", /*default=*/"false",
+           "the ratio or count is of all the MLPs' neurons together (needs "
+           "the weights: modelc compile)">,
   ];
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }

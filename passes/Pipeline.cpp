@@ -79,9 +79,11 @@ modelc::approximatePasses(const ApproxOptions &options) {
   }
   if (options.pruneHeads != 0)
     passes.push_back(createPruneHeads(PruneHeadsOptions{options.pruneHeads}));
-  if (options.pruneNeurons != 0)
-    passes.push_back(
-        createPruneNeurons(PruneNeuronsOptions{options.pruneNeurons}));
+  if (options.pruneNeurons != 0 || options.pruneNeuronsCount != 0)
+    passes.push_back(createPruneNeurons(
+        PruneNeuronsOptions{options.pruneNeurons, options.pruneNeuronsCount,
+                            options.pruneNeuronsGlobal},
+        options.weights));
   if (options.lowRank != 0 || options.lowRankEnergy != 0)
     passes.push_back(createFactorLinears(
         FactorLinearsOptions{options.lowRank, options.lowRankEnergy,
@@ -159,6 +161,16 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
       llvm::cl::desc("approximate: the ratio of neurons to prune per MLP "
                      "(nn-prune-neurons)"),
       llvm::cl::init(0.0)};
+  Option<int64_t> pruneNeuronsCount{
+      *this, "prune-neurons-count",
+      llvm::cl::desc("approximate: instead of a ratio, the neurons to prune "
+                     "per MLP (nn-prune-neurons)"),
+      llvm::cl::init(0)};
+  Option<bool> pruneNeuronsGlobal{
+      *this, "prune-neurons-global",
+      llvm::cl::desc("the ratio or count of prune-neurons is of all MLPs "
+                     "together (needs the weights: modelc compile only)"),
+      llvm::cl::init(false)};
   Option<int64_t> lowRank{
       *this, "low-rank",
       llvm::cl::desc("approximate: the rank to factor linears to "
@@ -194,6 +206,8 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
     o.approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
     o.approx.pruneHeads = pruneHeads;
     o.approx.pruneNeurons = pruneNeurons;
+    o.approx.pruneNeuronsCount = pruneNeuronsCount;
+    o.approx.pruneNeuronsGlobal = pruneNeuronsGlobal;
     o.approx.lowRank = lowRank;
     o.approx.lowRankEnergy = lowRankEnergy;
     o.approx.lowRankMatch = lowRankMatch;

@@ -11,6 +11,7 @@
 #define MODELC_PASSES_PIPELINE_H
 
 #include "passes/prune/FactorLinears.h"
+#include "passes/prune/PruneNeurons.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
@@ -26,13 +27,16 @@ struct ApproxOptions {
   std::vector<int64_t> dropLayers; // nn-drop-layers
   double pruneHeads = 0;           // nn-prune-heads, a ratio in [0, 1)
   double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
+  int64_t pruneNeuronsCount = 0;   // or a count
+  bool pruneNeuronsGlobal = false; // of all MLPs together (reads weights)
   int64_t lowRank = 0;             // nn-factor-linears, a rank (0: none)
   double lowRankEnergy = 0;        // or the rank by retained energy
   std::string lowRankMatch = "*";  // the linears it factors, by name
-  WeightReader weights;            // for lowRankEnergy (the driver's store)
-  bool int8Weights = false;        // nn-quantize-weights, after the exact
-  int64_t int8Group = 0;           // passes; rows per scale (0: a column)
-  std::string int8Match = "*";     // the linears it quantizes, by name
+  WeightReader
+      weights; // for lowRankEnergy, global pruning (the driver's store)
+  bool int8Weights = false;    // nn-quantize-weights, after the exact
+  int64_t int8Group = 0;       // passes; rows per scale (0: a column)
+  std::string int8Match = "*"; // the linears it quantizes, by name
 };
 
 /// The passes `options` asks for that run first, configured, in pipeline
@@ -100,7 +104,8 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
 /// (options `opt-level`, default 3, `disable`, a list of pass flags,
 /// `allow-weight-growth`, and the approximate passes' `drop-layers`,
-/// `prune-heads`, `prune-neurons`, `low-rank`, `low-rank-energy`,
+/// `prune-heads`, `prune-neurons`, `prune-neurons-count`,
+/// `prune-neurons-global`, `low-rank`, `low-rank-energy`,
 /// `low-rank-match`, `int8-weights`, `int8-group`, `int8-match`) for
 /// modelc-opt's --pass-pipeline.
 void registerPipelines();

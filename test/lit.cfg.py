@@ -25,7 +25,9 @@ config.environment["OMP_WAIT_POLICY"] = "PASSIVE"
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["FileCheck", "not", "count", "split-file"],
+# `count` only after a pipe (use_default_substitutions): a bare one would
+# rewrite pass options such as nn-prune-neurons=count=4.
+llvm_config.add_tool_substitutions(["FileCheck", "not", "split-file"],
                                    [config.llvm_tools_dir])
 llvm_config.add_tool_substitutions(["modelc", "modelc-opt"],
                                    [config.modelc_tools_dir])

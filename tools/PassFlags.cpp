@@ -32,10 +32,11 @@ cl::opt<double> pruneHeads(
     cl::desc("approximate: remove this fraction of every attention's heads, "
              "by weight magnitude (nn-prune-heads)"),
     cl::cat(modelc::passFlagsCategory()));
-cl::opt<double> pruneNeurons(
-    "prune-neurons", cl::value_desc("ratio"), cl::init(0.0),
-    cl::desc("approximate: remove this fraction of every MLP's neurons, by "
-             "weight magnitude (nn-prune-neurons)"),
+cl::opt<std::string> pruneNeurons(
+    "prune-neurons", cl::value_desc("[global:]R|count:N"),
+    cl::desc("approximate: remove this fraction (R) or number (count:N) of "
+             "every MLP's neurons, by weight magnitude; global: of all MLPs' "
+             "neurons together (nn-prune-neurons)"),
     cl::cat(modelc::passFlagsCategory()));
 cl::opt<std::string>
     lowRank("low-rank", cl::value_desc("rank:N"),
@@ -58,6 +59,25 @@ cl::opt<std::string>
               cl::desc("the linears --int8-weights quantizes, by instance "
                        "name ('*.mlp.*'; default: all)"),
               cl::cat(modelc::passFlagsCategory()));
+
+/// --prune-neurons=[global:]R or [global:]count:N.
+mlir::LogicalResult parsePruneNeurons(modelc::ApproxOptions &approx,
+                                      std::string &error) {
+  llvm::StringRef text = pruneNeurons;
+  if (text.empty())
+    return mlir::success();
+  approx.pruneNeuronsGlobal = text.consume_front("global:");
+  bool ok = text.consume_front("count:")
+                ? !text.getAsInteger(10, approx.pruneNeuronsCount) &&
+                      approx.pruneNeuronsCount > 0
+                : !text.getAsDouble(approx.pruneNeurons);
+  if (ok)
+    return mlir::success();
+  error = "--prune-neurons=" + pruneNeurons +
+          ": expected a ratio R, count:N (N a positive integer), or either "
+          "after global:";
+  return mlir::failure();
+}
 
 /// --int8-weights or --int8-weights=group:G.
 mlir::LogicalResult parseInt8Weights(modelc::ApproxOptions &approx,
@@ -108,8 +128,8 @@ mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
   ApproxOptions &approx = options.approx;
   approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
   approx.pruneHeads = pruneHeads;
-  approx.pruneNeurons = pruneNeurons;
   approx.lowRankMatch = lowRankMatch;
-  return mlir::success(succeeded(parseLowRank(approx, error)) &&
+  return mlir::success(succeeded(parsePruneNeurons(approx, error)) &&
+                       succeeded(parseLowRank(approx, error)) &&
                        succeeded(parseInt8Weights(approx, error)));
 }

@@ -9,14 +9,9 @@
 #define MODELC_PASSES_PRUNE_FACTORLINEARS_H
 
 #include "passes/Passes.h"
-
-#include <functional>
-#include <vector>
+#include "passes/prune/Structure.h"
 
 namespace modelc {
-
-/// The value of a weight (row-major, its type's shape).
-using WeightReader = std::function<std::vector<float>(mlir::Value)>;
 
 /// nn-factor-linears; with `energy`, `read` gives the weights to decompose.
 std::unique_ptr<mlir::Pass>

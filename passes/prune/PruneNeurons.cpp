@@ -1,15 +1,18 @@
 //===- PruneNeurons.cpp - nn-prune-neurons --------------------------------===//
 //
-// Structured magnitude pruning of MLP neurons: per MLP, the hidden units
-// whose weights (up and gate columns, down row) have the smallest squared
-// norm are removed, a ratio of them, rounded.
+// Structured magnitude pruning of MLP neurons: the hidden units whose
+// weights (up and gate columns, down row) have the smallest squared norm
+// are removed, a ratio or a count of them, per MLP or of all MLPs together.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/prune/PruneNeurons.h"
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
-#include "passes/Passes.h"
 #include "passes/WeightBuilder.h"
 #include "passes/prune/Structure.h"
+
+#include <algorithm>
+#include <tuple>
 
 namespace modelc {
 #define GEN_PASS_DEF_PRUNENEURONS
@@ -69,29 +72,89 @@ void selectColumns(WeightBuilder &wb, LinearOp projection, Value score,
   r.setType(withChannels(r.getType(), kept));
 }
 
+/// How many neurons each MLP keeps when the `removed` lowest-scored of all of
+/// them go. Ties rank the earlier MLP and the lower index higher, as
+/// nn.weight.select_top keeps the lower index within one.
+std::vector<int64_t> keptGlobally(const std::vector<std::vector<float>> &scores,
+                                  int64_t removed) {
+  struct Neuron {
+    float score;
+    size_t mlp;
+    size_t index;
+  };
+  std::vector<Neuron> all;
+  for (size_t m = 0; m < scores.size(); ++m)
+    for (size_t i = 0; i < scores[m].size(); ++i)
+      all.push_back({scores[m][i], m, i});
+  auto lower = [](const Neuron &a, const Neuron &b) {
+    if (a.score != b.score)
+      return a.score < b.score;
+    return std::tie(b.mlp, b.index) < std::tie(a.mlp, a.index);
+  };
+  std::nth_element(all.begin(), all.begin() + removed, all.end(), lower);
+  std::vector<int64_t> kept;
+  for (const std::vector<float> &s : scores)
+    kept.push_back((int64_t)s.size());
+  for (int64_t i = 0; i < removed; ++i)
+    --kept[all[i].mlp];
+  return kept;
+}
+
 struct PruneNeuronsPass
     : public modelc::impl::PruneNeuronsBase<PruneNeuronsPass> {
   using PruneNeuronsBase::PruneNeuronsBase;
+  PruneNeuronsPass(const PruneNeuronsOptions &options, WeightReader read)
+      : PruneNeuronsBase(options), read(std::move(read)) {}
+
+  LogicalResult checkOptions(func::FuncOp func) {
+    auto fail = [&](const Twine &why) {
+      return func.emitError() << "nn-prune-neurons: " << why;
+    };
+    if (failed(checkRatio(func, getArgument(), ratio)))
+      return failure();
+    if (count < 0)
+      return fail("count " + Twine((int64_t)count) + " is negative");
+    if (count != 0 && ratio != 0)
+      return fail("give a ratio or a count, not both");
+    if (global && !read)
+      return fail("global pruning ranks the neurons by their weights' values: "
+                  "use modelc compile --prune-neurons=global:R");
+    return success();
+  }
+
+  /// How many neurons each MLP keeps, by the options.
+  std::vector<int64_t> keptCounts(MutableArrayRef<Mlp> mlps,
+                                  ArrayRef<Value> scores) {
+    std::vector<int64_t> kept;
+    int64_t total = 0;
+    for (Mlp &mlp : mlps) {
+      int64_t hidden = channels(mlp.down.getInput());
+      total += hidden;
+      kept.push_back(hidden -
+                     (count != 0 ? count : prunedCount(hidden, ratio)));
+    }
+    if (!global)
+      return kept;
+    std::vector<std::vector<float>> values;
+    for (Value score : scores)
+      values.push_back(read(score));
+    int64_t removed = count != 0 ? count : prunedCount(total, ratio);
+    return keptGlobally(values, std::min(removed, total));
+  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(checkRatio(func, getArgument(), ratio)))
+    if (failed(checkOptions(func)))
       return signalPassFailure();
     SmallVector<Mlp> mlps;
     func.walk([&](LinearOp down) {
       if (std::optional<Mlp> mlp = matchMlp(down))
         mlps.push_back(*mlp);
     });
+    if (mlps.empty() || (ratio == 0 && count == 0))
+      return;
+    SmallVector<Value> scores;
     for (Mlp &mlp : mlps) {
-      int64_t hidden = channels(mlp.down.getInput());
-      int64_t kept = hidden - prunedCount(hidden, ratio);
-      if (kept == hidden)
-        continue;
-      if (kept < 1) {
-        mlp.down.emitError() << "nn-prune-neurons: ratio " << ratioText(ratio)
-                             << " removes all " << hidden << " neurons";
-        return signalPassFailure();
-      }
       OpBuilder b(mlp.down);
       WeightBuilder wb(b, mlp.down.getLoc(), mlp.down);
       // One statement each: the expressions' order in the IR is fixed.
@@ -99,18 +162,44 @@ struct PruneNeuronsPass
       Value score = wb.add(upScore, wb.sqNorms(mlp.down.getWeight(), 0));
       if (mlp.gate)
         score = wb.add(score, wb.sqNorms(mlp.gate.getWeight(), 1));
-      selectColumns(wb, mlp.up, score, kept);
+      scores.push_back(score);
+    }
+    std::vector<int64_t> kept = keptCounts(mlps, scores);
+    for (auto [mlp, score, k] : llvm::zip(mlps, scores, kept)) {
+      int64_t hidden = channels(mlp.down.getInput());
+      if (k == hidden)
+        continue;
+      if (k < 1) {
+        InFlightDiagnostic d = mlp.down.emitError() << "nn-prune-neurons: ";
+        if (count != 0)
+          d << "count " << (int64_t)count;
+        else
+          d << "ratio " << ratioText(ratio);
+        d << (global ? " (global)" : "") << " removes all " << hidden
+          << " neurons";
+        return signalPassFailure();
+      }
+      OpBuilder b(mlp.down);
+      WeightBuilder wb(b, mlp.down.getLoc(), mlp.down);
+      selectColumns(wb, mlp.up, score, k);
       if (mlp.gate)
-        selectColumns(wb, mlp.gate, score, kept);
+        selectColumns(wb, mlp.gate, score, k);
       for (Operation *op : {mlp.act.getOperation(), mlp.mul.getOperation()})
         if (op)
-          op->getResult(0).setType(
-              withChannels(op->getResult(0).getType(), kept));
+          op->getResult(0).setType(withChannels(op->getResult(0).getType(), k));
       mlp.down.getWeightMutable().assign(
-          wb.selectTop(mlp.down.getWeight(), score, 0, 1, kept));
+          wb.selectTop(mlp.down.getWeight(), score, 0, 1, k));
     }
     eraseDeadWeights(func);
   }
+
+  WeightReader read;
 };
 
 } // namespace
+
+std::unique_ptr<Pass>
+modelc::createPruneNeurons(const PruneNeuronsOptions &options,
+                           WeightReader read) {
+  return std::make_unique<PruneNeuronsPass>(options, std::move(read));
+}

@@ -13,10 +13,17 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Operation.h"
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace modelc {
+
+/// The value of a weight (row-major, its type's shape): the choices that
+/// depend on the data (a rank by energy, global pruning) read weights
+/// through the driver's store.
+using WeightReader = std::function<std::vector<float>(mlir::Value)>;
 
 /// The instance name of `op` (its NameLoc's name, "layer3.mlp.up"), or "".
 llvm::StringRef instanceName(mlir::Operation *op);

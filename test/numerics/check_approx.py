@@ -3,7 +3,8 @@
 pruned/factorised the same way, independently, here.
 
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
-        [--drop-layers 1] [--prune-neurons 0.3] [--prune-heads 0.5] [--calib] \\
+        [--drop-layers 1] [--prune-neurons 0.3 | --prune-neurons-count N] [--prune-global] \\
+        [--prune-heads 0.5] [--calib] \\
         [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
         [--int8-weights [--int8-group G] [--int8-match GLOB]] [--disable-pass P,Q] \\
         [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
@@ -11,7 +12,8 @@ pruned/factorised the same way, independently, here.
 Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, which writes
 <name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
 squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
-round(ratio * n) removed per layer, ties to the lower index; truncated SVD in float64, the rank by
+round(ratio * n) removed per layer, ties to the lower index, or a count, or either of all the
+MLPs' neurons ranked together, ties keeping the earlier layer; truncated SVD in float64, the rank by
 energy from its singular values; int8 rounding of the linears in float32, its scales counted as
 parameters added) and the
 oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
@@ -50,14 +52,32 @@ def sq(w, axis):
     return (np.asarray(w, np.float64) ** 2).sum(axis)
 
 
-def prune_neurons(canon, layers, ratio):
+def global_kept(scores, removed):
+    """How many neurons each MLP keeps when the `removed` lowest-scored of all go; ties keep the
+    earlier MLP and the lower index (nn-prune-neurons' global ranking)."""
+    order = sorted(((s, -m, -i) for m, sc in enumerate(scores) for i, s in enumerate(sc)))
+    kept = [len(sc) for sc in scores]
+    for _, m, _ in order[:removed]:
+        kept[-m] -= 1
+    return kept
+
+
+def prune_neurons(canon, layers, ratio, count=0, global_=False):
+    mlps, scores = [], []
     for i in layers:
         p = "layers.%d.mlp." % i
         if p + "down.weight" not in canon:
             continue
         parts = [n for n in ("up", "gate") if p + n + ".weight" in canon]
-        score = sq(canon[p + "down.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts)
-        idx = top_groups(score, 1, kept_count(score.size, ratio))
+        mlps.append((p, parts))
+        scores.append(sq(canon[p + "down.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts))
+    if global_:
+        total = sum(sc.size for sc in scores)
+        kept = global_kept(scores, min(total, count or total - kept_count(total, ratio)))
+    else:
+        kept = [sc.size - count if count else kept_count(sc.size, ratio) for sc in scores]
+    for (p, parts), score, k in zip(mlps, scores, kept):
+        idx = top_groups(score, 1, k)
         for n in parts:
             canon[p + n + ".weight"] = canon[p + n + ".weight"][idx]
             if p + n + ".bias" in canon:
@@ -173,6 +193,8 @@ def main(argv=None):
     cm.add_common_args(ap)
     ap.add_argument("--drop-layers", default="")
     ap.add_argument("--prune-neurons", type=float, default=0.0)
+    ap.add_argument("--prune-neurons-count", type=int, default=0)
+    ap.add_argument("--prune-global", action="store_true", help="--prune-neurons over all MLPs together")
     ap.add_argument("--prune-heads", type=float, default=0.0)
     ap.add_argument("--low-rank", type=int, default=0)
     ap.add_argument("--low-rank-energy", type=float, default=0.0)
@@ -213,9 +235,11 @@ def main(argv=None):
     if a.prune_heads:
         flags.append("--prune-heads=%g" % a.prune_heads)
         prune_heads(cfg, canon, layers, a.prune_heads)
-    if a.prune_neurons:
-        flags.append("--prune-neurons=%g" % a.prune_neurons)
-        prune_neurons(canon, layers, a.prune_neurons)
+    if a.prune_neurons or a.prune_neurons_count:
+        flags.append("--prune-neurons=%s%s" % ("global:" if a.prune_global else "",
+                                               "count:%d" % a.prune_neurons_count if a.prune_neurons_count
+                                               else "%g" % a.prune_neurons))
+        prune_neurons(canon, layers, a.prune_neurons, a.prune_neurons_count, a.prune_global)
     saved = 0
     if a.low_rank or a.low_rank_energy:
         flags += ["--low-rank=" + ("energy:%g" % a.low_rank_energy if a.low_rank_energy else "rank:%d" % a.low_rank),

@@ -3,8 +3,14 @@
 // RUN: not modelc-opt %s -split-input-file -nn-prune-neurons=ratio=1.0 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not modelc-opt %s -split-input-file -nn-prune-neurons=ratio=-0.1 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not modelc-opt %s -split-input-file -nn-prune-neurons=ratio=0.99 2>&1 | FileCheck %s --check-prefix=ALL
+// RUN: modelc-opt %s -split-input-file -nn-prune-neurons=count=4 | FileCheck %s
+// RUN: not modelc-opt %s -split-input-file -nn-prune-neurons=count=16 2>&1 | FileCheck %s --check-prefix=ALLCOUNT
+// RUN: not modelc-opt %s -split-input-file -nn-prune-neurons=count=-1 2>&1 | FileCheck %s --check-prefix=NEGCOUNT
+// RUN: not modelc-opt %s -split-input-file "-nn-prune-neurons=count=2 ratio=0.5" 2>&1 | FileCheck %s --check-prefix=BOTH
+// RUN: not modelc-opt %s -split-input-file "-nn-prune-neurons=ratio=0.5 global=true" 2>&1 | FileCheck %s --check-prefix=GLOBAL
 
-// GPT-2's MLP: a quarter of 16 neurons goes, scored by up column + down row.
+// GPT-2's MLP: a quarter of 16 neurons goes (ratio 0.25, or count 4), scored
+// by up column + down row.
 // CHECK-LABEL: func.func @mlp
 // CHECK-DAG: %[[UP:.*]] = nn.weight "up" : tensor<8x16xf32>
 // CHECK-DAG: %[[B:.*]] = nn.weight "b" : tensor<16xf32>
@@ -22,6 +28,10 @@
 // NONE-NOT: nn.weight.select_top
 // RANGE: error: nn-prune-neurons: ratio {{.*}} is outside [0, 1)
 // ALL: error: nn-prune-neurons: ratio 0.99 removes all 16 neurons
+// ALLCOUNT: error: nn-prune-neurons: count 16 removes all 16 neurons
+// NEGCOUNT: error: nn-prune-neurons: count -1 is negative
+// BOTH: error: nn-prune-neurons: give a ratio or a count, not both
+// GLOBAL: error: nn-prune-neurons: global pruning ranks the neurons by their weights' values: use modelc compile --prune-neurons=global:R
 func.func @mlp(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   %up = nn.weight "up" : tensor<8x16xf32>
   %b = nn.weight "b" : tensor<16xf32>
