@@ -506,7 +506,7 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
 }
 
 def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
-  let summary = "prune attention heads by weight magnitude, a ratio per layer";
+  let summary = "prune attention heads by weight magnitude, per layer or global";
   let description = [{
     In every multi-head `nn.attention` (heads = kv_heads, no memory,
     talking heads, value residual or ALiBi) whose q, k, v are projections
@@ -516,8 +516,12 @@ def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
     columns of q, k and v, its rows of the output projection) and
     `round(ratio * heads)` of the lowest are removed (`nn.weight.select_top`
     with `group` = head_dim); the attention, the ropes and the slices get
-    the new head count and offsets. A ratio outside [0, 1), or one that
-    removes every head, is an error.
+    the new head count and offsets. With `count` instead of `ratio`, that
+    many go from each attention; with `global`, the ratio (or count) is of
+    all the attentions' heads ranked together by their scores (ties: the
+    earlier attention and lower index stay), which reads the weights (only
+    `modelc compile` has them). A ratio outside [0, 1), a negative count,
+    both, or a pruning that removes every head of an attention is an error.
 
     Before (`ratio=0.5`):
     ```mlir
@@ -538,6 +542,11 @@ def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
   let options = [
     Option<"ratio", "ratio", "double", /*default=*/"0.0",
            "the fraction of each attention's heads to remove, in [0, 1)">,
+    Option<"count", "count", "int64_t", /*default=*/"0",
+           "instead of a ratio: how many heads each attention loses">,
+    Option<"global", "global", "bool", /*default=*/"false",
+           "the ratio or count is of all the attentions' heads together "
+           "(needs the weights: modelc compile)">,
   ];
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }

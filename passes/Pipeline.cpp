@@ -77,8 +77,11 @@ modelc::approximatePasses(const ApproxOptions &options) {
     o.layers = options.dropLayers; // copied by the pass
     passes.push_back(createDropLayers(o));
   }
-  if (options.pruneHeads != 0)
-    passes.push_back(createPruneHeads(PruneHeadsOptions{options.pruneHeads}));
+  if (options.pruneHeads != 0 || options.pruneHeadsCount != 0)
+    passes.push_back(createPruneHeads(
+        PruneHeadsOptions{options.pruneHeads, options.pruneHeadsCount,
+                          options.pruneHeadsGlobal},
+        options.weights));
   if (options.pruneNeurons != 0 || options.pruneNeuronsCount != 0)
     passes.push_back(createPruneNeurons(
         PruneNeuronsOptions{options.pruneNeurons, options.pruneNeuronsCount,
@@ -156,6 +159,16 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
       llvm::cl::desc("approximate: the ratio of heads to prune per attention "
                      "(nn-prune-heads)"),
       llvm::cl::init(0.0)};
+  Option<int64_t> pruneHeadsCount{
+      *this, "prune-heads-count",
+      llvm::cl::desc("approximate: instead of a ratio, the heads to prune "
+                     "per attention (nn-prune-heads)"),
+      llvm::cl::init(0)};
+  Option<bool> pruneHeadsGlobal{
+      *this, "prune-heads-global",
+      llvm::cl::desc("the ratio or count of prune-heads is of all attentions "
+                     "together (needs the weights: modelc compile only)"),
+      llvm::cl::init(false)};
   Option<double> pruneNeurons{
       *this, "prune-neurons",
       llvm::cl::desc("approximate: the ratio of neurons to prune per MLP "
@@ -205,6 +218,8 @@ struct PipelineCLOptions : public PassPipelineOptions<PipelineCLOptions> {
     o.allowWeightGrowth = allowWeightGrowth;
     o.approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
     o.approx.pruneHeads = pruneHeads;
+    o.approx.pruneHeadsCount = pruneHeadsCount;
+    o.approx.pruneHeadsGlobal = pruneHeadsGlobal;
     o.approx.pruneNeurons = pruneNeurons;
     o.approx.pruneNeuronsCount = pruneNeuronsCount;
     o.approx.pruneNeuronsGlobal = pruneNeuronsGlobal;

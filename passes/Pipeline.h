@@ -11,6 +11,7 @@
 #define MODELC_PASSES_PIPELINE_H
 
 #include "passes/prune/FactorLinears.h"
+#include "passes/prune/PruneHeads.h"
 #include "passes/prune/PruneNeurons.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -26,6 +27,8 @@ namespace modelc {
 struct ApproxOptions {
   std::vector<int64_t> dropLayers; // nn-drop-layers
   double pruneHeads = 0;           // nn-prune-heads, a ratio in [0, 1)
+  int64_t pruneHeadsCount = 0;     // or a count
+  bool pruneHeadsGlobal = false;   // of all attentions together
   double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
   int64_t pruneNeuronsCount = 0;   // or a count
   bool pruneNeuronsGlobal = false; // of all MLPs together (reads weights)
@@ -104,7 +107,8 @@ void buildKernelPipeline(mlir::OpPassManager &pm,
 /// Registers the `nn-optimize` and `nn-lower-to-kernels` pass pipelines
 /// (options `opt-level`, default 3, `disable`, a list of pass flags,
 /// `allow-weight-growth`, and the approximate passes' `drop-layers`,
-/// `prune-heads`, `prune-neurons`, `prune-neurons-count`,
+/// `prune-heads`, `prune-heads-count`, `prune-heads-global`,
+/// `prune-neurons`, `prune-neurons-count`,
 /// `prune-neurons-global`, `low-rank`, `low-rank-energy`,
 /// `low-rank-match`, `int8-weights`, `int8-group`, `int8-match`) for
 /// modelc-opt's --pass-pipeline.

@@ -27,10 +27,11 @@ cl::list<int64_t>
     dropLayers("drop-layers", cl::CommaSeparated, cl::value_desc("i,j,..."),
                cl::desc("approximate: drop these layers (nn-drop-layers)"),
                cl::cat(modelc::passFlagsCategory()));
-cl::opt<double> pruneHeads(
-    "prune-heads", cl::value_desc("ratio"), cl::init(0.0),
-    cl::desc("approximate: remove this fraction of every attention's heads, "
-             "by weight magnitude (nn-prune-heads)"),
+cl::opt<std::string> pruneHeads(
+    "prune-heads", cl::value_desc("[global:]R|count:N"),
+    cl::desc("approximate: remove this fraction (R) or number (count:N) of "
+             "every attention's heads, by weight magnitude; global: of all "
+             "attentions' heads together (nn-prune-heads)"),
     cl::cat(modelc::passFlagsCategory()));
 cl::opt<std::string> pruneNeurons(
     "prune-neurons", cl::value_desc("[global:]R|count:N"),
@@ -60,20 +61,20 @@ cl::opt<std::string>
                        "name ('*.mlp.*'; default: all)"),
               cl::cat(modelc::passFlagsCategory()));
 
-/// --prune-neurons=[global:]R or [global:]count:N.
-mlir::LogicalResult parsePruneNeurons(modelc::ApproxOptions &approx,
-                                      std::string &error) {
-  llvm::StringRef text = pruneNeurons;
+/// --prune-heads / --prune-neurons: [global:]R or [global:]count:N.
+mlir::LogicalResult parsePruneAmount(const cl::opt<std::string> &flag,
+                                     double &ratio, int64_t &count,
+                                     bool &global, std::string &error) {
+  llvm::StringRef text = flag;
   if (text.empty())
     return mlir::success();
-  approx.pruneNeuronsGlobal = text.consume_front("global:");
+  global = text.consume_front("global:");
   bool ok = text.consume_front("count:")
-                ? !text.getAsInteger(10, approx.pruneNeuronsCount) &&
-                      approx.pruneNeuronsCount > 0
-                : !text.getAsDouble(approx.pruneNeurons);
+                ? !text.getAsInteger(10, count) && count > 0
+                : !text.getAsDouble(ratio);
   if (ok)
     return mlir::success();
-  error = "--prune-neurons=" + pruneNeurons +
+  error = "--" + flag.ArgStr.str() + "=" + flag.getValue() +
           ": expected a ratio R, count:N (N a positive integer), or either "
           "after global:";
   return mlir::failure();
@@ -127,9 +128,14 @@ mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
   options.allowWeightGrowth = allowWeightGrowth;
   ApproxOptions &approx = options.approx;
   approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
-  approx.pruneHeads = pruneHeads;
   approx.lowRankMatch = lowRankMatch;
-  return mlir::success(succeeded(parsePruneNeurons(approx, error)) &&
-                       succeeded(parseLowRank(approx, error)) &&
-                       succeeded(parseInt8Weights(approx, error)));
+  return mlir::success(
+      succeeded(parsePruneAmount(pruneHeads, approx.pruneHeads,
+                                 approx.pruneHeadsCount,
+                                 approx.pruneHeadsGlobal, error)) &&
+      succeeded(parsePruneAmount(pruneNeurons, approx.pruneNeurons,
+                                 approx.pruneNeuronsCount,
+                                 approx.pruneNeuronsGlobal, error)) &&
+      succeeded(parseLowRank(approx, error)) &&
+      succeeded(parseInt8Weights(approx, error)));
 }

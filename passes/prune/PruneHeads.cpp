@@ -1,13 +1,14 @@
 //===- PruneHeads.cpp - nn-prune-heads ------------------------------------===//
 //
-// Structured magnitude pruning of attention heads: per multi-head attention,
-// the heads whose weights (their q, k, v columns and output-projection rows)
-// have the smallest squared norm are removed, a ratio of them, rounded.
+// Structured magnitude pruning of attention heads: the heads whose weights
+// (their q, k, v columns and output-projection rows) have the smallest
+// squared norm are removed, a ratio or a count of them, per multi-head
+// attention or of all of them together.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/prune/PruneHeads.h"
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
-#include "passes/Passes.h"
 #include "passes/WeightBuilder.h"
 #include "passes/prune/Structure.h"
 
@@ -95,57 +96,108 @@ std::optional<Heads> matchHeads(AttentionOp att) {
   return h;
 }
 
+/// One attention's per-head operands and their score (the squared norms of
+/// each head's q, k, v columns and output rows, per channel).
+struct Scored {
+  Value weights[3], biases[3];
+  Value score;
+};
+
 struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
   using PruneHeadsBase::PruneHeadsBase;
+  PruneHeadsPass(const PruneHeadsOptions &options, WeightReader read)
+      : PruneHeadsBase(options), read(std::move(read)) {}
+
+  PruneAmount amount() const { return {ratio, count, global}; }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(checkRatio(func, getArgument(), ratio)))
+    if (failed(amount().check(func, getArgument(), (bool)read,
+                              "--prune-heads=global:R")))
       return signalPassFailure();
     SmallVector<Heads> all;
     func.walk([&](AttentionOp att) {
       if (std::optional<Heads> h = matchHeads(att))
         all.push_back(*h);
     });
+    if (all.empty() || amount().none())
+      return;
+    SmallVector<Scored> scored;
     for (Heads &h : all)
-      if (failed(prune(h)))
+      scored.push_back(scoreHeads(h));
+    std::vector<int64_t> kept = keptCounts(all, scored);
+    for (auto [h, s, k] : llvm::zip(all, scored, kept))
+      if (failed(prune(h, s, k)))
         return signalPassFailure();
     eraseDeadWeights(func);
   }
 
-  LogicalResult prune(Heads &h) {
+  /// How many heads each attention keeps, by the options.
+  std::vector<int64_t> keptCounts(MutableArrayRef<Heads> all,
+                                  ArrayRef<Scored> scored) {
+    std::vector<int64_t> kept;
+    int64_t total = 0;
+    for (Heads &h : all) {
+      int64_t heads = (int64_t)h.attention.getHeads();
+      total += heads;
+      kept.push_back(heads - amount().removedOf(heads));
+    }
+    if (!global)
+      return kept;
+    // A head's score: its channels' sum, as nn.weight.select_top adds them.
+    std::vector<std::vector<double>> values;
+    for (auto [h, s] : llvm::zip(all, scored)) {
+      int64_t dim = h.attention.getHeadDim();
+      std::vector<double> &head = values.emplace_back(h.attention.getHeads());
+      std::vector<float> channel = read(s.score);
+      for (size_t c = 0; c < channel.size(); ++c)
+        head[c / dim] += channel[c];
+    }
+    return keptGlobally(values, amount().removedOf(total));
+  }
+
+  /// The weights and biases of q, k, v (columns of a fused projection) and
+  /// the per-channel score of `h`'s heads.
+  Scored scoreHeads(Heads &h) {
+    int64_t width = channels(h.attention.getQuery());
+    OpBuilder b(h.attention);
+    WeightBuilder wb(b, h.attention.getLoc(), h.attention);
+    Scored s;
+    for (int i = 0; i < 3; ++i) {
+      LinearOp p = h.qkv[i].projection;
+      s.weights[i] = h.fused
+                         ? wb.slice(p.getWeight(), 1, h.qkv[i].offset, width)
+                         : p.getWeight();
+      if (Value bias = p.getBias())
+        s.biases[i] =
+            h.fused ? wb.slice(bias, 0, h.qkv[i].offset, width) : bias;
+    }
+    s.score = wb.sqNorms(h.out.getWeight(), 0);
+    for (Value w : s.weights)
+      s.score = wb.add(s.score, wb.sqNorms(w, 1));
+    return s;
+  }
+
+  LogicalResult prune(Heads &h, Scored &s, int64_t kept) {
     int64_t heads = (int64_t)h.attention.getHeads();
     int64_t dim = h.attention.getHeadDim(), width = heads * dim;
-    int64_t kept = heads - prunedCount(heads, ratio);
     if (kept == heads)
       return success();
     if (kept < 1)
-      return h.attention.emitError()
-             << "nn-prune-heads: ratio " << ratioText(ratio) << " removes all "
-             << heads << " heads";
+      return h.attention.emitError() << "nn-prune-heads: " << amount().text()
+                                     << " removes all " << heads << " heads";
     int64_t keptWidth = kept * dim;
     OpBuilder b(h.attention);
     WeightBuilder wb(b, h.attention.getLoc(), h.attention);
-    // The weights and biases of q, k, v (columns of a fused projection).
-    Value weights[3], biases[3];
-    for (int i = 0; i < 3; ++i) {
-      LinearOp p = h.qkv[i].projection;
-      weights[i] = h.fused ? wb.slice(p.getWeight(), 1, h.qkv[i].offset, width)
-                           : p.getWeight();
-      if (Value bias = p.getBias())
-        biases[i] = h.fused ? wb.slice(bias, 0, h.qkv[i].offset, width) : bias;
-    }
-    Value score = wb.sqNorms(h.out.getWeight(), 0);
-    for (Value w : weights)
-      score = wb.add(score, wb.sqNorms(w, 1));
     auto select = [&](Value w, int64_t axis) {
-      return wb.selectTop(w, score, axis, dim, keptWidth);
+      return wb.selectTop(w, s.score, axis, dim, keptWidth);
     };
+    Value weights[3], biases[3];
     // The fused projection keeps its parts in their order, each narrower.
     for (int i = 0; i < 3; ++i) {
-      weights[i] = select(weights[i], 1);
-      if (biases[i])
-        biases[i] = select(biases[i], 0);
+      weights[i] = select(s.weights[i], 1);
+      if (s.biases[i])
+        biases[i] = select(s.biases[i], 0);
     }
     auto setChannels = [](Value v, int64_t c) {
       v.setType(withChannels(v.getType(), c));
@@ -186,6 +238,13 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     h.out.getWeightMutable().assign(select(h.out.getWeight(), 0));
     return success();
   }
+
+  WeightReader read;
 };
 
 } // namespace
+
+std::unique_ptr<Pass> modelc::createPruneHeads(const PruneHeadsOptions &options,
+                                               WeightReader read) {
+  return std::make_unique<PruneHeadsPass>(options, std::move(read));
+}

@@ -12,7 +12,6 @@
 #include "passes/prune/Structure.h"
 
 #include <algorithm>
-#include <tuple>
 
 namespace modelc {
 #define GEN_PASS_DEF_PRUNENEURONS
@@ -72,55 +71,13 @@ void selectColumns(WeightBuilder &wb, LinearOp projection, Value score,
   r.setType(withChannels(r.getType(), kept));
 }
 
-/// How many neurons each MLP keeps when the `removed` lowest-scored of all of
-/// them go. Ties rank the earlier MLP and the lower index higher, as
-/// nn.weight.select_top keeps the lower index within one.
-std::vector<int64_t> keptGlobally(const std::vector<std::vector<float>> &scores,
-                                  int64_t removed) {
-  struct Neuron {
-    float score;
-    size_t mlp;
-    size_t index;
-  };
-  std::vector<Neuron> all;
-  for (size_t m = 0; m < scores.size(); ++m)
-    for (size_t i = 0; i < scores[m].size(); ++i)
-      all.push_back({scores[m][i], m, i});
-  auto lower = [](const Neuron &a, const Neuron &b) {
-    if (a.score != b.score)
-      return a.score < b.score;
-    return std::tie(b.mlp, b.index) < std::tie(a.mlp, a.index);
-  };
-  std::nth_element(all.begin(), all.begin() + removed, all.end(), lower);
-  std::vector<int64_t> kept;
-  for (const std::vector<float> &s : scores)
-    kept.push_back((int64_t)s.size());
-  for (int64_t i = 0; i < removed; ++i)
-    --kept[all[i].mlp];
-  return kept;
-}
-
 struct PruneNeuronsPass
     : public modelc::impl::PruneNeuronsBase<PruneNeuronsPass> {
   using PruneNeuronsBase::PruneNeuronsBase;
   PruneNeuronsPass(const PruneNeuronsOptions &options, WeightReader read)
       : PruneNeuronsBase(options), read(std::move(read)) {}
 
-  LogicalResult checkOptions(func::FuncOp func) {
-    auto fail = [&](const Twine &why) {
-      return func.emitError() << "nn-prune-neurons: " << why;
-    };
-    if (failed(checkRatio(func, getArgument(), ratio)))
-      return failure();
-    if (count < 0)
-      return fail("count " + Twine((int64_t)count) + " is negative");
-    if (count != 0 && ratio != 0)
-      return fail("give a ratio or a count, not both");
-    if (global && !read)
-      return fail("global pruning ranks the neurons by their weights' values: "
-                  "use modelc compile --prune-neurons=global:R");
-    return success();
-  }
+  PruneAmount amount() const { return {ratio, count, global}; }
 
   /// How many neurons each MLP keeps, by the options.
   std::vector<int64_t> keptCounts(MutableArrayRef<Mlp> mlps,
@@ -130,28 +87,29 @@ struct PruneNeuronsPass
     for (Mlp &mlp : mlps) {
       int64_t hidden = channels(mlp.down.getInput());
       total += hidden;
-      kept.push_back(hidden -
-                     (count != 0 ? count : prunedCount(hidden, ratio)));
+      kept.push_back(hidden - amount().removedOf(hidden));
     }
     if (!global)
       return kept;
-    std::vector<std::vector<float>> values;
-    for (Value score : scores)
-      values.push_back(read(score));
-    int64_t removed = count != 0 ? count : prunedCount(total, ratio);
-    return keptGlobally(values, std::min(removed, total));
+    std::vector<std::vector<double>> values;
+    for (Value score : scores) {
+      std::vector<float> v = read(score);
+      values.emplace_back(v.begin(), v.end());
+    }
+    return keptGlobally(values, amount().removedOf(total));
   }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(checkOptions(func)))
+    if (failed(amount().check(func, getArgument(), (bool)read,
+                              "--prune-neurons=global:R")))
       return signalPassFailure();
     SmallVector<Mlp> mlps;
     func.walk([&](LinearOp down) {
       if (std::optional<Mlp> mlp = matchMlp(down))
         mlps.push_back(*mlp);
     });
-    if (mlps.empty() || (ratio == 0 && count == 0))
+    if (mlps.empty() || amount().none())
       return;
     SmallVector<Value> scores;
     for (Mlp &mlp : mlps) {
@@ -170,13 +128,8 @@ struct PruneNeuronsPass
       if (k == hidden)
         continue;
       if (k < 1) {
-        InFlightDiagnostic d = mlp.down.emitError() << "nn-prune-neurons: ";
-        if (count != 0)
-          d << "count " << (int64_t)count;
-        else
-          d << "ratio " << ratioText(ratio);
-        d << (global ? " (global)" : "") << " removes all " << hidden
-          << " neurons";
+        mlp.down.emitError() << "nn-prune-neurons: " << amount().text()
+                             << " removes all " << hidden << " neurons";
         return signalPassFailure();
       }
       OpBuilder b(mlp.down);

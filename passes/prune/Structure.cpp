@@ -5,8 +5,10 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 using namespace mlir;
 
@@ -35,6 +37,31 @@ int64_t prunedCount(int64_t count, double ratio) {
   return (int64_t)std::llround(ratio * (double)count);
 }
 
+std::vector<int64_t>
+keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed) {
+  struct Unit {
+    double score;
+    size_t group, index;
+  };
+  std::vector<Unit> all;
+  for (size_t g = 0; g < scores.size(); ++g)
+    for (size_t i = 0; i < scores[g].size(); ++i)
+      all.push_back({scores[g][i], g, i});
+  auto lower = [](const Unit &a, const Unit &b) {
+    if (a.score != b.score)
+      return a.score < b.score;
+    return std::tie(b.group, b.index) < std::tie(a.group, a.index);
+  };
+  removed = std::clamp<int64_t>(removed, 0, (int64_t)all.size());
+  std::nth_element(all.begin(), all.begin() + removed, all.end(), lower);
+  std::vector<int64_t> kept;
+  for (const std::vector<double> &s : scores)
+    kept.push_back((int64_t)s.size());
+  for (int64_t i = 0; i < removed; ++i)
+    --kept[all[i].group];
+  return kept;
+}
+
 std::string ratioText(double ratio) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", ratio);
@@ -46,6 +73,27 @@ LogicalResult checkRatio(func::FuncOp func, StringRef pass, double ratio) {
     return success();
   return func.emitError() << pass << ": ratio " << ratioText(ratio)
                           << " is outside [0, 1)";
+}
+
+std::string PruneAmount::text() const {
+  std::string s = count != 0 ? "count " + std::to_string(count)
+                             : "ratio " + ratioText(ratio);
+  return global ? s + " (global)" : s;
+}
+
+LogicalResult PruneAmount::check(func::FuncOp func, StringRef pass,
+                                 bool canRead, StringRef flag) const {
+  if (failed(checkRatio(func, pass, ratio)))
+    return failure();
+  if (count < 0)
+    return func.emitError() << pass << ": count " << count << " is negative";
+  if (count != 0 && ratio != 0)
+    return func.emitError() << pass << ": give a ratio or a count, not both";
+  if (global && !canRead)
+    return func.emitError()
+           << pass << ": global pruning ranks by the weights' values: use "
+           << "modelc compile " << flag;
+  return success();
 }
 
 Type withChannels(Type t, int64_t c) {

@@ -34,12 +34,40 @@ std::optional<int64_t> layerIndex(mlir::Operation *op);
 /// How many of `count` units a ratio in [0, 1) removes (rounded).
 int64_t prunedCount(int64_t count, double ratio);
 
+/// Global pruning: how many units each group (an MLP's neurons, an
+/// attention's heads) keeps when the `removed` lowest-scored units of all
+/// groups go. Ties rank the earlier group and the lower index higher, as
+/// nn.weight.select_top keeps the lower index within one group.
+std::vector<int64_t>
+keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed);
+
 /// `ratio` as the user wrote it ("0.3", not "3.000000e-01").
 std::string ratioText(double ratio);
 
 /// Emits "<pass>: ratio R is outside [0, 1)" on `func` when it is.
 mlir::LogicalResult checkRatio(mlir::func::FuncOp func, llvm::StringRef pass,
                                double ratio);
+
+/// The amount a structured pruning pass removes: a ratio or a count, per
+/// group or of all groups together (`global`).
+struct PruneAmount {
+  double ratio = 0;
+  int64_t count = 0;
+  bool global = false;
+
+  bool none() const { return ratio == 0 && count == 0; }
+  /// How many of a group's `units` go (per group).
+  int64_t removedOf(int64_t units) const {
+    return count != 0 ? count : prunedCount(units, ratio);
+  }
+  /// "ratio 0.3", "count 16 (global)": for messages.
+  std::string text() const;
+  /// Checks the ratio and the count and, for global pruning, that the
+  /// scores can be read (`canRead`); emits why not on `func`. `flag` is the
+  /// `modelc compile` flag that reads them.
+  mlir::LogicalResult check(mlir::func::FuncOp func, llvm::StringRef pass,
+                            bool canRead, llvm::StringRef flag) const;
+};
 
 /// `t` (an activation type [batch, seq, C]) with `c` channels.
 mlir::Type withChannels(mlir::Type t, int64_t c);

@@ -3,8 +3,8 @@
 pruned/factorised the same way, independently, here.
 
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
-        [--drop-layers 1] [--prune-neurons 0.3 | --prune-neurons-count N] [--prune-global] \\
-        [--prune-heads 0.5] [--calib] \\
+        [--drop-layers 1] [--prune-neurons 0.3 | --prune-neurons-count N] \\
+        [--prune-heads 0.5 | --prune-heads-count N] [--prune-global] [--calib] \\
         [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
         [--int8-weights [--int8-group G] [--int8-match GLOB]] [--disable-pass P,Q] \\
         [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
@@ -13,7 +13,7 @@ Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, wh
 <name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
 squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
 round(ratio * n) removed per layer, ties to the lower index, or a count, or either of all the
-MLPs' neurons ranked together, ties keeping the earlier layer; truncated SVD in float64, the rank by
+layers' neurons or heads ranked together, ties keeping the earlier layer; truncated SVD in float64, the rank by
 energy from its singular values; int8 rounding of the linears in float32, its scales counted as
 parameters added) and the
 oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
@@ -85,22 +85,29 @@ def prune_neurons(canon, layers, ratio, count=0, global_=False):
         canon[p + "down.weight"] = canon[p + "down.weight"][:, idx]
 
 
-def prune_heads(cfg, canon, layers, ratio):
+def prune_heads(cfg, canon, layers, ratio, count=0, global_=False):
+    found = []
     for i in layers:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
         if p + "o.weight" not in canon or m.p.heads != m.p.kv_heads:
             continue
-        hd = m.p.head_dim
         score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in "qkv")
-        kept = kept_count(m.p.heads, ratio)
-        idx = top_groups(score, hd, kept)
+        found.append((m, p, score))
+    if global_:
+        total = sum(m.p.heads for m, _, _ in found)
+        kept = global_kept([score.reshape(-1, m.p.head_dim).sum(1) for m, _, score in found],
+                           min(total, count or total - kept_count(total, ratio)))
+    else:
+        kept = [m.p.heads - count if count else kept_count(m.p.heads, ratio) for m, _, _ in found]
+    for (m, p, score), k in zip(found, kept):
+        idx = top_groups(score, m.p.head_dim, k)
         for n in "qkv":
             for t in (".weight", ".bias"):
                 if p + n + t in canon:
                     canon[p + n + t] = canon[p + n + t][idx]
         canon[p + "o.weight"] = canon[p + "o.weight"][:, idx]
-        m.p.heads = m.p.kv_heads = kept
+        m.p.heads = m.p.kv_heads = k
 
 
 def energy_rank(s, energy):
@@ -194,7 +201,9 @@ def main(argv=None):
     ap.add_argument("--drop-layers", default="")
     ap.add_argument("--prune-neurons", type=float, default=0.0)
     ap.add_argument("--prune-neurons-count", type=int, default=0)
-    ap.add_argument("--prune-global", action="store_true", help="--prune-neurons over all MLPs together")
+    ap.add_argument("--prune-heads-count", type=int, default=0)
+    ap.add_argument("--prune-global", action="store_true",
+                    help="--prune-neurons and --prune-heads over all MLPs / attentions together")
     ap.add_argument("--prune-heads", type=float, default=0.0)
     ap.add_argument("--low-rank", type=int, default=0)
     ap.add_argument("--low-rank-energy", type=float, default=0.0)
@@ -232,13 +241,13 @@ def main(argv=None):
         kept_apps = [app for app in cfg.schedule() if app[0] not in drop]
         cfg.schedule = lambda: list(kept_apps)
     layers = sorted({i for i, _ in cfg.schedule()})
-    if a.prune_heads:
-        flags.append("--prune-heads=%g" % a.prune_heads)
-        prune_heads(cfg, canon, layers, a.prune_heads)
+    def amount(ratio, count):
+        return ("global:" if a.prune_global else "") + ("count:%d" % count if count else "%g" % ratio)
+    if a.prune_heads or a.prune_heads_count:
+        flags.append("--prune-heads=" + amount(a.prune_heads, a.prune_heads_count))
+        prune_heads(cfg, canon, layers, a.prune_heads, a.prune_heads_count, a.prune_global)
     if a.prune_neurons or a.prune_neurons_count:
-        flags.append("--prune-neurons=%s%s" % ("global:" if a.prune_global else "",
-                                               "count:%d" % a.prune_neurons_count if a.prune_neurons_count
-                                               else "%g" % a.prune_neurons))
+        flags.append("--prune-neurons=" + amount(a.prune_neurons, a.prune_neurons_count))
         prune_neurons(canon, layers, a.prune_neurons, a.prune_neurons_count, a.prune_global)
     saved = 0
     if a.low_rank or a.low_rank_energy:

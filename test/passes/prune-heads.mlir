@@ -1,6 +1,9 @@
 // RUN: modelc-opt %s -split-input-file -nn-prune-heads=ratio=0.5 | FileCheck %s
 // RUN: not modelc-opt %s -split-input-file -nn-prune-heads=ratio=1.5 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not modelc-opt %s -split-input-file -nn-prune-heads=ratio=0.9 2>&1 | FileCheck %s --check-prefix=ALL
+// RUN: modelc-opt %s -split-input-file -nn-prune-heads=count=2 | FileCheck %s
+// RUN: not modelc-opt %s -split-input-file -nn-prune-heads=count=4 2>&1 | FileCheck %s --check-prefix=ALLCOUNT
+// RUN: not modelc-opt %s -split-input-file "-nn-prune-heads=count=1 global=true" 2>&1 | FileCheck %s --check-prefix=GLOBAL
 
 // Separate q, k, v (BERT, Llama): half of 4 heads of 4 channels go, scored
 // by their q, k, v columns and output-projection rows; rope and attention
@@ -15,6 +18,8 @@
 // CHECK: nn.linear %[[O]], %[[WO]] : (tensor<?x?x8xf32>, tensor<8x16xf32>) -> tensor<?x?x16xf32>
 // RANGE: error: nn-prune-heads: ratio {{.*}} is outside [0, 1)
 // ALL: error: nn-prune-heads: ratio 0.9 removes all 4 heads
+// ALLCOUNT: error: nn-prune-heads: count 4 removes all 4 heads
+// GLOBAL: error: nn-prune-heads: global pruning ranks by the weights' values: use modelc compile --prune-heads=global:R
 func.func @separate(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
   %wq = nn.weight "wq" : tensor<16x16xf32>
   %bq = nn.weight "bq" : tensor<16xf32>

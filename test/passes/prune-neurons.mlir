@@ -31,7 +31,7 @@
 // ALLCOUNT: error: nn-prune-neurons: count 16 removes all 16 neurons
 // NEGCOUNT: error: nn-prune-neurons: count -1 is negative
 // BOTH: error: nn-prune-neurons: give a ratio or a count, not both
-// GLOBAL: error: nn-prune-neurons: global pruning ranks the neurons by their weights' values: use modelc compile --prune-neurons=global:R
+// GLOBAL: error: nn-prune-neurons: global pruning ranks by the weights' values: use modelc compile --prune-neurons=global:R
 func.func @mlp(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   %up = nn.weight "up" : tensor<8x16xf32>
   %b = nn.weight "b" : tensor<16xf32>
