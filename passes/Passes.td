@@ -283,8 +283,9 @@ def MergeBranches : Pass<"nn-merge-branches", "mlir::func::FuncOp"> {
 def MergeQkv : Pass<"nn-merge-qkv", "mlir::func::FuncOp"> {
   let summary = "merge an attention's q, k and v projections into one GEMM";
   let description = [{
-    The linears producing an `nn.attention`'s query, key and value (through
-    `nn.rope`), when two or more of them read one input and are used only
+    The linears producing an `nn.attention`'s or `nn.linear_attention`'s
+    query, key and value (through `nn.rope`), when two or more of them read
+    one input and are used only
     there, become one `nn.linear` with the weights (and biases) concatenated
     along the output axis, followed by `nn.slice`s. The attention kernel
     takes the slices in, so the three GEMMs become one GEMM kernel and the

@@ -1,9 +1,9 @@
 //===- MergeQkv.cpp - nn-merge-qkv ----------------------------------------===//
 //
-// The q, k and v projections of an attention that read one input become
-// one GEMM over the concatenated weights, sliced: the attention kernel
-// takes the slices in (they are Reindex ops), so three GEMM kernels become
-// one and the attention reads one qkv tensor.
+// The q, k and v projections of an attention (softmax or linear) that read
+// one input become one GEMM over the concatenated weights, sliced: the
+// attention kernel takes the slices in (they are Reindex ops), so three GEMM
+// kernels become one and the attention reads one qkv tensor.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -38,9 +38,11 @@ LinearOp projectionBehind(Value v) {
   return v.getDefiningOp<LinearOp>();
 }
 
-struct MergeAttentionProjections : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionOp attn,
+/// For nn.attention and nn.linear_attention, whose kernels take slices in.
+template <typename Attention>
+struct MergeAttentionProjections : OpRewritePattern<Attention> {
+  using OpRewritePattern<Attention>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Attention attn,
                                 PatternRewriter &rw) const override {
     // q, k, v in order, grouped by the input they project.
     SmallVector<SmallVector<LinearOp, 3>, 3> groups;
@@ -102,7 +104,8 @@ struct MergeAttentionProjections : OpRewritePattern<AttentionOp> {
 struct MergeQkvPass : public modelc::impl::MergeQkvBase<MergeQkvPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MergeAttentionProjections>(&getContext());
+    patterns.add<MergeAttentionProjections<AttentionOp>,
+                 MergeAttentionProjections<LinearAttentionOp>>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

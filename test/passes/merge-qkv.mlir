@@ -88,3 +88,23 @@ func.func @same_projection_twice(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
   %o = nn.attention %x, %kv, %kv {causal = false, heads = 2 : i64, kv_heads = 2 : i64, scale = 0.25 : f32} : (tensor<?x?x16xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
   return %o : tensor<?x?x16xf32>
 }
+
+// -----
+
+// Linear attention: its kernel takes slices in too.
+// CHECK-LABEL: func.func @linear_attention
+// CHECK: %[[QKV:.*]] = nn.linear %arg0, %{{.*}} : (tensor<?x?x16xf32>, tensor<16x48xf32>) -> tensor<?x?x48xf32>
+// CHECK: %[[Q:.*]] = nn.slice %[[QKV]][0]
+// CHECK: %[[K:.*]] = nn.slice %[[QKV]][16]
+// CHECK: %[[V:.*]] = nn.slice %[[QKV]][32]
+// CHECK: nn.linear_attention elu denominator %[[Q]], %[[K]], %[[V]]
+func.func @linear_attention(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
+  %wq = nn.weight "wq" : tensor<16x16xf32>
+  %wk = nn.weight "wk" : tensor<16x16xf32>
+  %wv = nn.weight "wv" : tensor<16x16xf32>
+  %q = nn.linear %x, %wq : (tensor<?x?x16xf32>, tensor<16x16xf32>) -> tensor<?x?x16xf32>
+  %k = nn.linear %x, %wk : (tensor<?x?x16xf32>, tensor<16x16xf32>) -> tensor<?x?x16xf32>
+  %v = nn.linear %x, %wv : (tensor<?x?x16xf32>, tensor<16x16xf32>) -> tensor<?x?x16xf32>
+  %o = nn.linear_attention elu denominator %q, %k, %v {heads = 2 : i64, causal = true, eps = 1.0e-06 : f32, scale = 1.0 : f32} : (tensor<?x?x16xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  return %o : tensor<?x?x16xf32>
+}
