@@ -1,5 +1,6 @@
-"""What the modelc-vs-modelc target scripts (depth_bench.py, window_bench.py) share: compiling a
-spec with `modelc compile -O3`, timing a library with `modelc bench --json`, the load average."""
+"""What the modelc-vs-modelc target scripts (depth_bench.py, window_bench.py, olevel_bench.py)
+share: compiling a spec with `modelc compile -O3` (or another level), timing a library with
+`modelc bench --json`, the load average."""
 import json
 import os
 import re
@@ -12,12 +13,12 @@ def load():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
-def compile_spec(modelc, spec, outdir, cache=None):
-    """Compiles `spec` into `outdir` (with MODELC_CACHE_DIR = `cache` when given); returns the wall
-    seconds, (kernel launches, unique kernels) and the library's path. Exits on failure."""
+def compile_spec(modelc, spec, outdir, cache=None, opt="-O3"):
+    """Compiles `spec` at `opt` into `outdir` (with MODELC_CACHE_DIR = `cache` when given); returns
+    the wall seconds, (kernel launches, unique kernels) and the library's path. Exits on failure."""
     env = dict(os.environ, MODELC_CACHE_DIR=cache) if cache else None
     t0 = time.time()
-    p = subprocess.run([modelc, "compile", spec, "-O3", "-o", outdir], env=env, stdout=subprocess.PIPE,
+    p = subprocess.run([modelc, "compile", spec, opt, "-o", outdir], env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     dt = time.time() - t0
     if p.returncode:
@@ -28,9 +29,10 @@ def compile_spec(modelc, spec, outdir, cache=None):
 
 
 def bench(modelc, lib, seq, threads, iters, warmup=2):
-    """`modelc bench --json` of `lib` at batch 1: its JSON (median_ms, kernels, ...). Exits on failure."""
-    p = subprocess.run([modelc, "bench", lib, "--batch", "1", "--seq", str(seq), "--threads", str(threads),
-                        "--iters", str(iters), "--warmup", str(warmup), "--json"],
+    """`modelc bench --json` of `lib` at batch 1 (seq None: an image model's fixed one): its JSON
+    (median_ms, kernels, ...). Exits on failure."""
+    p = subprocess.run([modelc, "bench", lib, "--batch", "1"] + (["--seq", str(seq)] if seq else []) +
+                       ["--threads", str(threads), "--iters", str(iters), "--warmup", str(warmup), "--json"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode:
         sys.exit("modelc bench %s failed:\n%s" % (lib, p.stderr))
