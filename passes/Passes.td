@@ -593,12 +593,13 @@ def QuantizeWeights : Pass<"nn-quantize-weights", "mlir::func::FuncOp"> {
   let summary = "weight-only int8: linears read int8 weights, compute in f32";
   let description = [{
     Every nn.linear whose instance name matches the glob `match` becomes an
-    nn.int8_linear: its weight is stored as int8 (`nn.weight.quantize_int8`)
+    nn.int8_linear (an nn.gated_linear an nn.int8_gated_linear): its weight
+    is stored as int8 (`nn.weight.quantize_int8`)
     with one f32 scale per output column and group of `group` input rows
     (`nn.weight.int8_scales`; `group = 0`: the whole column), symmetric,
     round to nearest. The GEMM reads a quarter of the weight bytes and
     computes in f32. It runs after the exact passes (on the merged QKV and
-    the folded weights); nn.gated_linear and nn.lora_linear keep f32 weights.
+    the folded weights); nn.lora_linear keeps f32 weights.
     A `group` that does not divide a matched linear's input width is an
     error.
 

@@ -1,8 +1,9 @@
 //===- Linear.cpp - Halide lowering of the gemm class ---------------------===//
 //
 // nn.linear, nn.lora_linear (a low-rank term in the same accumulator),
-// nn.gated_linear (a GLU's gate and up panels in one accumulator) and
-// nn.int8_linear (int8 weights widened to f32 in registers).
+// nn.gated_linear (a GLU's gate and up panels in one accumulator), and
+// nn.int8_linear and nn.int8_gated_linear (int8 weights widened to f32 in
+// registers).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Math.h"
@@ -183,6 +184,64 @@ struct GatedLinearLowering
   }
 };
 
+// nn.int8_gated_linear: the gated GEMM over the int8 [gate | up] panels.
+// Packed column q holds original column (q / P odd: up, else gate) of the
+// pair q / 2P, lane q % P; with one scale per column, gate and up are
+// scaled (and biased) after the sum, in the epilogue.
+struct Int8GatedLinearLowering
+    : HalideLoweringOpInterface::ExternalModel<Int8GatedLinearLowering,
+                                               nn::Int8GatedLinearOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::Int8GatedLinearOp>(o);
+    const KernelArg *w = ctx.argOf(op.getWeight());
+    if (!w || !w->gemm || !w->int8 || !w->layout.gatedHalf ||
+        !w->layout.panelWidth)
+      return ctx.fail(o, "nn.int8_gated_linear weight must be an int8 kernel "
+                         "argument");
+    const int P = w->layout.panelWidth, H = (int)op.getHidden();
+    const int group = (int)op.getGroup();
+    const bool perColumn = group == (int)dimOf(op.getWeight(), 0);
+    Func scales = ctx.in(op.getScales()); // scales(column, group index)
+    Func bias = op.getBias() ? ctx.in(op.getBias()) : Func();
+    // The [gate | up] column of packed column q.
+    auto column = [&](Expr q) {
+      Expr j = min((q / (2 * P)) * P + q % P, H - 1);
+      return select(q % (2 * P) < P, j, j + H);
+    };
+    Expr init = 0.0f;
+    if (!perColumn && bias.defined())
+      init = bias(column(ctx.c));
+    WeightWiden widen = [&](Expr q, Expr n, Expr k) {
+      Expr f = cast<float>(q);
+      return perColumn ? f : f * scales(column(n), k / group);
+    };
+    auto &g = addGemm(o, ctx, op.getInput(), op.getWeight(), *w,
+                      gemmPanels(w->layout, 2 * H) * P, init, nullptr,
+                      std::nullopt, widen);
+    g.outN = H;
+    g.gatedPanel = P;
+    Func acc = g.acc;
+    nn::Activation kind = op.getActivation();
+    ctx.define(op.getResult(),
+               ctx.def(ctx.name() + "_int8_gated",
+                       [&](Expr c, const std::vector<Expr> &tt) {
+                         Expr q = (c / P) * (2 * P) + c % P;
+                         Expr gate = LoweringContext::at(acc, q, tt);
+                         Expr up = LoweringContext::at(acc, q + P, tt);
+                         if (perColumn) {
+                           gate = gate * scales(c, 0);
+                           up = up * scales(c + H, 0);
+                           if (bias.defined()) {
+                             gate = gate + bias(c);
+                             up = up + bias(c + H);
+                           }
+                         }
+                         return activation(kind, gate) * up;
+                       }));
+    return mlir::success();
+  }
+};
+
 } // namespace
 
 void registerLinearCodegen(mlir::DialectRegistry &registry) {
@@ -191,6 +250,7 @@ void registerLinearCodegen(mlir::DialectRegistry &registry) {
     nn::LoraLinearOp::attachInterface<LoraLinearLowering>(*ctx);
     nn::GatedLinearOp::attachInterface<GatedLinearLowering>(*ctx);
     nn::Int8LinearOp::attachInterface<Int8LinearLowering>(*ctx);
+    nn::Int8GatedLinearOp::attachInterface<Int8GatedLinearLowering>(*ctx);
   });
   registerGemmSchedule();
 }

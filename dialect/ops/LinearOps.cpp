@@ -220,4 +220,61 @@ WeightRole Int8LinearOp::getWeightRole(unsigned index) {
   return index == 1 ? WeightRole::GemmWeight : WeightRole::Shift;
 }
 
+int64_t Int8GatedLinearOp::getHidden() {
+  return getWeight().getType().getDimSize(1) / 2;
+}
+
+int64_t Int8GatedLinearOp::getGroup() {
+  return getWeight().getType().getDimSize(0) /
+         getScales().getType().getDimSize(0);
+}
+
+LogicalResult Int8GatedLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
+  int64_t n = rankedType(operands[1]).getDimSize(1);
+  return inferredAs(results, activationsLike(operands[0], n / 2));
+}
+
+LogicalResult Int8GatedLinearOp::verify() {
+  auto w = getWeight().getType(), s = getScales().getType();
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+  if (k != channels(getInput()))
+    return emitOpError("weight is [")
+           << k << ", " << n << "] (in, 2 hidden) but the input has "
+           << channels(getInput()) << " channels";
+  if (n % 2 != 0)
+    return emitOpError("weight has ")
+           << n << " columns, not gate and up halves";
+  if (s.getDimSize(1) != n || s.getDimSize(0) < 1 || k % s.getDimSize(0))
+    return emitOpError("scales are [")
+           << s.getDimSize(0) << ", " << s.getDimSize(1) << "]: want [groups, "
+           << n << "] with groups dividing " << k;
+  if (getBias())
+    return verifyChannelVector(*this, getBias(), n, "bias");
+  return success();
+}
+
+FusionKind Int8GatedLinearOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> Int8GatedLinearOp::getSeedClass() {
+  return KernelClass::gemm;
+}
+int Int8GatedLinearOp::getSeedPriority() { return 20; }
+Absorb Int8GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
+  return gemmAbsorbsProducer(producer);
+}
+Absorb Int8GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
+  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                         : Absorb::No;
+}
+
+double Int8GatedLinearOp::getFlopsPerToken() {
+  auto w = getWeight().getType();
+  return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * getHidden();
+}
+
+WeightRole Int8GatedLinearOp::getWeightRole(unsigned index) {
+  return index == 1 ? WeightRole::GatedGemmWeight : WeightRole::Shift;
+}
+
 } // namespace modelc::nn

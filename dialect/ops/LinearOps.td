@@ -94,4 +94,34 @@ def NN_Int8LinearOp : NN_ComputeOp<"int8_linear", [], NN_SeedMethods,
   }];
 }
 
+def NN_Int8GatedLinearOp : NN_ComputeOp<"int8_gated_linear", [], NN_SeedMethods,
+                                         ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "nn.gated_linear with its weight stored as int8 and f32 scales";
+  let description = [{
+    `act(x W_gate + b_gate) * (x W_up + b_up)` as `nn.gated_linear`, with
+    `W = [W_gate | W_up]` (`[in, 2 hidden]`) read as int8 and scaled per
+    column and group of `G = K / rows(scales)` input rows by `scales`
+    (`[K / G, 2 hidden]`): weight-only int8 of a merged GLU
+    (nn-quantize-weights).
+
+    ```mlir
+    %h = nn.int8_gated_linear silu %x, %q, %s : (tensor<?x?x64xf32>, tensor<64x256xi8>, tensor<1x256xf32>) -> tensor<?x?x128xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activation:$activation, NN_Activations:$input,
+                       NN_Int8Matrix:$weight, NN_Matrix:$scales,
+                       Optional<NN_Vector>:$bias);
+  let results = (outs NN_Activations:$result);
+  let assemblyFormat = [{
+    $activation $input `,` $weight `,` $scales (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The channels of the result (half the weight's columns).
+    int64_t getHidden();
+    /// The rows of the weight that share one row of scales.
+    int64_t getGroup();
+  }];
+}
+
 #endif // MODELC_NN_LINEAR_OPS

@@ -1,8 +1,9 @@
 //===- QuantizeWeights.cpp - nn-quantize-weights --------------------------===//
 //
 // Weight-only int8: x W + b -> x (q s) + b with q the int8 rounding of W and
-// s its per-column (per-group) scales, for each linear whose instance name
-// matches. The kernel reads q and s and computes in f32.
+// s its per-column (per-group) scales, for each linear and merged GLU
+// (nn.gated_linear) whose instance name matches. The kernel reads q and s
+// and computes in f32.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -39,26 +40,32 @@ struct QuantizeWeightsPass
     if (!glob)
       return fail(func,
                   "match '" + match + "': " + llvm::toString(glob.takeError()));
-    SmallVector<LinearOp> linears;
-    func.walk([&](LinearOp linear) {
-      if (glob->match(instanceName(linear)))
-        linears.push_back(linear);
+    SmallVector<Operation *> gemms;
+    func.walk([&](Operation *op) {
+      if (isa<LinearOp, GatedLinearOp>(op) && glob->match(instanceName(op)))
+        gemms.push_back(op);
     });
-    for (LinearOp linear : linears) {
-      int64_t k = linear.getWeight().getType().getDimSize(0);
+    for (Operation *op : gemms) {
+      Value w = op->getOperand(1);
+      int64_t k = cast<RankedTensorType>(w.getType()).getDimSize(0);
       int64_t g = group == 0 ? k : (int64_t)group;
       if (k % g)
-        return fail(linear, "group " + Twine(g) + " does not divide the " +
-                                Twine(k) + " input channels of '" +
-                                instanceName(linear) + "'");
-      OpBuilder b(linear);
-      WeightBuilder wb(b, linear.getLoc(), linear);
-      Value w = linear.getWeight();
-      auto q = b.create<Int8LinearOp>(linear.getLoc(), linear.getInput(),
-                                      wb.quantizeInt8(w, g),
-                                      wb.int8Scales(w, g), linear.getBias());
-      linear.replaceAllUsesWith(q.getResult());
-      linear.erase();
+        return fail(op, "group " + Twine(g) + " does not divide the " +
+                            Twine(k) + " input channels of '" +
+                            instanceName(op) + "'");
+      OpBuilder b(op);
+      WeightBuilder wb(b, op->getLoc(), op);
+      Value q = wb.quantizeInt8(w, g), s = wb.int8Scales(w, g);
+      Value result;
+      if (auto linear = dyn_cast<LinearOp>(op))
+        result = b.create<Int8LinearOp>(op->getLoc(), linear.getInput(), q, s,
+                                        linear.getBias());
+      else if (auto gated = dyn_cast<GatedLinearOp>(op))
+        result = b.create<Int8GatedLinearOp>(
+            op->getLoc(), gated.getActivationAttr(), gated.getInput(), q, s,
+            gated.getBias());
+      op->getResult(0).replaceAllUsesWith(result);
+      op->erase();
     }
     eraseDeadWeights(func);
   }

@@ -16,6 +16,11 @@
 // STMT: out0[ramp({{.*}})] = in3[ramp({{.*}})] + (v{{[0-9]+}}_acc[ramp({{.*}})]*in2[ramp({{.*}})])
 // STMT-LABEL: // kernel k1_gemm (gemm)
 // STMT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + ((in2[ramp(((({{.*}}_k$x/16)*2) + {{.*}})*48, 1, {{16|8}}) aligned(48, 0)]*float32x{{16|8}}(in1[ramp({{.*}})]))*x{{16|8}}(in0[
+// The gated one (a merged GLU): gate and up panels 48 columns apart, each
+// scaled per column in the epilogue before silu(gate) * up.
+// STMT-LABEL: // kernel k2_gemm (gemm)
+// STMT: float32x{{16|8}}(in1[ramp({{.*}})])
+// STMT: out0{{.*}}[ramp({{.*}})] = {{.*}}in2[ramp({{.*}} + 96, 1, {{16|8}})
 // ASM-LABEL: // kernel k0_gemm (gemm)
 // ASM: vpmovsxbd
 // ASM: vcvtdq2ps
@@ -26,7 +31,7 @@
 // PTX-DAG: fma.rn.f32
 
 module attributes {nn.arena_floats_per_token = 0 : i64} {
-func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
+func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
   %w = nn.weight "w" : tensor<64x96xf32>
   %b = nn.weight "b" : tensor<96xf32>
   %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x96xf32>) -> tensor<64x96xi8>
@@ -43,6 +48,14 @@ func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96
     %0 = nn.int8_linear %a, %qq, %ss : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>) -> tensor<?x?x96xf32>
     nn.yield %0 : tensor<?x?x96xf32>
   }
-  return %y, %z : tensor<?x?x96xf32>, tensor<?x?x96xf32>
+  %wg = nn.weight "gate_up" : tensor<64x192xf32>
+  %qu = nn.weight.quantize_int8 %wg {group = 64 : i64} : (tensor<64x192xf32>) -> tensor<64x192xi8>
+  %su = nn.weight.int8_scales %wg {group = 64 : i64} : (tensor<64x192xf32>) -> tensor<1x192xf32>
+  %u = nn.kernel "k2_int8_gated" gemm (%x, %qu, %su) {arena_offsets = array<i64: -1>} : (tensor<?x?x64xf32>, tensor<64x192xi8>, tensor<1x192xf32>) -> tensor<?x?x96xf32> {
+  ^bb0(%a: tensor<?x?x64xf32>, %qq: tensor<64x192xi8>, %ss: tensor<1x192xf32>):
+    %0 = nn.int8_gated_linear silu %a, %qq, %ss : (tensor<?x?x64xf32>, tensor<64x192xi8>, tensor<1x192xf32>) -> tensor<?x?x96xf32>
+    nn.yield %0 : tensor<?x?x96xf32>
+  }
+  return %y, %z, %u : tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>
 }
 }

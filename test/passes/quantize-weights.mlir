@@ -48,3 +48,13 @@ func.func @normed(%x: tensor<?x?x8xf32>) -> tensor<?x?x32xf32> {
   %y = nn.linear %n, %w : (tensor<?x?x8xf32>, tensor<8x32xf32>) -> tensor<?x?x32xf32> loc("layer0.mlp.up")
   return %y : tensor<?x?x32xf32>
 }
+
+// A merged GLU: its [gate | up] weight is rounded per column as one.
+// CHECK-LABEL: func.func @glu
+// CHECK: %[[Q:.*]] = nn.weight.quantize_int8 %{{.*}} {group = 8 : i64} : (tensor<8x32xf32>) -> tensor<8x32xi8>
+// CHECK: nn.int8_gated_linear silu %arg0, %[[Q]], %{{.*}} : (tensor<?x?x8xf32>, tensor<8x32xi8>, tensor<1x32xf32>) -> tensor<?x?x16xf32>
+func.func @glu(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %w = nn.weight "gate_up" : tensor<8x32xf32>
+  %y = nn.gated_linear silu %x, %w : (tensor<?x?x8xf32>, tensor<8x32xf32>) -> tensor<?x?x16xf32> loc("layer0.mlp.gate+up")
+  return %y : tensor<?x?x16xf32>
+}
