@@ -257,7 +257,11 @@ private:
     float scale = op.getScale().convertToFloat();
     A.qs = Func(nm + "_q");
     A.qs(A.q, A.r, A.h, A.bb) = Q(A.h * d + A.r, A.q, A.bb) * scale;
-    if (!ctx.argOf(op.getKey())) {
+    // A key computed in the kernel (RoPE) is staged per head, once, not
+    // recomputed for every query tile; a slice of an argument (a merged
+    // QKV) is read in place, as an argument is.
+    auto slice = op.getKey().getDefiningOp<nn::SliceOp>();
+    if (!ctx.argOf(op.getKey()) && !(slice && ctx.argOf(slice.getInput()))) {
       A.kh = Func(nm + "_k");
       A.kh(A.r, A.kk, A.h, A.bb) = K(kvh * d + A.r, A.kk, A.bb);
     }
