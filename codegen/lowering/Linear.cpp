@@ -148,6 +148,14 @@ struct Int8LinearLowering
   }
 };
 
+/// The [gate | up] column (gate j, or up j + H) of packed column q of a gated
+/// layout with panel width P: panel q / P is gate (even) or up (odd) of pair
+/// q / 2P, lane q % P (clamped into the half for the padding lanes).
+Expr gatedColumn(Expr q, int P, int H) {
+  Expr j = min((q / (2 * P)) * P + q % P, H - 1);
+  return select(q % (2 * P) < P, j, j + H);
+}
+
 // act(gate) * up from one accumulator over the packed columns: output
 // column c of tile c / P reads gate column q = (c / P) 2P + c % P and up
 // column q + P, both in the tile's registers.
@@ -161,12 +169,8 @@ struct GatedLinearLowering
       return ctx.fail(o, "nn.gated_linear weight must be a kernel argument");
     const int P = w->layout.panelWidth, H = (int)op.getHidden();
     Expr init = 0.0f;
-    if (op.getBias()) {
-      // The bias of packed column q: gate or up half, column j of it.
-      Func bias = ctx.in(op.getBias());
-      Expr q = ctx.c, j = min((q / (2 * P)) * P + q % P, H - 1);
-      init = select(q % (2 * P) < P, bias(j), bias(j + H));
-    }
+    if (op.getBias())
+      init = ctx.in(op.getBias())(gatedColumn(ctx.c, P, H));
     auto &g = addGemm(o, ctx, op.getInput(), op.getWeight(), *w,
                       gemmPanels(w->layout, 2 * H) * P, init);
     g.outN = H;
@@ -184,10 +188,9 @@ struct GatedLinearLowering
   }
 };
 
-// nn.int8_gated_linear: the gated GEMM over the int8 [gate | up] panels.
-// Packed column q holds original column (q / P odd: up, else gate) of the
-// pair q / 2P, lane q % P; with one scale per column, gate and up are
-// scaled (and biased) after the sum, in the epilogue.
+// nn.int8_gated_linear: the gated GEMM over the int8 [gate | up] panels
+// (gatedColumn maps a packed column back); with one scale per column, gate
+// and up are scaled (and biased) after the sum, in the epilogue.
 struct Int8GatedLinearLowering
     : HalideLoweringOpInterface::ExternalModel<Int8GatedLinearLowering,
                                                nn::Int8GatedLinearOp> {
@@ -203,17 +206,12 @@ struct Int8GatedLinearLowering
     const bool perColumn = group == (int)dimOf(op.getWeight(), 0);
     Func scales = ctx.in(op.getScales()); // scales(column, group index)
     Func bias = op.getBias() ? ctx.in(op.getBias()) : Func();
-    // The [gate | up] column of packed column q.
-    auto column = [&](Expr q) {
-      Expr j = min((q / (2 * P)) * P + q % P, H - 1);
-      return select(q % (2 * P) < P, j, j + H);
-    };
     Expr init = 0.0f;
     if (!perColumn && bias.defined())
-      init = bias(column(ctx.c));
+      init = bias(gatedColumn(ctx.c, P, H));
     WeightWiden widen = [&](Expr q, Expr n, Expr k) {
       Expr f = cast<float>(q);
-      return perColumn ? f : f * scales(column(n), k / group);
+      return perColumn ? f : f * scales(gatedColumn(n, P, H), k / group);
     };
     auto &g = addGemm(o, ctx, op.getInput(), op.getWeight(), *w,
                       gemmPanels(w->layout, 2 * H) * P, init, nullptr,

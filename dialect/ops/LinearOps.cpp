@@ -14,17 +14,45 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return inferredAs(results, activationsLike(operands[0], n));
 }
 
+/// The [in, `out`] weight `w` of a GEMM-class op against its input's width.
+static LogicalResult verifyGemmWeight(Operation *op, ShapedType w, Value input,
+                                      const char *out) {
+  if (w.getDimSize(0) == channels(input))
+    return success();
+  return op->emitOpError("weight is [")
+         << w.getDimSize(0) << ", " << w.getDimSize(1) << "] (in, " << out
+         << ") but the input has " << channels(input) << " channels";
+}
+
+/// A gated GEMM's [in, 2 hidden] weight has gate and up halves.
+static LogicalResult verifyGatedHalves(Operation *op, ShapedType w) {
+  if (w.getDimSize(1) % 2 == 0)
+    return success();
+  return op->emitOpError("weight has ")
+         << w.getDimSize(1) << " columns, not gate and up halves";
+}
+
+/// An int8 weight's scales: [groups, N], the groups dividing K.
+static LogicalResult verifyInt8Scales(Operation *op, ShapedType w,
+                                      ShapedType s) {
+  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+  if (s.getDimSize(1) == n && s.getDimSize(0) >= 1 && k % s.getDimSize(0) == 0)
+    return success();
+  return op->emitOpError("scales are [")
+         << s.getDimSize(0) << ", " << s.getDimSize(1) << "]: want [groups, "
+         << n << "] with groups dividing " << k;
+}
+
+/// The optional bias of a GEMM with `n` columns.
+static LogicalResult verifyGemmBias(Operation *op, Value bias, int64_t n) {
+  return bias ? verifyChannelVector(op, bias, n, "bias") : success();
+}
+
 LogicalResult LinearOp::verify() {
-  int64_t k = getWeight().getType().getDimSize(0);
-  if (k != channels(getInput()))
-    return emitOpError("weight is [")
-           << k << ", " << getWeight().getType().getDimSize(1)
-           << "] (in, out) but the input has " << channels(getInput())
-           << " channels";
-  if (getBias())
-    return verifyChannelVector(*this, getBias(),
-                               getWeight().getType().getDimSize(1), "bias");
-  return success();
+  auto w = getWeight().getType();
+  if (failed(verifyGemmWeight(*this, w, getInput(), "out")))
+    return failure();
+  return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
 // Fusion: a GEMM takes the chain of point-wise ops after it as its epilogue
@@ -48,13 +76,24 @@ static Absorb gemmAbsorbsProducer(Operation *producer) {
   return producer->hasTrait<GemmPrologue>() ? Absorb::Exclusive : Absorb::No;
 }
 
+/// ... and the point-wise ops after it, its epilogue.
+static Absorb gemmAbsorbsConsumer(Operation *consumer) {
+  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
+                                                         : Absorb::No;
+}
+
+/// A gated GEMM's work: the GEMM, then the activation (about 8, as
+/// nn.activation) and the product.
+static double gatedGemmFlops(ShapedType w) {
+  return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * (w.getDimSize(1) / 2);
+}
+
 int LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
 Absorb LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
   return gemmAbsorbsProducer(producer);
 }
 Absorb LinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return gemmAbsorbsConsumer(consumer);
 }
 
 double LinearOp::getFlopsPerToken() {
@@ -75,12 +114,9 @@ LogicalResult LoraLinearOp::inferReturnTypes(
 
 LogicalResult LoraLinearOp::verify() {
   auto w = getWeight().getType(), b = getLowRankWeight().getType();
-  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
-  if (k != channels(getInput()))
-    return emitOpError("weight is [")
-           << k << ", " << n << "] (in, out) but the input has "
-           << channels(getInput()) << " channels";
-  if (getBias() && failed(verifyChannelVector(*this, getBias(), n, "bias")))
+  int64_t n = w.getDimSize(1);
+  if (failed(verifyGemmWeight(*this, w, getInput(), "out")) ||
+      failed(verifyGemmBias(*this, getBias(), n)))
     return failure();
   int64_t rank = channels(getLowRankInput());
   if (b.getDimSize(0) != rank || b.getDimSize(1) != n)
@@ -99,8 +135,7 @@ Absorb LoraLinearOp::absorbsProducer(OpOperand &, Operation *) {
   return Absorb::No;
 }
 Absorb LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return gemmAbsorbsConsumer(consumer);
 }
 
 double LoraLinearOp::getFlopsPerToken() {
@@ -132,17 +167,10 @@ LogicalResult GatedLinearOp::inferReturnTypes(
 
 LogicalResult GatedLinearOp::verify() {
   auto w = getWeight().getType();
-  if (w.getDimSize(0) != channels(getInput()))
-    return emitOpError("weight is [")
-           << w.getDimSize(0) << ", " << w.getDimSize(1)
-           << "] (in, 2 hidden) but the input has " << channels(getInput())
-           << " channels";
-  if (w.getDimSize(1) % 2 != 0)
-    return emitOpError("weight has ")
-           << w.getDimSize(1) << " columns, not gate and up halves";
-  if (getBias())
-    return verifyChannelVector(*this, getBias(), w.getDimSize(1), "bias");
-  return success();
+  if (failed(verifyGemmWeight(*this, w, getInput(), "2 hidden")) ||
+      failed(verifyGatedHalves(*this, w)))
+    return failure();
+  return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
 // Fusion: a GEMM like nn.linear; the activation and the gate product are
@@ -156,14 +184,11 @@ Absorb GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
   return gemmAbsorbsProducer(producer);
 }
 Absorb GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return gemmAbsorbsConsumer(consumer);
 }
 
 double GatedLinearOp::getFlopsPerToken() {
-  auto w = getWeight().getType();
-  // The GEMM, then the activation (about 8, as nn.activation) and the product.
-  return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * getHidden();
+  return gatedGemmFlops(getWeight().getType());
 }
 
 WeightRole GatedLinearOp::getWeightRole(unsigned index) {
@@ -183,19 +208,11 @@ LogicalResult Int8LinearOp::inferReturnTypes(
 }
 
 LogicalResult Int8LinearOp::verify() {
-  auto w = getWeight().getType(), s = getScales().getType();
-  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
-  if (k != channels(getInput()))
-    return emitOpError("weight is [")
-           << k << ", " << n << "] (in, out) but the input has "
-           << channels(getInput()) << " channels";
-  if (s.getDimSize(1) != n || s.getDimSize(0) < 1 || k % s.getDimSize(0))
-    return emitOpError("scales are [")
-           << s.getDimSize(0) << ", " << s.getDimSize(1) << "]: want [groups, "
-           << n << "] with groups dividing " << k;
-  if (getBias())
-    return verifyChannelVector(*this, getBias(), n, "bias");
-  return success();
+  auto w = getWeight().getType();
+  if (failed(verifyGemmWeight(*this, w, getInput(), "out")) ||
+      failed(verifyInt8Scales(*this, w, getScales().getType())))
+    return failure();
+  return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
 FusionKind Int8LinearOp::getFusionKind() { return FusionKind::Opaque; }
@@ -207,8 +224,7 @@ Absorb Int8LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
   return gemmAbsorbsProducer(producer);
 }
 Absorb Int8LinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return gemmAbsorbsConsumer(consumer);
 }
 
 double Int8LinearOp::getFlopsPerToken() {
@@ -237,22 +253,12 @@ LogicalResult Int8GatedLinearOp::inferReturnTypes(
 }
 
 LogicalResult Int8GatedLinearOp::verify() {
-  auto w = getWeight().getType(), s = getScales().getType();
-  int64_t k = w.getDimSize(0), n = w.getDimSize(1);
-  if (k != channels(getInput()))
-    return emitOpError("weight is [")
-           << k << ", " << n << "] (in, 2 hidden) but the input has "
-           << channels(getInput()) << " channels";
-  if (n % 2 != 0)
-    return emitOpError("weight has ")
-           << n << " columns, not gate and up halves";
-  if (s.getDimSize(1) != n || s.getDimSize(0) < 1 || k % s.getDimSize(0))
-    return emitOpError("scales are [")
-           << s.getDimSize(0) << ", " << s.getDimSize(1) << "]: want [groups, "
-           << n << "] with groups dividing " << k;
-  if (getBias())
-    return verifyChannelVector(*this, getBias(), n, "bias");
-  return success();
+  auto w = getWeight().getType();
+  if (failed(verifyGemmWeight(*this, w, getInput(), "2 hidden")) ||
+      failed(verifyGatedHalves(*this, w)) ||
+      failed(verifyInt8Scales(*this, w, getScales().getType())))
+    return failure();
+  return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
 FusionKind Int8GatedLinearOp::getFusionKind() { return FusionKind::Opaque; }
@@ -264,13 +270,11 @@ Absorb Int8GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
   return gemmAbsorbsProducer(producer);
 }
 Absorb Int8GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
+  return gemmAbsorbsConsumer(consumer);
 }
 
 double Int8GatedLinearOp::getFlopsPerToken() {
-  auto w = getWeight().getType();
-  return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * getHidden();
+  return gatedGemmFlops(getWeight().getType());
 }
 
 WeightRole Int8GatedLinearOp::getWeightRole(unsigned index) {
