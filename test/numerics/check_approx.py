@@ -150,8 +150,10 @@ def int8_round(w, group):
 
 
 def int8_weights(cfg, canon, layers, group, match):
-    """Rounds every linear's weight whose instance name matches (the layers' projections and the
-    LM head, tied or not) as nn-quantize-weights does; returns the scales it adds."""
+    """Rounds every linear's weight whose instance name matches (the layers' attention and MLP
+    projections and the LM head, tied or not) as nn-quantize-weights does; returns the scales it
+    adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
+    f32 inside its scan) are not modelled: use it on attention/MLP language models."""
     scales = 0
     for i in layers:
         for key in sorted(canon):
