@@ -458,6 +458,36 @@ def DropLayers : Pass<"nn-drop-layers", "mlir::func::FuncOp"> {
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
+def ExposeLayerStreams : Pass<"nn-expose-layer-streams", "mlir::func::FuncOp"> {
+  let summary = "return the streams entering and leaving every layer";
+  let description = [{
+    The calibration probe of `modelc compile --drop-layers=angular:N`: the
+    function returns, instead of its results, the stream each residual
+    layer reads and the one it yields (layers as in `nn-drop-layers`),
+    named `layerN.input` and `layerN.output`; a stream that is several
+    layers' boundary is returned once, with their names joined by commas
+    (`layer0.output,layer1.input`). The library built from it runs on the calibration
+    input, and the angular distance between each layer's two streams is the
+    layer's importance. What only the old results read (the head) is
+    erased. A layer that reads or yields more than one activation is an
+    error.
+
+    Before:
+    ```mlir
+    %b = nn.add %x, %a : (...) -> tensor<?x?x64xf32> loc("layer0.mlp.residual")
+    %d = nn.add %b, %c : (...) -> tensor<?x?x64xf32> loc("layer1.mlp.residual")
+    %y = nn.linear %d, %head : (...) -> tensor<?x?x100xf32> loc("head")
+    return %y
+    ```
+    After:
+    ```mlir
+    return %x, %b, %d : ... // layer0.input, layer0.output,layer1.input,
+                            // layer1.output
+    ```
+  }];
+  let dependentDialects = ["::modelc::nn::NNDialect"];
+}
+
 def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
   let summary = "prune MLP neurons by weight magnitude, per layer or global";
   let description = [{

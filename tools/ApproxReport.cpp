@@ -68,14 +68,25 @@ llvm::json::Object stepJson(const ApproxStep &s) {
 
 void printApproxReport(llvm::raw_ostream &os,
                        const std::vector<ApproxStep> &steps,
-                       const OutputError *error) {
+                       const CalibrationFindings &calibration) {
   if (steps.empty())
     return;
+  if (const LayerRanking *ranking = calibration.ranking) {
+    os << llvm::format("modelc: layer importance on the calibration input "
+                       "(batch %lld, seq %lld): mean angular distance from "
+                       "input to output\n",
+                       (long long)ranking->batch, (long long)ranking->seq);
+    for (const LayerImportance &l : ranking->layers)
+      os << llvm::format(
+          "  layer %-4lld %.5f%s\n", (long long)l.layer, l.angularDistance,
+          llvm::is_contained(ranking->dropped, l.layer) ? "  (dropped)" : "");
+  }
   os << "modelc: approximate passes: parameters (after/before), weights, "
         "FLOPs per token (after/before)\n";
   for (const ApproxStep &s : steps)
     printRow(os, s);
   printRow(os, total(steps));
+  const OutputError *error = calibration.error;
   if (!error)
     return;
   os << llvm::format("  output error on the calibration input (batch %lld, "
@@ -93,7 +104,7 @@ void printApproxReport(llvm::raw_ostream &os,
 
 LogicalResult writeApproxReport(const std::string &path,
                                 const std::vector<ApproxStep> &steps,
-                                const OutputError *error) {
+                                const CalibrationFindings &calibration) {
   llvm::json::Array passes;
   for (const ApproxStep &s : steps)
     passes.push_back(stepJson(s));
@@ -102,7 +113,19 @@ LogicalResult writeApproxReport(const std::string &path,
       {"passes", std::move(passes)},
       {"total", llvm::json::Object{{"before", costJson(sum.before)},
                                    {"after", costJson(sum.after)}}}};
-  if (error)
+  if (const LayerRanking *ranking = calibration.ranking) {
+    llvm::json::Array layers;
+    for (const LayerImportance &l : ranking->layers)
+      layers.push_back(llvm::json::Object{
+          {"layer", l.layer}, {"angular_distance", l.angularDistance}});
+    report["layer_importance"] =
+        llvm::json::Object{{"metric", "angular_distance"},
+                           {"batch", ranking->batch},
+                           {"seq", ranking->seq},
+                           {"layers", std::move(layers)},
+                           {"dropped", llvm::json::Array(ranking->dropped)}};
+  }
+  if (const OutputError *error = calibration.error)
     report["calibration"] = llvm::json::Object{
         {"output", error->output},
         {"batch", error->batch},

@@ -13,6 +13,7 @@
 #include "passes/Pipeline.h"
 #include "passes/prune/Cost.h"
 #include "tools/CalibrationError.h"
+#include "tools/LayerImportance.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -35,16 +36,22 @@ runMeasuredPasses(mlir::ModuleOp module,
                   std::vector<std::unique_ptr<mlir::Pass>> passes,
                   std::vector<ApproxStep> &steps);
 
-/// The table of `steps` and their total, and the output error measured on
-/// the calibration input (`error`, when there is one).
+/// What was measured on the calibration input (either may be null).
+struct CalibrationFindings {
+  const OutputError *error = nullptr;    // the approximate model's output
+  const LayerRanking *ranking = nullptr; // --drop-layers=angular:N
+};
+
+/// The layer ranking, the table of `steps` and their total, and the output
+/// error measured on the calibration input.
 void printApproxReport(llvm::raw_ostream &os,
                        const std::vector<ApproxStep> &steps,
-                       const OutputError *error);
+                       const CalibrationFindings &calibration);
 
 /// Writes the report as JSON to `path` (printing the problem on failure).
 mlir::LogicalResult writeApproxReport(const std::string &path,
                                       const std::vector<ApproxStep> &steps,
-                                      const OutputError *error);
+                                      const CalibrationFindings &calibration);
 
 } // namespace modelc
 

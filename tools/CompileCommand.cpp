@@ -16,6 +16,7 @@
 #include "frontend/Spec.h"
 #include "frontend/WeightEval.h"
 #include "frontend/WeightStore.h"
+#include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "passes/Registration.h"
 #include "tools/OutputFolder.h"
@@ -30,7 +31,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -231,6 +231,39 @@ LogicalResult writeLibrary(ModuleOp module, const std::string &name,
   return success();
 }
 
+/// A temporary folder, removed with the object.
+struct TemporaryFolder {
+  llvm::SmallString<128> path;
+  ~TemporaryFolder() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+/// Runs the pipeline on `module` and writes its library into a new
+/// temporary folder `temp`; the library's path goes to `lib`.
+LogicalResult compileTemporary(ModuleOp module, const std::string &name,
+                               const modelc::PipelineOptions &pipeline,
+                               const modelc::codegen::TargetOptions &target,
+                               modelc::frontend::WeightStore &store,
+                               TemporaryFolder &temp, std::string &lib) {
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("modelc-" + name, temp.path)) {
+    llvm::errs() << "modelc: error: cannot make a temporary folder: "
+                 << ec.message() << "\n";
+    return failure();
+  }
+  Progress silent(false);
+  std::string dest = (temp.path + "/" + name).str();
+  auto folder = modelc::OutputFolder::stage(dest, name);
+  if (!folder || failed(runPipeline(module, modelc::buildPipeline, pipeline)) ||
+      failed(writeLibrary(module, name, *folder, target, store, silent)) ||
+      failed(folder->commit()))
+    return failure();
+  lib = dest + "/lib" + name + ".so";
+  return success();
+}
+
 /// --calib: `reference` (the model without the approximate passes) compiled
 /// into a temporary folder and run with the approximate library `lib` on
 /// the calibration input.
@@ -240,26 +273,41 @@ LogicalResult measureCalibration(ModuleOp reference, const std::string &name,
                                  const modelc::codegen::TargetOptions &target,
                                  modelc::frontend::WeightStore &store,
                                  modelc::OutputError &error) {
-  llvm::SmallString<128> temp;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("modelc-reference", temp)) {
-    llvm::errs() << "modelc: error: cannot make a temporary folder: "
-                 << ec.message() << "\n";
+  TemporaryFolder temp;
+  std::string referenceLib, problem;
+  if (failed(compileTemporary(reference, name, pipeline, target, store, temp,
+                              referenceLib)))
+    return failure();
+  if (failed(modelc::measureOutputError(lib, referenceLib, calibPath, error,
+                                        problem))) {
+    llvm::errs() << "modelc: error: " << problem << "\n";
     return failure();
   }
-  auto cleanup =
-      llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(temp); });
-  Progress silent(false);
-  std::string dest = (temp + "/" + name).str();
-  auto folder = modelc::OutputFolder::stage(dest, name);
-  if (!folder ||
-      failed(runPipeline(reference, modelc::buildPipeline, pipeline)) ||
-      failed(writeLibrary(reference, name, *folder, target, store, silent)) ||
-      failed(folder->commit()))
+  return success();
+}
+
+/// --drop-layers=angular:N: a probe of `module` that returns every layer's
+/// streams (nn-expose-layer-streams), compiled without the approximate
+/// passes and with the stream as the model computes it (no recentering),
+/// ranks the layers on the calibration input.
+LogicalResult rankLayers(ModuleOp module, const std::string &name,
+                         modelc::PipelineOptions pipeline,
+                         const modelc::codegen::TargetOptions &target,
+                         modelc::frontend::WeightStore &store, int64_t drop,
+                         modelc::LayerRanking &ranking) {
+  OwningOpRef<ModuleOp> probe = module.clone();
+  PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(modelc::createExposeLayerStreams());
+  if (failed(pm.run(*probe)))
     return failure();
-  std::string problem;
-  if (failed(modelc::measureOutputError(lib, dest + "/lib" + name + ".so",
-                                        calibPath, error, problem))) {
+  pipeline.approx = {};
+  pipeline.disabled.push_back("nn-recenter-stream");
+  TemporaryFolder temp;
+  std::string lib, problem;
+  if (failed(compileTemporary(*probe, name + "-probe", pipeline, target, store,
+                              temp, lib)))
+    return failure();
+  if (failed(modelc::rankLayers(lib, calibPath, drop, ranking, problem))) {
     llvm::errs() << "modelc: error: " << problem << "\n";
     return failure();
   }
@@ -287,9 +335,17 @@ int compile() {
     return 1;
   modelc::PipelineOptions pipeline;
   pipeline.optLevel = optLevel[0] - '0';
+  modelc::DriverPassFlags driverFlags;
   std::string flagError;
-  if (failed(modelc::applyPassFlags(pipeline, flagError))) {
+  if (failed(modelc::applyPassFlags(pipeline, driverFlags, flagError))) {
     llvm::errs() << "modelc: error: " << flagError << "\n";
+    return 1;
+  }
+  if (driverFlags.dropByAngle && calibPath.empty()) {
+    llvm::errs() << "modelc: error: --drop-layers=angular:"
+                 << driverFlags.dropByAngle
+                 << " ranks the layers on a calibration input: give it with "
+                    "--calib tokens.npy\n";
     return 1;
   }
   modelc::codegen::TargetOptions targetOptions;
@@ -318,6 +374,18 @@ int compile() {
   progress.stage(weightsPath.empty()
                      ? "weights: random (seed " + llvm::Twine(seed) + ")"
                      : "weights: checked " + weightsPath);
+
+  std::optional<modelc::LayerRanking> ranking;
+  if (driverFlags.dropByAngle) {
+    ranking.emplace();
+    if (failed(rankLayers(*module, modelName(*module), pipeline, targetOptions,
+                          *store, driverFlags.dropByAngle, *ranking)))
+      return 1;
+    pipeline.approx.dropLayers = ranking->dropped;
+    progress.stage("calibration: ranked " +
+                   llvm::Twine(ranking->layers.size()) +
+                   " layers by angular distance");
+  }
 
   // The approximate passes one at a time, each measured for the report;
   // with --calib, the model without them is kept to compare with.
@@ -351,7 +419,7 @@ int compile() {
   }
   // A library's report is printed once it is complete (below).
   if (!quiet && emit != Stage::Library)
-    modelc::printApproxReport(llvm::errs(), approxSteps, nullptr);
+    modelc::printApproxReport(llvm::errs(), approxSteps, {});
   if (emit == Stage::Optimized) {
     printModule(*module);
     return 0;
@@ -406,12 +474,12 @@ int compile() {
     progress.stage("calibration: ran both libraries on " + calibPath);
   }
   if (!approxSteps.empty()) {
+    modelc::CalibrationFindings findings{calibration ? &*calibration : nullptr,
+                                         ranking ? &*ranking : nullptr};
     if (!quiet)
-      modelc::printApproxReport(llvm::errs(), approxSteps,
-                                calibration ? &*calibration : nullptr);
-    if (failed(modelc::writeApproxReport(
-            dir + "/" + name + ".approx.json", approxSteps,
-            calibration ? &*calibration : nullptr)))
+      modelc::printApproxReport(llvm::errs(), approxSteps, findings);
+    if (failed(modelc::writeApproxReport(dir + "/" + name + ".approx.json",
+                                         approxSteps, findings)))
       return 1;
   }
   if (failed(folder->commit()))

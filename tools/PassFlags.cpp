@@ -1,6 +1,8 @@
 //===- PassFlags.cpp - `modelc compile` flags that choose passes ----------===//
 #include "tools/PassFlags.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 namespace cl = llvm::cl;
 
 llvm::cl::OptionCategory &modelc::passFlagsCategory() {
@@ -23,10 +25,11 @@ cl::opt<bool> allowWeightGrowth(
              "faster, more weight bytes, printed as a remark)"),
     cl::cat(modelc::passFlagsCategory()));
 // The approximate passes (docs/passes.md "Approximate passes").
-cl::list<int64_t>
-    dropLayers("drop-layers", cl::CommaSeparated, cl::value_desc("i,j,..."),
-               cl::desc("approximate: drop these layers (nn-drop-layers)"),
-               cl::cat(modelc::passFlagsCategory()));
+cl::list<std::string> dropLayers(
+    "drop-layers", cl::CommaSeparated, cl::value_desc("i,j,...|angular:N"),
+    cl::desc("approximate: drop these layers, or the N whose output is "
+             "closest in angle to their input on --calib (nn-drop-layers)"),
+    cl::cat(modelc::passFlagsCategory()));
 cl::opt<std::string> pruneHeads(
     "prune-heads", cl::value_desc("[global:]R|count:N"),
     cl::desc("approximate: remove this fraction (R) or number (count:N) of "
@@ -80,6 +83,30 @@ mlir::LogicalResult parsePruneAmount(const cl::opt<std::string> &flag,
   return mlir::failure();
 }
 
+/// --drop-layers=i,j,... or angular:N.
+mlir::LogicalResult parseDropLayers(modelc::ApproxOptions &approx,
+                                    modelc::DriverPassFlags &driver,
+                                    std::string &error) {
+  for (llvm::StringRef item : dropLayers) {
+    int64_t value;
+    if (item.consume_front("angular:")) {
+      if (dropLayers.size() == 1 && !item.getAsInteger(10, value) &&
+          value > 0) {
+        driver.dropByAngle = value;
+        continue;
+      }
+    } else if (!item.getAsInteger(10, value) && value >= 0) {
+      approx.dropLayers.push_back(value);
+      continue;
+    }
+    error = "--drop-layers=" + llvm::join(dropLayers, ",") +
+            ": expected layer indices i,j,... or angular:N alone (N a "
+            "positive integer)";
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
 /// --int8-weights or --int8-weights=group:G.
 mlir::LogicalResult parseInt8Weights(modelc::ApproxOptions &approx,
                                      std::string &error) {
@@ -123,13 +150,14 @@ mlir::LogicalResult parseLowRank(modelc::ApproxOptions &approx,
 } // namespace
 
 mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
+                                           DriverPassFlags &driver,
                                            std::string &error) {
   options.disabled.assign(disablePass.begin(), disablePass.end());
   options.allowWeightGrowth = allowWeightGrowth;
   ApproxOptions &approx = options.approx;
-  approx.dropLayers.assign(dropLayers.begin(), dropLayers.end());
   approx.lowRankMatch = lowRankMatch;
   return mlir::success(
+      succeeded(parseDropLayers(approx, driver, error)) &&
       succeeded(parsePruneAmount(pruneHeads, approx.pruneHeads,
                                  approx.pruneHeadsCount,
                                  approx.pruneHeadsGlobal, error)) &&

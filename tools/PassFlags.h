@@ -17,10 +17,17 @@ namespace modelc {
 /// The category the pass flags are listed under in `modelc compile --help`.
 llvm::cl::OptionCategory &passFlagsCategory();
 
-/// Fills `options` from the pass flags; a value llvm::cl could not check
-/// (--low-rank=rank:N) is a failure with `error` saying why.
+/// What the pass flags ask of the driver rather than of a pass.
+struct DriverPassFlags {
+  /// --drop-layers=angular:N: drop the N layers that turn the stream least
+  /// on the calibration input (0: none asked).
+  int64_t dropByAngle = 0;
+};
+
+/// Fills `options` and `driver` from the pass flags; a value llvm::cl could
+/// not check (--low-rank=rank:N) is a failure with `error` saying why.
 mlir::LogicalResult applyPassFlags(PipelineOptions &options,
-                                   std::string &error);
+                                   DriverPassFlags &driver, std::string &error);
 
 } // namespace modelc
 

@@ -9,9 +9,6 @@
 #include "passes/Passes.h"
 #include "passes/prune/Structure.h"
 
-#include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/SetVector.h"
-
 #include <set>
 
 namespace modelc {
@@ -26,28 +23,11 @@ namespace {
 
 /// Replaces the layer made of `ops` (in program order) by its input.
 LogicalResult dropLayer(int64_t index, ArrayRef<Operation *> ops) {
-  llvm::SmallPtrSet<Operation *, 32> inLayer(ops.begin(), ops.end());
-  llvm::SetVector<Value> inputs, outputs;
-  for (Operation *op : ops) {
-    for (Value v : op->getOperands())
-      if (!nn::isWeightValue(v) && !inLayer.contains(v.getDefiningOp()))
-        inputs.insert(v);
-    for (Value r : op->getResults())
-      if (llvm::any_of(r.getUsers(), [&](Operation *user) {
-            return !inLayer.contains(user);
-          }))
-        outputs.insert(r);
-  }
-  if (inputs.size() != 1 || outputs.size() != 1 ||
-      inputs[0].getType() != outputs[0].getType())
-    return ops.front()->emitError()
-           << "nn-drop-layers: layer " << index
-           << " is not a block of one input and one output of its type (it "
-              "reads "
-           << inputs.size() << " and yields " << outputs.size()
-           << " activations): it cannot be dropped";
-  Value input = inputs[0], output = outputs[0];
-  output.replaceAllUsesWith(input);
+  FailureOr<LayerBoundary> boundary =
+      layerBoundary(index, ops, "nn-drop-layers", "it cannot be dropped");
+  if (failed(boundary))
+    return failure();
+  boundary->output.replaceAllUsesWith(boundary->input);
   for (Operation *op : llvm::reverse(ops))
     op->erase();
   return success();
@@ -60,11 +40,7 @@ struct DropLayersPass : public modelc::impl::DropLayersBase<DropLayersPass> {
     func::FuncOp func = getOperation();
     if (layers.empty())
       return;
-    llvm::MapVector<int64_t, SmallVector<Operation *>> byLayer;
-    for (Operation &op : func.getBody().front())
-      if (!op.hasTrait<nn::WeightValued>())
-        if (std::optional<int64_t> index = layerIndex(&op))
-          byLayer[*index].push_back(&op);
+    std::map<int64_t, SmallVector<Operation *>> byLayer = opsByLayer(func);
     std::set<int64_t> drop(layers.begin(), layers.end());
     for (int64_t index : drop)
       if (!byLayer.count(index)) {

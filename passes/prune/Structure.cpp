@@ -4,6 +4,8 @@
 #include "dialect/NNOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +33,40 @@ std::optional<int64_t> layerIndex(Operation *op) {
       !(rest.empty() || rest.starts_with(".")))
     return std::nullopt;
   return index;
+}
+
+std::map<int64_t, SmallVector<Operation *>> opsByLayer(func::FuncOp func) {
+  std::map<int64_t, SmallVector<Operation *>> byLayer;
+  for (Operation &op : func.getBody().front())
+    if (!op.hasTrait<nn::WeightValued>())
+      if (std::optional<int64_t> index = layerIndex(&op))
+        byLayer[*index].push_back(&op);
+  return byLayer;
+}
+
+FailureOr<LayerBoundary> layerBoundary(int64_t index, ArrayRef<Operation *> ops,
+                                       StringRef pass, StringRef consequence) {
+  llvm::SmallPtrSet<Operation *, 32> inLayer(ops.begin(), ops.end());
+  llvm::SetVector<Value> inputs, outputs;
+  for (Operation *op : ops) {
+    for (Value v : op->getOperands())
+      if (!nn::isWeightValue(v) && !inLayer.contains(v.getDefiningOp()))
+        inputs.insert(v);
+    for (Value r : op->getResults())
+      if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+            return !inLayer.contains(user);
+          }))
+        outputs.insert(r);
+  }
+  if (inputs.size() != 1 || outputs.size() != 1 ||
+      inputs[0].getType() != outputs[0].getType())
+    return ops.front()->emitError()
+           << pass << ": layer " << index
+           << " is not a block of one input and one output of its type (it "
+              "reads "
+           << inputs.size() << " and yields " << outputs.size()
+           << " activations): " << consequence;
+  return LayerBoundary{inputs[0], outputs[0]};
 }
 
 int64_t prunedCount(int64_t count, double ratio) {

@@ -14,6 +14,7 @@
 #include "mlir/IR/Operation.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,24 @@ llvm::StringRef instanceName(mlir::Operation *op);
 
 /// N when `op`'s instance name is "layerN" or starts with "layerN.".
 std::optional<int64_t> layerIndex(mlir::Operation *op);
+
+/// The ops of each layer of `func` (the ops named "layerN" or "layerN.*",
+/// weights and weight expressions left out), by N, in program order.
+std::map<int64_t, llvm::SmallVector<mlir::Operation *>>
+opsByLayer(mlir::func::FuncOp func);
+
+/// Where a residual layer meets the stream: the one activation its ops read
+/// from outside and the one they yield, of the same type.
+struct LayerBoundary {
+  mlir::Value input, output;
+};
+
+/// The boundary of the layer made of `ops`, or, when it reads or yields
+/// more than one activation, an error on its first op that names `pass`
+/// and ends with what that prevents (`consequence`).
+mlir::FailureOr<LayerBoundary>
+layerBoundary(int64_t index, llvm::ArrayRef<mlir::Operation *> ops,
+              llvm::StringRef pass, llvm::StringRef consequence);
 
 /// How many of `count` units a ratio in [0, 1) removes (rounded).
 int64_t prunedCount(int64_t count, double ratio);

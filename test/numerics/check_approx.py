@@ -3,7 +3,7 @@
 pruned/factorised the same way, independently, here.
 
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
-        [--drop-layers 1] [--prune-neurons 0.3 | --prune-neurons-count N] \\
+        [--drop-layers 1 | --drop-layers angular:N --calib] [--prune-neurons 0.3 | --prune-neurons-count N] \\
         [--prune-heads 0.5 | --prune-heads-count N] [--prune-global] [--calib] \\
         [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
         [--int8-weights [--int8-group G] [--int8-match GLOB]] [--disable-pass P,Q] \\
@@ -16,8 +16,10 @@ round(ratio * n) removed per layer, ties to the lower index, or a count, or eith
 layers' neurons or heads ranked together, ties keeping the earlier layer; truncated SVD in float64, the rank by
 energy from its singular values; int8 rounding of the linears in float32, its scales counted as
 parameters added) and the
-oracle runs with the smaller shapes. Checks: the report's parameter count removed equals the
-oracle's; per batch x seq, relmax(library, pruned oracle) <= --tol, and the pruned oracle differs
+oracle runs with the smaller shapes. With --drop-layers angular:N the oracle ranks the layers itself (mean angular
+distance from a layer's input stream to its output on the calibration tokens, float64) and drops
+its N lowest. Checks: the report's parameter count removed equals the oracle's (and its layer
+ranking the oracle's, to 1e-4); per batch x seq, relmax(library, pruned oracle) <= --tol, and the pruned oracle differs
 from the unpruned one (by more than 100 x tol: the pass changed the model). One line per case,
 then "N passed, M failed"; exit 0 when all pass.
 """
@@ -172,6 +174,40 @@ def int8_weights(cfg, canon, layers, group, match):
     return scales
 
 
+def angular_ranking(cfg, module, tokens, drop):
+    """Each layer's mean angular distance arccos(cos(input, output)) / pi over the calibration
+    tokens' positions, in float64, and the `drop` smallest (ties keep the earlier layer) ->
+    ({layer: distance}, sorted dropped layers)."""
+    import torch
+    streams = []
+    with torch.no_grad():
+        module(torch.from_numpy(np.asarray(tokens, np.int64)), None, streams=streams)
+    dist = {}
+    for i, x, y in streams:
+        cos = (x * y).sum(-1) / (x.norm(dim=-1) * y.norm(dim=-1))
+        dist[i] = float((torch.arccos(cos.clamp(-1, 1)) / math.pi).mean())
+    order = sorted(dist, key=lambda i: (dist[i], i))
+    return dist, sorted(order[:drop])
+
+
+def check_ranking(got, dist, dropped):
+    """The report's layer importance vs the oracle's -> None, or what differs."""
+    if not got:
+        return "the report has no layer_importance"
+    mine = {l["layer"]: l["angular_distance"] for l in got["layers"]}
+    print("layer importance: report %s, oracle %s; dropped: report %s, oracle %s" % (
+        " ".join("%d:%.5f" % kv for kv in sorted(mine.items())),
+        " ".join("%d:%.5f" % kv for kv in sorted(dist.items())), got["dropped"], dropped))
+    if sorted(mine) != sorted(dist):
+        return "the report ranks layers %s, the oracle %s" % (sorted(mine), sorted(dist))
+    for i, d in dist.items():
+        if not abs(mine[i] - d) <= 1e-4:
+            return "layer %d: the report's angular distance %.6g, the oracle's %.6g" % (i, mine[i], d)
+    if got["dropped"] != dropped:
+        return "the report drops layers %s, the oracle %s" % (got["dropped"], dropped)
+    return None
+
+
 def used_params(cfg, canon):
     import reference as ref
     return sum(int(np.asarray(canon[ps.key]).size) for ps in ref.slots(cfg))
@@ -236,10 +272,23 @@ def main(argv=None):
     canon = ref.checkpoint_to_slots(cfg, ref.read_safetensors(wpath))
     params_before = used_params(cfg, canon)
 
+    calib_tokens = None
+    if a.calib:
+        calib_tokens = np.random.default_rng([a.seed, 99]).integers(0, cfg.vocab, size=(2, 16)).astype(np.int32)
+        np.save(os.path.join(a.workdir, "calib.npy"), calib_tokens)
     flags = []
-    drop = sorted({int(t) for t in a.drop_layers.split(",") if t.strip()})
+    ranking = None
+    if a.drop_layers.startswith("angular:"):
+        if calib_tokens is None:
+            ap.error("--drop-layers angular:N needs --calib")
+        flags.append("--drop-layers=" + a.drop_layers)
+        dist, drop = angular_ranking(full_cfg, full, calib_tokens, int(a.drop_layers[len("angular:"):]))
+        ranking = (dist, drop)
+    else:
+        drop = sorted({int(t) for t in a.drop_layers.split(",") if t.strip()})
+        if drop:
+            flags.append("--drop-layers=" + ",".join(map(str, drop)))
     if drop:
-        flags.append("--drop-layers=" + ",".join(map(str, drop)))
         kept_apps = [app for app in cfg.schedule() if app[0] not in drop]
         cfg.schedule = lambda: list(kept_apps)
     layers = sorted({i for i, _ in cfg.schedule()})
@@ -265,10 +314,7 @@ def main(argv=None):
         flags.append("--disable-pass=" + a.disable_pass)
     pruned = ref.RefModel(cfg, canon, dtype=torch.float64).eval()
 
-    calib_tokens = None
-    if a.calib:
-        calib_tokens = np.random.default_rng([a.seed, 99]).integers(0, cfg.vocab, size=(2, 16)).astype(np.int32)
-        np.save(os.path.join(a.workdir, "calib.npy"), calib_tokens)
+    if calib_tokens is not None:
         flags.append("--calib=" + os.path.join(a.workdir, "calib.npy"))
     tag = "%s %s %s" % (cfg.name, a.opt, " ".join(flags))
     ncases = len(batches) * len(seqs)
@@ -286,6 +332,12 @@ def main(argv=None):
         print("FAIL %s: the report removes %d parameters, the oracle %d" % (tag, got_removed, removed))
         print("0 passed, %d failed" % ncases)
         return 1
+    if ranking is not None:
+        problem = check_ranking(report.get("layer_importance"), *ranking)
+        if problem:
+            print("FAIL %s: %s" % (tag, problem))
+            print("0 passed, %d failed" % ncases)
+            return 1
     if calib_tokens is not None:
         problem = check_calibration(report.get("calibration"), ref, cfg, pruned, full_cfg, full, calib_tokens)
         if problem:

@@ -163,8 +163,10 @@ class RefModel(nn.Module):
         subs = sublayers(layer, lambda block: lambda h: block.forward(h, w, env))
         return layer.placement.forward(x, subs, lambda base, h: layer.norm.forward(h, w, base, env), w, env)
 
-    def forward(self, tokens, token_types=None):
-        """tokens: ids [batch, seq], or images [batch, C, H, W] with input = "image"."""
+    def forward(self, tokens, token_types=None, streams=None):
+        """tokens: ids [batch, seq], or images [batch, C, H, W] with input = "image". `streams`, a
+        list, gets (layer, stream in, stream out) for every layer application (the layer
+        importance of modelc's --drop-layers=angular:N)."""
         spec = self.spec
         w = self.weights()
         if spec.input == "image":
@@ -184,7 +186,10 @@ class RefModel(nn.Module):
         for d in spec.depth:
             x = d.before_layers(x, env)
         for i, iteration in spec.schedule():
+            x_in = x
             x = self.run_layer(x, spec.layer[i], env, iteration)
+            if streams is not None:
+                streams.append((i, x_in, x))
             for d in spec.depth:
                 x = d.after_layer(x, i, self.weights(i, env), env)
         if spec.final_norm:
