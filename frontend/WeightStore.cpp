@@ -246,6 +246,11 @@ StoredTensor WeightStore::tensor(StringRef name,
   t.count = 1;
   for (int64_t d : storedShape)
     t.count *= d;
+  if (auto it = measured.find(name); it != measured.end()) {
+    if (it->second.dims != t.dims)
+      report_fatal_error("measured tensor '" + name + "' has another shape");
+    return it->second;
+  }
   if (file) {
     const TensorInfo *info = file->lookup(name);
     if (!info || info->dtype != "F32" || info->shape != t.dims)
@@ -267,9 +272,27 @@ StoredTensor WeightStore::tensor(StringRef name,
   return t;
 }
 
+void WeightStore::addMeasured(StringRef name, std::vector<int64_t> shape,
+                              std::vector<float> values) {
+  if (file && file->lookup(name))
+    report_fatal_error("measured tensor '" + name +
+                       "' would hide a checkpoint tensor");
+  measuredHash = fnv1a(name, measuredHash);
+  measuredHash = fnv1a(StringRef(reinterpret_cast<const char *>(values.data()),
+                                 values.size() * sizeof(float)),
+                       measuredHash);
+  measured[name] =
+      StoredTensor::inMemory(std::move(shape), std::move(values), false);
+}
+
 std::string WeightStore::identity() const {
+  // What a pruning score read from measured tensors selects changes with them.
+  std::string extra = measured.empty()
+                          ? ""
+                          : "\nmeasured " + llvm::utohexstr(measuredHash) +
+                                " " + std::to_string(measured.size());
   if (file)
-    return fileIdentity;
+    return fileIdentity.empty() ? "" : fileIdentity + extra;
   // Bump the generator's name when the values it makes change.
   std::string id =
       "synthetic splitmix64-irwin-hall4 seed " + std::to_string(seed);
@@ -279,7 +302,7 @@ std::string WeightStore::identity() const {
   llvm::sort(learned);
   for (const auto &[name, init] : learned)
     id += "\n" + name + " " + std::to_string(init);
-  return id;
+  return id + extra;
 }
 
 void WeightStore::emitNonFinite(ArrayRef<NonFinite> found) const {

@@ -109,6 +109,12 @@ public:
   /// sorted by spec position like check()'s errors.
   void emitNonFinite(llvm::ArrayRef<NonFinite> found) const;
 
+  /// Adds a tensor measured by the driver (a calibration statistic a pruning
+  /// score reads), served by tensor() and materialize() under `name` like a
+  /// checkpoint tensor. A name the checkpoint has is a fatal internal error.
+  void addMeasured(llvm::StringRef name, std::vector<int64_t> shape,
+                   std::vector<float> values);
+
   /// Text that changes whenever what tensor() reads may change: the
   /// checkpoint's identity (device, inode, size, modification and change
   /// times) or the seed, the generator and what check() learned. Empty when
@@ -130,6 +136,8 @@ private:
   std::string fileIdentity; // from stat() at open()
   uint64_t seed = 0;
   llvm::StringMap<StoredTensor::Init> inits; // synthetic: learned in check()
+  llvm::StringMap<StoredTensor> measured;    // addMeasured()
+  uint64_t measuredHash = 0;                 // of their names and values
   // Where each tensor is first used, and how to name it, for diagnostics.
   struct Use {
     mlir::Location loc;

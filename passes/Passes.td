@@ -470,7 +470,10 @@ def ExposeLayerStreams : Pass<"nn-expose-layer-streams", "mlir::func::FuncOp"> {
     input, and the angular distance between each layer's two streams is the
     layer's importance. What only the old results read (the head) is
     erased. A layer that reads or yields more than one activation is an
-    error.
+    error. With `linear-inputs`, the input of every `nn.linear` is returned
+    too, named `<instance>.input` (`layer0.mlp.down.input`): the
+    activations whose channel energies score neurons and heads for
+    `--prune-score=activation`.
 
     Before:
     ```mlir
@@ -485,11 +488,15 @@ def ExposeLayerStreams : Pass<"nn-expose-layer-streams", "mlir::func::FuncOp"> {
                             // layer1.output
     ```
   }];
+  let options = [
+    Option<"linearInputs", "linear-inputs", "bool", /*default=*/"false",
+           "also return the input of every nn.linear">,
+  ];
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
 def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
-  let summary = "prune MLP neurons by weight magnitude, per layer or global";
+  let summary = "prune MLP neurons by weight magnitude or measured activation";
   let description = [{
     In every MLP, `down(act(up x))` or `down(act(gate x) * up x)`, the
     hidden units are scored by the squared norm of their weights (up and
@@ -501,9 +508,14 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
     each MLP. With `global`, the ratio (or count) is of all the MLPs'
     neurons together: the lowest-scored of them all go, so each MLP keeps
     as many as rank above that line (ties: the lower layer and index stay);
-    that reads the scores, which only `modelc compile` has. A ratio outside
-    [0, 1), a negative count, both, or a pruning that removes every neuron
-    of an MLP is an error.
+    that reads the scores, which only `modelc compile` has. With
+    `activation`, a neuron's score is instead its measured activation
+    energy on a calibration input times the squared norm of its down row
+    (a structured Wanda score: `nn.weight.scale` of the down row norms by
+    the stored tensor `calib:<down>:input_sq_norms`, which
+    `modelc compile --prune-score=activation --calib` measures). A ratio
+    outside [0, 1), a negative count, both, or a pruning that removes every
+    neuron of an MLP is an error.
 
     Before (`ratio=0.25`):
     ```mlir
@@ -532,12 +544,15 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
     Option<"global", "global", "bool", /*default=*/"false",
            "the ratio or count is of all the MLPs' neurons together (needs "
            "the weights: modelc compile)">,
+    Option<"activation", "activation", "bool", /*default=*/"false",
+           "score by the down projection's measured input energy times its "
+           "row norms (calib:<down>:input_sq_norms tensors)">,
   ];
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }
 
 def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
-  let summary = "prune attention heads by weight magnitude, per layer or global";
+  let summary = "prune attention heads by weight magnitude or measured activation";
   let description = [{
     In every multi-head `nn.attention` (heads = kv_heads, no memory,
     talking heads, value residual or ALiBi) whose q, k, v are projections
@@ -551,8 +566,12 @@ def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
     many go from each attention; with `global`, the ratio (or count) is of
     all the attentions' heads ranked together by their scores (ties: the
     earlier attention and lower index stay), which reads the weights (only
-    `modelc compile` has them). A ratio outside [0, 1), a negative count,
-    both, or a pruning that removes every head of an attention is an error.
+    `modelc compile` has them). With `activation`, a head's score is
+    instead the measured energy of its output channels on a calibration
+    input times the squared norms of its output-projection rows
+    (`calib:<out>:input_sq_norms`, as for `nn-prune-neurons`). A ratio
+    outside [0, 1), a negative count, both, or a pruning that removes every
+    head of an attention is an error.
 
     Before (`ratio=0.5`):
     ```mlir
@@ -578,6 +597,9 @@ def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
     Option<"global", "global", "bool", /*default=*/"false",
            "the ratio or count is of all the attentions' heads together "
            "(needs the weights: modelc compile)">,
+    Option<"activation", "activation", "bool", /*default=*/"false",
+           "score by the output projection's measured input energy times "
+           "its row norms (calib:<out>:input_sq_norms tensors)">,
   ];
   let dependentDialects = ["::modelc::nn::NNDialect"];
 }

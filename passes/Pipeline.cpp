@@ -80,12 +80,13 @@ modelc::approximatePasses(const ApproxOptions &options) {
   if (options.pruneHeads != 0 || options.pruneHeadsCount != 0)
     passes.push_back(createPruneHeads(
         PruneHeadsOptions{options.pruneHeads, options.pruneHeadsCount,
-                          options.pruneHeadsGlobal},
+                          options.pruneHeadsGlobal, options.pruneByActivation},
         options.weights));
   if (options.pruneNeurons != 0 || options.pruneNeuronsCount != 0)
     passes.push_back(createPruneNeurons(
         PruneNeuronsOptions{options.pruneNeurons, options.pruneNeuronsCount,
-                            options.pruneNeuronsGlobal},
+                            options.pruneNeuronsGlobal,
+                            options.pruneByActivation},
         options.weights));
   if (options.lowRank != 0 || options.lowRankEnergy != 0)
     passes.push_back(createFactorLinears(

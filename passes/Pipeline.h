@@ -32,9 +32,12 @@ struct ApproxOptions {
   double pruneNeurons = 0;         // nn-prune-neurons, a ratio in [0, 1)
   int64_t pruneNeuronsCount = 0;   // or a count
   bool pruneNeuronsGlobal = false; // of all MLPs together (reads weights)
-  int64_t lowRank = 0;             // nn-factor-linears, a rank (0: none)
-  double lowRankEnergy = 0;        // or the rank by retained energy
-  std::string lowRankMatch = "*";  // the linears it factors, by name
+  // Heads and neurons scored by measured activations (the driver's
+  // calib:... tensors) instead of weight magnitude.
+  bool pruneByActivation = false;
+  int64_t lowRank = 0;            // nn-factor-linears, a rank (0: none)
+  double lowRankEnergy = 0;       // or the rank by retained energy
+  std::string lowRankMatch = "*"; // the linears it factors, by name
   WeightReader
       weights; // for lowRankEnergy, global pruning (the driver's store)
   bool int8Weights = false;    // nn-quantize-weights, after the exact

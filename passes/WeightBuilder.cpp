@@ -44,6 +44,11 @@ Value WeightBuilder::make(Args &&...args) {
   return op->getResult(0);
 }
 
+Value WeightBuilder::stored(StringRef name, ArrayRef<int64_t> shape) {
+  return make<nn::WeightOp>(f32Tensor(b.getContext(), shape),
+                            b.getStringAttr(name), UnitAttr());
+}
+
 Value WeightBuilder::splat(ArrayRef<int64_t> shape, float value) {
   return make<nn::WeightSplatOp>(f32Tensor(b.getContext(), shape),
                                  b.getF32FloatAttr(value));

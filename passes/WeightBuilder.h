@@ -28,6 +28,8 @@ public:
   WeightBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *anchor)
       : b(b), loc(loc), anchor(anchor) {}
 
+  /// The stored tensor `name` of `shape` (an nn.weight).
+  mlir::Value stored(llvm::StringRef name, llvm::ArrayRef<int64_t> shape);
   /// A weight of `shape` whose elements are all `value`.
   mlir::Value splat(llvm::ArrayRef<int64_t> shape, float value);
   /// `w` times `vec` broadcast along `axis`.

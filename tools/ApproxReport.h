@@ -13,7 +13,7 @@
 #include "passes/Pipeline.h"
 #include "passes/prune/Cost.h"
 #include "tools/CalibrationError.h"
-#include "tools/LayerImportance.h"
+#include "tools/CalibrationProbe.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"

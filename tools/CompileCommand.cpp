@@ -286,28 +286,31 @@ LogicalResult measureCalibration(ModuleOp reference, const std::string &name,
   return success();
 }
 
-/// --drop-layers=angular:N: a probe of `module` that returns every layer's
-/// streams (nn-expose-layer-streams), compiled without the approximate
-/// passes and with the stream as the model computes it (no recentering),
-/// ranks the layers on the calibration input.
-LogicalResult rankLayers(ModuleOp module, const std::string &name,
-                         modelc::PipelineOptions pipeline,
-                         const modelc::codegen::TargetOptions &target,
-                         modelc::frontend::WeightStore &store, int64_t drop,
-                         modelc::LayerRanking &ranking) {
+/// --drop-layers=angular:N, --prune-score=activation: a probe of `module`
+/// (nn-expose-layer-streams: every layer's streams, and with `linearInputs`
+/// every linear's input), compiled without the approximate passes and with
+/// the stream as the model computes it (no recentering), run on the
+/// calibration input. `temp` keeps its library while `run` uses it.
+LogicalResult runProbe(ModuleOp module, const std::string &name,
+                       modelc::PipelineOptions pipeline,
+                       const modelc::codegen::TargetOptions &target,
+                       modelc::frontend::WeightStore &store, bool linearInputs,
+                       TemporaryFolder &temp, modelc::CalibrationInput &input,
+                       modelc::CalibrationRun &run) {
   OwningOpRef<ModuleOp> probe = module.clone();
   PassManager pm(module.getContext());
-  pm.addNestedPass<func::FuncOp>(modelc::createExposeLayerStreams());
+  pm.addNestedPass<func::FuncOp>(
+      modelc::createExposeLayerStreams({linearInputs}));
   if (failed(pm.run(*probe)))
     return failure();
   pipeline.approx = {};
   pipeline.disabled.push_back("nn-recenter-stream");
-  TemporaryFolder temp;
   std::string lib, problem;
   if (failed(compileTemporary(*probe, name + "-probe", pipeline, target, store,
                               temp, lib)))
     return failure();
-  if (failed(modelc::rankLayers(lib, calibPath, drop, ranking, problem))) {
+  if (failed(modelc::loadCalibration(calibPath, input, problem)) ||
+      failed(modelc::runOnCalibration(lib, input, run, problem))) {
     llvm::errs() << "modelc: error: " << problem << "\n";
     return failure();
   }
@@ -348,6 +351,22 @@ int compile() {
                     "--calib tokens.npy\n";
     return 1;
   }
+  const modelc::ApproxOptions &asked = pipeline.approx;
+  if (asked.pruneByActivation) {
+    if (!asked.pruneHeads && !asked.pruneHeadsCount && !asked.pruneNeurons &&
+        !asked.pruneNeuronsCount) {
+      llvm::errs() << "modelc: error: --prune-score=activation scores the "
+                      "units of --prune-heads and --prune-neurons, and neither "
+                      "is asked for\n";
+      return 1;
+    }
+    if (calibPath.empty()) {
+      llvm::errs() << "modelc: error: --prune-score=activation measures the "
+                      "activations on a calibration input: give it with "
+                      "--calib tokens.npy\n";
+      return 1;
+    }
+  }
   modelc::codegen::TargetOptions targetOptions;
   targetOptions.cuda = target == "cuda";
 
@@ -376,15 +395,23 @@ int compile() {
                      : "weights: checked " + weightsPath);
 
   std::optional<modelc::LayerRanking> ranking;
-  if (driverFlags.dropByAngle) {
-    ranking.emplace();
-    if (failed(rankLayers(*module, modelName(*module), pipeline, targetOptions,
-                          *store, driverFlags.dropByAngle, *ranking)))
+  if (driverFlags.dropByAngle || pipeline.approx.pruneByActivation) {
+    TemporaryFolder temp;
+    modelc::CalibrationInput input;
+    modelc::CalibrationRun probe;
+    if (failed(runProbe(*module, modelName(*module), pipeline, targetOptions,
+                        *store, pipeline.approx.pruneByActivation, temp, input,
+                        probe)))
       return 1;
-    pipeline.approx.dropLayers = ranking->dropped;
-    progress.stage("calibration: ranked " +
-                   llvm::Twine(ranking->layers.size()) +
-                   " layers by angular distance");
+    progress.stage("calibration: ran the probe (" +
+                   llvm::Twine(probe.outputs.size()) + " activations) on " +
+                   calibPath);
+    if (driverFlags.dropByAngle) {
+      ranking = modelc::rankLayers(probe, input, driverFlags.dropByAngle);
+      pipeline.approx.dropLayers = ranking->dropped;
+    }
+    if (pipeline.approx.pruneByActivation)
+      modelc::storeInputEnergies(probe, *store);
   }
 
   // The approximate passes one at a time, each measured for the report;

@@ -42,6 +42,13 @@ cl::opt<std::string> pruneNeurons(
              "every MLP's neurons, by weight magnitude; global: of all MLPs' "
              "neurons together (nn-prune-neurons)"),
     cl::cat(modelc::passFlagsCategory()));
+cl::opt<std::string> pruneScore(
+    "prune-score", cl::value_desc("magnitude|activation"),
+    cl::init("magnitude"),
+    cl::desc("how --prune-heads and --prune-neurons score: by weight "
+             "magnitude, or by each unit's measured output energy on --calib "
+             "(its input channels' energy times its output-projection rows)"),
+    cl::cat(modelc::passFlagsCategory()));
 cl::opt<std::string>
     lowRank("low-rank", cl::value_desc("rank:N"),
             cl::desc("approximate: factor linears by truncated SVD to rank N "
@@ -156,6 +163,12 @@ mlir::LogicalResult modelc::applyPassFlags(PipelineOptions &options,
   options.allowWeightGrowth = allowWeightGrowth;
   ApproxOptions &approx = options.approx;
   approx.lowRankMatch = lowRankMatch;
+  if (pruneScore != "magnitude" && pruneScore != "activation") {
+    error =
+        "--prune-score=" + pruneScore + ": expected magnitude or activation";
+    return mlir::failure();
+  }
+  approx.pruneByActivation = pruneScore == "activation";
   return mlir::success(
       succeeded(parseDropLayers(approx, driver, error)) &&
       succeeded(parsePruneAmount(pruneHeads, approx.pruneHeads,

@@ -1,8 +1,9 @@
 //===- ExposeLayerStreams.cpp - nn-expose-layer-streams -------------------===//
 //
 // The calibration probe's model: the function returns every layer's input
-// and output stream instead of its results, so that a library built from
-// it shows what each layer does to the stream (its angular distance).
+// and output stream instead of its results (and, when asked, every linear's
+// input), so that a library built from it shows what each layer does to
+// the stream (its angular distance) and how much each channel carries.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -24,6 +25,8 @@ namespace {
 
 struct ExposeLayerStreamsPass
     : public modelc::impl::ExposeLayerStreamsBase<ExposeLayerStreamsPass> {
+  using ExposeLayerStreamsBase::ExposeLayerStreamsBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal())
@@ -46,6 +49,12 @@ struct ExposeLayerStreamsPass
       add(boundary->input, layer + ".input");
       add(boundary->output, layer + ".output");
     }
+    if (linearInputs)
+      func.walk([&](nn::LinearOp linear) {
+        StringRef instance = instanceName(linear);
+        if (!instance.empty())
+          add(linear.getInput(), (instance + ".input").str());
+      });
     SmallVector<DictionaryAttr> attrs;
     SmallVector<Value> results;
     Builder b(&getContext());

@@ -1,9 +1,10 @@
 //===- PruneHeads.cpp - nn-prune-heads ------------------------------------===//
 //
-// Structured magnitude pruning of attention heads: the heads whose weights
-// (their q, k, v columns and output-projection rows) have the smallest
-// squared norm are removed, a ratio or a count of them, per multi-head
-// attention or of all of them together.
+// Structured pruning of attention heads: the heads whose weights (their q,
+// k, v columns and output-projection rows) have the smallest squared norm,
+// or whose measured output energy through the output projection is least,
+// are removed, a ratio or a count of them, per multi-head attention or of
+// all of them together.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/prune/PruneHeads.h"
@@ -171,6 +172,10 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
       if (Value bias = p.getBias())
         s.biases[i] =
             h.fused ? wb.slice(bias, 0, h.qkv[i].offset, width) : bias;
+    }
+    if (activation) {
+      s.score = activationScore(wb, h.out, h.out.getWeight());
+      return s;
     }
     s.score = wb.sqNorms(h.out.getWeight(), 0);
     for (Value w : s.weights)

@@ -1,8 +1,9 @@
 //===- PruneNeurons.cpp - nn-prune-neurons --------------------------------===//
 //
-// Structured magnitude pruning of MLP neurons: the hidden units whose
-// weights (up and gate columns, down row) have the smallest squared norm
-// are removed, a ratio or a count of them, per MLP or of all MLPs together.
+// Structured pruning of MLP neurons: the hidden units whose weights (up and
+// gate columns, down row) have the smallest squared norm, or whose measured
+// activation energy through the down row is least, are removed, a ratio or
+// a count of them, per MLP or of all MLPs together.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/prune/PruneNeurons.h"
@@ -115,6 +116,10 @@ struct PruneNeuronsPass
     for (Mlp &mlp : mlps) {
       OpBuilder b(mlp.down);
       WeightBuilder wb(b, mlp.down.getLoc(), mlp.down);
+      if (activation) {
+        scores.push_back(activationScore(wb, mlp.down, mlp.down.getWeight()));
+        continue;
+      }
       // One statement each: the expressions' order in the IR is fixed.
       Value upScore = wb.sqNorms(mlp.up.getWeight(), 1);
       Value score = wb.add(upScore, wb.sqNorms(mlp.down.getWeight(), 0));

@@ -2,6 +2,7 @@
 #include "passes/prune/Structure.h"
 
 #include "dialect/NNOps.h"
+#include "passes/WeightBuilder.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SetVector.h"
@@ -67,6 +68,16 @@ FailureOr<LayerBoundary> layerBoundary(int64_t index, ArrayRef<Operation *> ops,
            << inputs.size() << " and yields " << outputs.size()
            << " activations): " << consequence;
   return LayerBoundary{inputs[0], outputs[0]};
+}
+
+std::string inputSqNormsName(StringRef instance) {
+  return ("calib:" + instance + ":input_sq_norms").str();
+}
+
+Value activationScore(WeightBuilder &wb, Operation *linear, Value w) {
+  int64_t in = cast<RankedTensorType>(w.getType()).getDimSize(0);
+  Value energy = wb.stored(inputSqNormsName(instanceName(linear)), {in});
+  return wb.scale(wb.sqNorms(w, 0), energy, 0);
 }
 
 int64_t prunedCount(int64_t count, double ratio) {

@@ -21,6 +21,8 @@
 
 namespace modelc {
 
+class WeightBuilder;
+
 /// The value of a weight (row-major, its type's shape): the choices that
 /// depend on the data (a rank by energy, global pruning) read weights
 /// through the driver's store.
@@ -87,6 +89,18 @@ struct PruneAmount {
   mlir::LogicalResult check(mlir::func::FuncOp func, llvm::StringRef pass,
                             bool canRead, llvm::StringRef flag) const;
 };
+
+/// The measured tensor that holds, per input channel of the linear named
+/// `instance`, the sum of its input's squares over the calibration input
+/// ("calib:layer0.mlp.down:input_sq_norms"; the driver measures it).
+std::string inputSqNormsName(llvm::StringRef instance);
+
+/// The activation score of the rows of `linear`'s `[in, out]` weight `w`:
+/// the measured squared norm of each input channel times the squared norm
+/// of its weight row, the energy that channel adds to the output on the
+/// calibration input (a structured Wanda score).
+mlir::Value activationScore(WeightBuilder &wb, mlir::Operation *linear,
+                            mlir::Value w);
 
 /// `t` (an activation type [batch, seq, C]) with `c` channels.
 mlir::Type withChannels(mlir::Type t, int64_t c);

@@ -4,7 +4,7 @@ pruned/factorised the same way, independently, here.
 
     check_approx.py --modelc build/tools/modelc --spec examples/bert-tiny.toml --workdir /tmp/w \\
         [--drop-layers 1 | --drop-layers angular:N --calib] [--prune-neurons 0.3 | --prune-neurons-count N] \\
-        [--prune-heads 0.5 | --prune-heads-count N] [--prune-global] [--calib] \\
+        [--prune-heads 0.5 | --prune-heads-count N] [--prune-global] [--prune-score activation] [--calib] \\
         [--low-rank 8 | --low-rank-energy 0.8] [--low-rank-match GLOB] \\
         [--int8-weights [--int8-group G] [--int8-match GLOB]] [--disable-pass P,Q] \\
         [--opt O3] [--batches 2] [--seqs 1,7,max] [--tol 1e-4] [--seed 0]
@@ -12,6 +12,8 @@ pruned/factorised the same way, independently, here.
 Steps: random weights (the oracle's) -> `modelc compile` with the pass flags, which writes
 <name>.approx.json; the oracle's canonical weights are pruned by the passes' rules (magnitude scores:
 squared norms of a neuron's up/gate rows and down column, of a head's q/k/v rows and output columns;
+or, with --prune-score activation, the input energy of the down / output projection on the
+calibration tokens (float64, recorded at the oracle's projections) times its columns' squared norms;
 round(ratio * n) removed per layer, ties to the lower index, or a count, or either of all the
 layers' neurons or heads ranked together, ties keeping the earlier layer; truncated SVD in float64, the rank by
 energy from its singular values; int8 rounding of the linears in float32, its scales counted as
@@ -64,7 +66,23 @@ def global_kept(scores, removed):
     return kept
 
 
-def prune_neurons(canon, layers, ratio, count=0, global_=False):
+def input_energies(module, tokens):
+    """Each projection's input energy per channel (sum of squares over the calibration positions),
+    by key ("layers.0.mlp.down"), in float64: what modelc's probe measures for activation scores."""
+    import torch
+    from oracle import ops
+    ops.recorded_inputs = {}
+    try:
+        with torch.no_grad():
+            module(torch.from_numpy(np.asarray(tokens, np.int64)))
+        return {k: (x.reshape(-1, x.shape[-1]) ** 2).sum(0).numpy() for k, x in ops.recorded_inputs.items()}
+    finally:
+        ops.recorded_inputs = None
+
+
+def prune_neurons(canon, layers, ratio, count=0, global_=False, energy=None):
+    """`energy` (input_energies): score by the down projection's input energy times its weight
+    columns' squared norms instead of weight magnitude."""
     mlps, scores = [], []
     for i in layers:
         p = "layers.%d.mlp." % i
@@ -72,7 +90,10 @@ def prune_neurons(canon, layers, ratio, count=0, global_=False):
             continue
         parts = [n for n in ("up", "gate") if p + n + ".weight" in canon]
         mlps.append((p, parts))
-        scores.append(sq(canon[p + "down.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts))
+        if energy is not None:
+            scores.append(energy[p + "down"] * sq(canon[p + "down.weight"], 0))
+        else:
+            scores.append(sq(canon[p + "down.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts))
     if global_:
         total = sum(sc.size for sc in scores)
         kept = global_kept(scores, min(total, count or total - kept_count(total, ratio)))
@@ -87,14 +108,17 @@ def prune_neurons(canon, layers, ratio, count=0, global_=False):
         canon[p + "down.weight"] = canon[p + "down.weight"][:, idx]
 
 
-def prune_heads(cfg, canon, layers, ratio, count=0, global_=False):
+def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
     found = []
     for i in layers:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
         if p + "o.weight" not in canon or m.p.heads != m.p.kv_heads:
             continue
-        score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in "qkv")
+        if energy is not None:
+            score = energy[p + "o"] * sq(canon[p + "o.weight"], 0)
+        else:
+            score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in "qkv")
         found.append((m, p, score))
     if global_:
         total = sum(m.p.heads for m, _, _ in found)
@@ -243,6 +267,9 @@ def main(argv=None):
     ap.add_argument("--prune-global", action="store_true",
                     help="--prune-neurons and --prune-heads over all MLPs / attentions together")
     ap.add_argument("--prune-heads", type=float, default=0.0)
+    ap.add_argument("--prune-score", default="magnitude", choices=("magnitude", "activation"),
+                    help="activation (needs --calib): heads and neurons scored by the measured input "
+                         "energy of their output projection on the calibration tokens")
     ap.add_argument("--low-rank", type=int, default=0)
     ap.add_argument("--low-rank-energy", type=float, default=0.0)
     ap.add_argument("--low-rank-match", default="*")
@@ -292,14 +319,33 @@ def main(argv=None):
         kept_apps = [app for app in cfg.schedule() if app[0] not in drop]
         cfg.schedule = lambda: list(kept_apps)
     layers = sorted({i for i, _ in cfg.schedule()})
+    energy = None
+    if a.prune_score == "activation":
+        if calib_tokens is None:
+            ap.error("--prune-score activation needs --calib")
+        flags.append("--prune-score=activation")
+        energy = input_energies(full, calib_tokens)
+
     def amount(ratio, count):
         return ("global:" if a.prune_global else "") + ("count:%d" % count if count else "%g" % ratio)
+    def prune(cfg, canon, energy):
+        if a.prune_heads or a.prune_heads_count:
+            prune_heads(cfg, canon, layers, a.prune_heads, a.prune_heads_count, a.prune_global, energy)
+        if a.prune_neurons or a.prune_neurons_count:
+            prune_neurons(canon, layers, a.prune_neurons, a.prune_neurons_count, a.prune_global, energy)
     if a.prune_heads or a.prune_heads_count:
         flags.append("--prune-heads=" + amount(a.prune_heads, a.prune_heads_count))
-        prune_heads(cfg, canon, layers, a.prune_heads, a.prune_heads_count, a.prune_global)
     if a.prune_neurons or a.prune_neurons_count:
         flags.append("--prune-neurons=" + amount(a.prune_neurons, a.prune_neurons_count))
-        prune_neurons(canon, layers, a.prune_neurons, a.prune_neurons_count, a.prune_global)
+    if energy is not None:
+        # The test means something only where the two scores choose differently.
+        by_magnitude = dict(canon)
+        prune(ref.load_spec(a.spec), by_magnitude, None)
+    prune(cfg, canon, energy)
+    if energy is not None:
+        print("activation scores choose other units than magnitude: %s" % any(
+            np.shape(by_magnitude[k]) != np.shape(canon[k]) or not np.array_equal(by_magnitude[k], canon[k])
+            for k in canon))
     saved = 0
     if a.low_rank or a.low_rank_energy:
         flags += ["--low-rank=" + ("energy:%g" % a.low_rank_energy if a.low_rank_energy else "rank:%d" % a.low_rank),

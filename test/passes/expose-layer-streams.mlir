@@ -24,3 +24,9 @@ func.func @stream(%ids: tensor<?x?xi32>) -> (tensor<?x?x16xf32> {nn.tensor_name 
   %y = nn.linear %d, %h : (tensor<?x?x8xf32>, tensor<8x16xf32>) -> tensor<?x?x16xf32> loc("head")
   return %y : tensor<?x?x16xf32>
 }
+
+// With linear-inputs (--prune-score=activation): every linear's input too,
+// joined with the stream names where it is one.
+// RUN: modelc-opt %s -nn-expose-layer-streams=linear-inputs=true | FileCheck %s --check-prefix=LINEARS
+// LINEARS-LABEL: func.func @stream
+// LINEARS-SAME: {nn.tensor_name = "layer0.input,layer0.mlp.up.input"}, tensor<?x?x8xf32> {nn.tensor_name = "layer0.output,layer1.input,layer1.mlp.up.input"}, tensor<?x?x8xf32> {nn.tensor_name = "layer1.output,head.input"})

@@ -5,7 +5,8 @@
 // streaming XXH64, tested in test/runtime/XXHashTest.cpp) is the XXH64 of its
 // bytes; the writer's errors; synthetic weights equal the sequential splitmix64
 // generator they were first defined by, whatever the block they are read in;
-// checkpoint tensors read back as written. Usage: frontend-unit-test <scratch
+// checkpoint tensors read back as written; measured tensors are served and
+// change the store's identity. Usage: frontend-unit-test <scratch
 // dir>
 //
 //===----------------------------------------------------------------------===//
@@ -165,6 +166,24 @@ void testSynthetic() {
   expect(same, "a synthetic block");
 }
 
+// A measured tensor (a calibration statistic) is served like a stored one,
+// and changes the store's identity (a cached .weights must be rewritten).
+void testMeasured() {
+  auto store = WeightStore::synthetic(7);
+  std::string before = store->identity();
+  store->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4},
+                     {1, 2, 3, 4});
+  std::vector<float> got = store->materialize(
+      "calib:layer0.mlp.down:input_sq_norms", false, {4});
+  expect(got == std::vector<float>{1, 2, 3, 4}, "measured tensor read back");
+  std::string once = store->identity();
+  expect(once != before, "a measured tensor changes the identity");
+  auto other = WeightStore::synthetic(7);
+  other->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4},
+                     {1, 2, 3, 5});
+  expect(other->identity() != once, "other measured values, other identity");
+}
+
 void testCheckpoint(const std::string &dir) {
   std::string path = dir + "/c.safetensors", err;
   std::vector<float> v(6 * 4);
@@ -198,6 +217,7 @@ int main(int argc, char **argv) {
   llvm::sys::fs::create_directories(dir);
   testWriter(dir);
   testSynthetic();
+  testMeasured();
   testCheckpoint(dir);
   if (failures)
     std::fprintf(stderr, "%d check(s) failed\n", failures);
