@@ -554,17 +554,21 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
 def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
   let summary = "prune attention heads by weight magnitude or measured activation";
   let description = [{
-    In every multi-head `nn.attention` (heads = kv_heads, no memory,
-    talking heads, value residual or ALiBi) whose q, k, v are projections
+    In every `nn.attention` (no memory, talking heads, value residual,
+    ALiBi or relative bias) whose q, k, v are projections
     (separate, or the three slices of one fused projection), through
     `nn.rope` or not, and whose result only the output projection reads,
     each head is scored by the squared norm of its weights (its head_dim
     columns of q, k and v, its rows of the output projection) and
     `round(ratio * heads)` of the lowest are removed (`nn.weight.select_top`
     with `group` = head_dim); the attention, the ropes and the slices get
-    the new head count and offsets. With `count` instead of `ratio`, that
-    many go from each attention; with `global`, the ratio (or count) is of
-    all the attentions' heads ranked together by their scores (ties: the
+    the new head count and offsets. Grouped-query attention keeps its k and
+    v heads: its query heads are scored by their q columns and output rows,
+    and each KV group loses `round(ratio * heads / kv_heads)` of its own
+    (`segments` = kv_heads); a count must be a multiple of kv_heads. With
+    `count` instead of `ratio`, that many go from each attention; with
+    `global`, the ratio (or count) is of all the attentions' heads (not
+    grouped ones) ranked together by their scores (ties: the
     earlier attention and lower index stay), which reads the weights (only
     `modelc compile` has them). With `activation`, a head's score is
     instead the measured energy of its output channels on a calibration

@@ -124,10 +124,10 @@ Value WeightBuilder::sqNorms(Value w, int64_t axis) {
 }
 
 Value WeightBuilder::selectTop(Value w, Value score, int64_t axis,
-                               int64_t group, int64_t size) {
-  return make<nn::WeightSelectTopOp>(resized(w, axis, size), w, score,
-                                     b.getI64IntegerAttr(axis),
-                                     b.getI64IntegerAttr(group));
+                               int64_t group, int64_t size, int64_t segments) {
+  return make<nn::WeightSelectTopOp>(
+      resized(w, axis, size), w, score, b.getI64IntegerAttr(axis),
+      b.getI64IntegerAttr(group), b.getI64IntegerAttr(segments));
 }
 
 Value WeightBuilder::slice(Value w, int64_t axis, int64_t offset,

@@ -54,9 +54,10 @@ public:
   /// The squared L2 norm of each slice of `w` along `axis` (a vector).
   mlir::Value sqNorms(mlir::Value w, int64_t axis);
   /// The slices of `w` along `axis` in the groups of `group` with the
-  /// largest sums of `score`, `size` slices in all (structured pruning).
+  /// largest sums of `score`, `size` slices in all (structured pruning),
+  /// the same number from each of `segments` equal segments of the axis.
   mlir::Value selectTop(mlir::Value w, mlir::Value score, int64_t axis,
-                        int64_t group, int64_t size);
+                        int64_t group, int64_t size, int64_t segments = 1);
   /// `size` slices of `w` along `axis` from `offset`.
   mlir::Value slice(mlir::Value w, int64_t axis, int64_t offset, int64_t size);
   /// The left (`[K, rank]`) or right (`[rank, N]`) factor of the truncated

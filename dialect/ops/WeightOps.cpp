@@ -294,26 +294,34 @@ LogicalResult WeightSelectTopOp::verify() {
   if (kept < 1 || kept > extent)
     return emitOpError("keeps ")
            << kept << " of " << extent << " along axis " << axis;
+  int64_t segments = (int64_t)getSegments();
+  if (segments < 1 || (extent / group) % segments || (kept / group) % segments)
+    return emitOpError("segments ")
+           << segments << " must divide the input's " << extent / group
+           << " and the result's " << kept / group << " groups";
   return success();
 }
 
 WeightData WeightSelectTopOp::evaluate(ArrayRef<WeightData> in) {
   int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
-  int64_t groups = in[0].shape[axis] / group,
-          kept = shapeOf(getResult())[axis] / group;
-  std::vector<double> score(groups, 0.0);
+  int64_t segments = (int64_t)getSegments();
+  int64_t perSegment = in[0].shape[axis] / group / segments,
+          kept = shapeOf(getResult())[axis] / group / segments;
+  std::vector<double> score(perSegment * segments, 0.0);
   for (int64_t i = 0; i < (int64_t)in[1].values.size(); ++i)
     score[i / group] += in[1].values[i];
-  std::vector<int64_t> order(groups);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return score[a] > score[b]; });
-  order.resize(kept);
-  std::sort(order.begin(), order.end());
   std::vector<int64_t> indices;
-  for (int64_t g : order)
-    for (int64_t j = 0; j < group; ++j)
-      indices.push_back(g * group + j);
+  for (int64_t s = 0; s < segments; ++s) {
+    std::vector<int64_t> order(perSegment);
+    std::iota(order.begin(), order.end(), s * perSegment);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+    order.resize(kept);
+    std::sort(order.begin(), order.end());
+    for (int64_t g : order)
+      for (int64_t j = 0; j < group; ++j)
+        indices.push_back(g * group + j);
+  }
   return gather(in[0], axis, indices, like(getResult()));
 }
 

@@ -163,14 +163,18 @@ def NN_WeightSelectTopOp : NN_WeightExprOp<"weight.select_top"> {
     original order: structured pruning by a score, with the number kept in
     the type and the choice made from the data when the weights are written.
     Every weight of one neuron or head is selected by the same score, so the
-    choices agree.
+    choices agree. With `segments` = S > 1 the axis is S equal segments
+    (the query heads of each KV group of a grouped-query attention) and
+    each keeps the same number of its own best groups, so that the
+    segments stay equal.
 
     ```mlir
     %w2 = nn.weight.select_top %w, %s {axis = 1 : i64, group = 1 : i64} : (tensor<64x256xf32>, tensor<256xf32>) -> tensor<64x180xf32>
+    %q2 = nn.weight.select_top %q, %s {axis = 1 : i64, group = 16 : i64, segments = 2 : i64} : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x64xf32>
     ```
   }];
   let arguments = (ins NN_StaticTensor:$input, NN_Vector:$score, I64Attr:$axis,
-                       I64Attr:$group);
+                       I64Attr:$group, DefaultValuedAttr<I64Attr, "1">:$segments);
   let assemblyFormat = "$input `,` $score attr-dict `:` functional-type(operands, results)";
 }
 

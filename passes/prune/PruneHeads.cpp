@@ -1,6 +1,7 @@
 //===- PruneHeads.cpp - nn-prune-heads ------------------------------------===//
 //
-// Structured pruning of attention heads: the heads whose weights (their q,
+// Structured pruning of attention heads (of grouped-query attention, the
+// query heads of each KV group alike): the heads whose weights (their q,
 // k, v columns and output-projection rows) have the smallest squared norm,
 // or whose measured output energy through the output projection is least,
 // are removed, a ratio or a count of them, per multi-head attention or of
@@ -54,20 +55,27 @@ std::optional<Path> tracePath(Value v) {
 
 /// A multi-head attention whose q, k, v are projections (separate, or three
 /// slices of one fused projection, each used only there) and whose result
-/// only the output projection `out` reads.
+/// only the output projection `out` reads. Grouped-query (and multi-query)
+/// attention keeps its k and v heads: each KV group loses the same number
+/// of query heads.
 struct Heads {
   AttentionOp attention;
   std::array<Path, 3> qkv;
   LinearOp out;
   bool fused = false;
+  bool grouped = false; // fewer k, v heads than q heads
+
+  /// The q, k, v parts pruned: all three, or q alone for grouped heads.
+  int parts() const { return grouped ? 1 : 3; }
 };
 
 std::optional<Heads> matchHeads(AttentionOp att) {
-  if (att.getHeads() != att.getKvHeads() || att.getMemoryKey() ||
-      att.getTalkPre() || att.getValueFirst() || att.getAlibiSlopes() ||
-      att.getRelativeBias() || !att.getResult().hasOneUse())
+  if (att.getMemoryKey() || att.getTalkPre() || att.getValueFirst() ||
+      att.getAlibiSlopes() || att.getRelativeBias() ||
+      !att.getResult().hasOneUse())
     return std::nullopt;
   Heads h{att, {}, dyn_cast<LinearOp>(*att.getResult().getUsers().begin())};
+  h.grouped = att.getHeads() != att.getKvHeads();
   if (!h.out || h.out.getInput() != att.getResult())
     return std::nullopt;
   Value operands[3] = {att.getQuery(), att.getKey(), att.getValue()};
@@ -79,13 +87,14 @@ std::optional<Heads> matchHeads(AttentionOp att) {
   }
   int slices = llvm::count_if(h.qkv, [](const Path &p) { return p.slice; });
   LinearOp first = h.qkv[0].projection;
-  int64_t width = channels(att.getQuery());
   if (slices == 3) {
     // One fused projection of exactly the three parts.
     h.fused = true;
     if (llvm::any_of(h.qkv,
                      [&](const Path &p) { return p.projection != first; }) ||
-        channels(first.getResult()) != 3 * width ||
+        channels(first.getResult()) != channels(att.getQuery()) +
+                                           channels(att.getKey()) +
+                                           channels(att.getValue()) ||
         !llvm::hasNItems(first.getResult().getUsers(), 3))
       return std::nullopt;
     return h;
@@ -98,7 +107,8 @@ std::optional<Heads> matchHeads(AttentionOp att) {
 }
 
 /// One attention's per-head operands and their score (the squared norms of
-/// each head's q, k, v columns and output rows, per channel).
+/// each head's q (and, not grouped, k and v) columns and output rows, per
+/// query channel).
 struct Scored {
   Value weights[3], biases[3];
   Value score;
@@ -123,6 +133,14 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     });
     if (all.empty() || amount().none())
       return;
+    for (Heads &h : all)
+      if (global && h.grouped) {
+        h.attention.emitError()
+            << "nn-prune-heads: global pruning ranks heads one by one and "
+               "cannot keep the KV groups of grouped-query attention equal: "
+               "prune it per attention (a ratio or a count)";
+        return signalPassFailure();
+      }
     SmallVector<Scored> scored;
     for (Heads &h : all)
       scored.push_back(scoreHeads(h));
@@ -140,8 +158,13 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     int64_t total = 0;
     for (Heads &h : all) {
       int64_t heads = (int64_t)h.attention.getHeads();
+      int64_t kv = (int64_t)h.attention.getKvHeads(), group = heads / kv;
       total += heads;
-      kept.push_back(heads - amount().removedOf(heads));
+      // Grouped: a ratio is of each KV group's query heads, and a count is
+      // split evenly over the groups (prune() checks that it can be).
+      kept.push_back(h.grouped && !count
+                         ? kv * (group - amount().removedOf(group))
+                         : heads - amount().removedOf(heads));
     }
     if (!global)
       return kept;
@@ -160,12 +183,14 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
   /// The weights and biases of q, k, v (columns of a fused projection) and
   /// the per-channel score of `h`'s heads.
   Scored scoreHeads(Heads &h) {
-    int64_t width = channels(h.attention.getQuery());
+    Value operands[3] = {h.attention.getQuery(), h.attention.getKey(),
+                         h.attention.getValue()};
     OpBuilder b(h.attention);
     WeightBuilder wb(b, h.attention.getLoc(), h.attention);
     Scored s;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < h.parts(); ++i) {
       LinearOp p = h.qkv[i].projection;
+      int64_t width = channels(operands[i]);
       s.weights[i] = h.fused
                          ? wb.slice(p.getWeight(), 1, h.qkv[i].offset, width)
                          : p.getWeight();
@@ -178,28 +203,40 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
       return s;
     }
     s.score = wb.sqNorms(h.out.getWeight(), 0);
-    for (Value w : s.weights)
-      s.score = wb.add(s.score, wb.sqNorms(w, 1));
+    for (int i = 0; i < h.parts(); ++i)
+      s.score = wb.add(s.score, wb.sqNorms(s.weights[i], 1));
     return s;
   }
 
   LogicalResult prune(Heads &h, Scored &s, int64_t kept) {
     int64_t heads = (int64_t)h.attention.getHeads();
-    int64_t dim = h.attention.getHeadDim(), width = heads * dim;
+    int64_t kv = (int64_t)h.attention.getKvHeads();
+    int64_t dim = h.attention.getHeadDim();
     if (kept == heads)
       return success();
-    if (kept < 1)
-      return h.attention.emitError() << "nn-prune-heads: " << amount().text()
-                                     << " removes all " << heads << " heads";
+    if (h.grouped && count % kv)
+      return h.attention.emitError()
+             << "nn-prune-heads: " << amount().text()
+             << " does not split evenly over the " << kv
+             << " KV groups of a grouped-query attention (give a multiple of "
+             << kv << ")";
+    if (kept < (h.grouped ? kv : 1))
+      return h.attention.emitError()
+             << "nn-prune-heads: " << amount().text() << " removes all "
+             << (h.grouped ? heads / kv : heads)
+             << (h.grouped ? " query heads of each KV group" : " heads");
     int64_t keptWidth = kept * dim;
     OpBuilder b(h.attention);
     WeightBuilder wb(b, h.attention.getLoc(), h.attention);
+    // Grouped: each KV group keeps its own best query heads.
+    int64_t segments = h.grouped ? kv : 1;
     auto select = [&](Value w, int64_t axis) {
-      return wb.selectTop(w, s.score, axis, dim, keptWidth);
+      return wb.selectTop(w, s.score, axis, dim, keptWidth, segments);
     };
+    // The parts pruned get their selected heads; k and v of grouped
+    // attention stay as they are.
     Value weights[3], biases[3];
-    // The fused projection keeps its parts in their order, each narrower.
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < h.parts(); ++i) {
       weights[i] = select(s.weights[i], 1);
       if (s.biases[i])
         biases[i] = select(s.biases[i], 0);
@@ -208,23 +245,36 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
       v.setType(withChannels(v.getType(), c));
     };
     if (h.fused) {
+      // The fused projection keeps its parts in their order, the pruned ones
+      // narrower; each slice moves to its part's new offset.
       LinearOp p = h.qkv[0].projection;
       std::array<int, 3> order = {0, 1, 2};
       llvm::sort(order, [&](int a, int c) {
         return h.qkv[a].offset < h.qkv[c].offset;
       });
-      p.getWeightMutable().assign(wb.concat(
-          {weights[order[0]], weights[order[1]], weights[order[2]]}, 1));
-      if (p.getBias())
-        p.getBiasMutable().assign(wb.concat(
-            {biases[order[0]], biases[order[1]], biases[order[2]]}, 0));
-      setChannels(p.getResult(), 3 * keptWidth);
-      for (Path &path : h.qkv) {
-        path.slice.setOffset(path.offset / width * keptWidth);
-        setChannels(path.slice.getResult(), keptWidth);
+      SmallVector<Value> parts, partBiases;
+      int64_t offset = 0;
+      for (int i : order) {
+        Path &path = h.qkv[i];
+        int64_t width = channels(path.slice.getResult());
+        int64_t newWidth = i < h.parts() ? keptWidth : width;
+        parts.push_back(i < h.parts()
+                            ? weights[i]
+                            : wb.slice(p.getWeight(), 1, path.offset, width));
+        if (Value bias = p.getBias())
+          partBiases.push_back(i < h.parts()
+                                   ? biases[i]
+                                   : wb.slice(bias, 0, path.offset, width));
+        path.slice.setOffset(offset);
+        setChannels(path.slice.getResult(), newWidth);
+        offset += newWidth;
       }
+      p.getWeightMutable().assign(wb.concat(parts, 1));
+      if (p.getBias())
+        p.getBiasMutable().assign(wb.concat(partBiases, 0));
+      setChannels(p.getResult(), offset);
     } else {
-      for (int i = 0; i < 3; ++i) {
+      for (int i = 0; i < h.parts(); ++i) {
         LinearOp p = h.qkv[i].projection;
         p.getWeightMutable().assign(weights[i]);
         if (biases[i])
@@ -232,13 +282,14 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
         setChannels(p.getResult(), keptWidth);
       }
     }
-    for (Path &path : h.qkv)
-      if (path.rope) {
-        path.rope.setHeads(kept);
-        setChannels(path.rope.getResult(), keptWidth);
+    for (int i = 0; i < h.parts(); ++i)
+      if (RopeOp rope = h.qkv[i].rope) {
+        rope.setHeads(kept);
+        setChannels(rope.getResult(), keptWidth);
       }
     h.attention.setHeads(kept);
-    h.attention.setKvHeads(kept);
+    if (!h.grouped)
+      h.attention.setKvHeads(kept);
     setChannels(h.attention.getResult(), keptWidth);
     h.out.getWeightMutable().assign(select(h.out.getWeight(), 0));
     return success();

@@ -36,6 +36,15 @@ func.func @select_more(%s: tensor<16xf32>) -> tensor<8x20xf32> {
 
 // -----
 
+func.func @select_segments(%s: tensor<16xf32>) -> tensor<8x12xf32> {
+  %w = nn.weight "w" : tensor<8x16xf32>
+  // expected-error @+1 {{segments 2 must divide the input's 4 and the result's 3 groups}}
+  %t = nn.weight.select_top %w, %s {axis = 1 : i64, group = 4 : i64, segments = 2 : i64} : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x12xf32>
+  return %t : tensor<8x12xf32>
+}
+
+// -----
+
 func.func @select_off_axis(%s: tensor<16xf32>) -> tensor<4x8xf32> {
   %w = nn.weight "w" : tensor<8x16xf32>
   // expected-error @+1 {{result differs from the input off axis 1}}

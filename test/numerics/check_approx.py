@@ -108,32 +108,51 @@ def prune_neurons(canon, layers, ratio, count=0, global_=False, energy=None):
         canon[p + "down.weight"] = canon[p + "down.weight"][:, idx]
 
 
+def top_groups_per_segment(score, group, segments, kept):
+    """top_groups within each of `segments` equal segments of the axis, `kept` groups each."""
+    width = score.size // segments
+    return np.concatenate([s * width + top_groups(score[s * width:(s + 1) * width], group, kept)
+                           for s in range(segments)])
+
+
 def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
+    """Multi-head attention loses whole heads (q, k, v, o); grouped-query attention keeps its k and v
+    heads and each KV group loses the same number of query heads (q and o only)."""
     found = []
     for i in layers:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
-        if p + "o.weight" not in canon or m.p.heads != m.p.kv_heads:
+        if p + "o.weight" not in canon:
             continue
+        parts = "qkv" if m.p.heads == m.p.kv_heads else "q"
         if energy is not None:
             score = energy[p + "o"] * sq(canon[p + "o.weight"], 0)
         else:
-            score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in "qkv")
-        found.append((m, p, score))
+            score = sq(canon[p + "o.weight"], 0) + sum(sq(canon[p + n + ".weight"], 1) for n in parts)
+        found.append((m, p, parts, score))
     if global_:
-        total = sum(m.p.heads for m, _, _ in found)
-        kept = global_kept([score.reshape(-1, m.p.head_dim).sum(1) for m, _, score in found],
+        total = sum(m.p.heads for m, _, _, _ in found)
+        kept = global_kept([score.reshape(-1, m.p.head_dim).sum(1) for m, _, _, score in found],
                            min(total, count or total - kept_count(total, ratio)))
     else:
-        kept = [m.p.heads - count if count else kept_count(m.p.heads, ratio) for m, _, _ in found]
-    for (m, p, score), k in zip(found, kept):
-        idx = top_groups(score, m.p.head_dim, k)
-        for n in "qkv":
+        kept = []
+        for m, _, parts, _ in found:
+            kv, group = m.p.kv_heads, m.p.heads // m.p.kv_heads
+            if parts == "q":
+                kept.append(m.p.heads - count if count else kv * kept_count(group, ratio))
+            else:
+                kept.append(m.p.heads - count if count else kept_count(m.p.heads, ratio))
+    for (m, p, parts, score), k in zip(found, kept):
+        segments = 1 if parts == "qkv" else m.p.kv_heads
+        idx = top_groups_per_segment(score, m.p.head_dim, segments, k // segments)
+        for n in parts:
             for t in (".weight", ".bias"):
                 if p + n + t in canon:
                     canon[p + n + t] = canon[p + n + t][idx]
         canon[p + "o.weight"] = canon[p + "o.weight"][:, idx]
-        m.p.heads = m.p.kv_heads = k
+        m.p.heads = k
+        if parts == "qkv":
+            m.p.kv_heads = k
 
 
 def energy_rank(s, energy):

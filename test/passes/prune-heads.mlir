@@ -1,6 +1,7 @@
 // RUN: modelc-opt %s -split-input-file -nn-prune-heads=ratio=0.5 | FileCheck %s
 // RUN: not modelc-opt %s -split-input-file -nn-prune-heads=ratio=1.5 2>&1 | FileCheck %s --check-prefix=RANGE
-// RUN: not modelc-opt %s -split-input-file -nn-prune-heads=ratio=0.9 2>&1 | FileCheck %s --check-prefix=ALL
+// RUN: not modelc-opt %s -split-input-file -nn-prune-heads=ratio=0.9 2>&1 | FileCheck %s --check-prefixes=ALL,GQAALL
+// RUN: not modelc-opt %s -split-input-file -nn-prune-heads=count=1 2>&1 | FileCheck %s --check-prefix=UNEVEN
 // RUN: modelc-opt %s -split-input-file -nn-prune-heads=count=2 | FileCheck %s
 // RUN: not modelc-opt %s -split-input-file -nn-prune-heads=count=4 2>&1 | FileCheck %s --check-prefix=ALLCOUNT
 // RUN: not modelc-opt %s -split-input-file "-nn-prune-heads=count=1 global=true" 2>&1 | FileCheck %s --check-prefix=GLOBAL
@@ -67,10 +68,19 @@ func.func @fused(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
 
 // -----
 
-// Grouped-query attention is left alone (heads != kv_heads).
+// Grouped-query attention keeps its k and v heads: each of the 2 KV groups
+// loses the same number of its query heads (q columns and output rows,
+// chosen within each group: segments = kv_heads); k and v are not scored.
 // CHECK-LABEL: func.func @gqa
+// CHECK-NOT: nn.weight.sq_norms %{{.*}} : (tensor<16x8xf32>)
+// CHECK: nn.weight.select_top %{{.*}}, %{{.*}} {axis = 1 : i64, group = 4 : i64, segments = 2 : i64} : (tensor<16x16xf32>, tensor<16xf32>) -> tensor<16x8xf32>
+// CHECK: nn.weight.select_top %{{.*}}, %{{.*}} {axis = 0 : i64, group = 4 : i64, segments = 2 : i64} : (tensor<16x16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
 // CHECK-NOT: nn.weight.select_top
-// CHECK: nn.attention {{.*}}heads = 4 : i64, kv_heads = 2 : i64
+// CHECK: nn.linear %arg0, %{{.*}} : (tensor<?x?x16xf32>, tensor<16x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: nn.linear %arg0, %{{.*}} : (tensor<?x?x16xf32>, tensor<16x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: nn.attention {{.*}}heads = 2 : i64, kv_heads = 2 : i64
+// GQAALL: error: nn-prune-heads: ratio 0.9 removes all 2 query heads of each KV group
+// UNEVEN: error: nn-prune-heads: count 1 does not split evenly over the 2 KV groups of a grouped-query attention (give a multiple of 2)
 func.func @gqa(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
   %wq = nn.weight "wq" : tensor<16x16xf32>
   %wk = nn.weight "wk" : tensor<16x8xf32>
