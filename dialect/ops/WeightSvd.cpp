@@ -9,7 +9,11 @@
 
 #include <Eigen/SVD>
 
+#include "llvm/Support/xxhash.h"
+
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 using namespace mlir;
 
@@ -23,6 +27,30 @@ Eigen::MatrixXd toMatrix(const WeightData &w) {
     for (int64_t j = 0; j < cols; ++j)
       m(i, j) = w.values[i * cols + j];
   return m;
+}
+
+using ThinSvd = Eigen::BDCSVD<Eigen::MatrixXd>;
+
+/// The thin SVD of `w`. A factorised linear's two factors are written one
+/// after the other, and each is an nn.weight.svd_factor of the same
+/// matrix: the last decomposition is kept (by the matrix's shape and the
+/// hash of its values) so that the second factor does not redo it.
+std::shared_ptr<const ThinSvd> thinSvd(const WeightData &w) {
+  static std::mutex guard;
+  static std::vector<int64_t> lastShape;
+  static uint64_t lastHash = 0;
+  static std::shared_ptr<const ThinSvd> last;
+  uint64_t hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(w.values.data()),
+      w.values.size() * sizeof(float)));
+  std::lock_guard<std::mutex> lock(guard);
+  if (!last || lastShape != w.shape || lastHash != hash) {
+    last = std::make_shared<const ThinSvd>(
+        toMatrix(w), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    lastShape = w.shape;
+    lastHash = hash;
+  }
+  return last;
 }
 } // namespace
 
@@ -49,12 +77,8 @@ LogicalResult WeightSvdFactorOp::verify() {
 WeightData WeightSvdFactorOp::evaluate(ArrayRef<WeightData> in) {
   const WeightData &w = in[0];
   int64_t rows = w.shape[0], cols = w.shape[1];
-  Eigen::MatrixXd m(rows, cols);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      m(i, j) = w.values[i * cols + j];
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(m,
-                                     Eigen::ComputeThinU | Eigen::ComputeThinV);
+  std::shared_ptr<const ThinSvd> decomposition = thinSvd(w);
+  const ThinSvd &svd = *decomposition;
   auto shape = getResult().getType().getShape();
   int64_t rank = getRight() ? shape[0] : shape[1];
   WeightData out;
