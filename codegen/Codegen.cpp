@@ -410,25 +410,27 @@ TensorDesc describe(mlir::Type type, DictionaryAttr attrs,
 }
 
 /// The halide_buffer_t extents of kernel argument `ka` (innermost first).
-std::vector<std::string> extentsOf(const KernelArg &ka, bool flat,
-                                   int64_t channels) {
+std::vector<Extent> extentsOf(const KernelArg &ka, bool flat,
+                              int64_t channels) {
   // A static sequence length (a pooled 1) instead of S.
-  std::string S = ka.tokens ? std::to_string(ka.tokens) : "S";
-  std::vector<std::string> tokens =
-      flat ? std::vector<std::string>{"(int32_t)(B * " + S + ")"}
-           : std::vector<std::string>{"(int32_t)" + S, "(int32_t)B"};
+  Extent seq{ka.tokens ? ka.tokens : 1, false, !ka.tokens};
+  Extent batch{1, true, false};
+  std::vector<Extent> tokens;
+  if (flat)
+    tokens = {{seq.factor, true, seq.seq}};
+  else
+    tokens = {seq, batch};
   if (ka.kind == KernelArg::TokenIds)
     return tokens;
   if (ka.kind == KernelArg::Image)
-    return {std::to_string(ka.shape[2]), std::to_string(ka.shape[1]),
-            std::to_string(ka.shape[0]), "(int32_t)B"};
+    return {{ka.shape[2]}, {ka.shape[1]}, {ka.shape[0]}, batch};
   if (ka.kind == KernelArg::Activation) {
-    tokens.insert(tokens.begin(), std::to_string(channels));
+    tokens.insert(tokens.begin(), Extent{channels});
     return tokens;
   }
-  std::vector<std::string> exts;
+  std::vector<Extent> exts;
   for (auto it = ka.fileShape.rbegin(); it != ka.fileShape.rend(); ++it)
-    exts.push_back(std::to_string(*it));
+    exts.push_back({*it});
   return exts;
 }
 
@@ -456,9 +458,7 @@ LogicalResult describeLaunches(func::FuncOp fwd,
         return oi;
     return -1;
   };
-  auto arenaPointer = [](int64_t offset) {
-    return "(void *)(arena + (int64_t)" + std::to_string(offset) + " * B * S)";
-  };
+  using Source = BufferArg::Source;
 
   int index = 0;
   for (auto k : fwd.getBody().getOps<nn::KernelOp>()) {
@@ -479,7 +479,8 @@ LogicalResult describeLaunches(func::FuncOp fwd,
       b.typeBits = ka.int8 ? 8 : 32;
       b.extents = extentsOf(ka, tk.flat, ka.channels);
       if (auto ba = dyn_cast<BlockArgument>(v)) {
-        b.pointer = "inputs[" + std::to_string(ba.getArgNumber()) + "]";
+        b.source = Source::Input;
+        b.at = ba.getArgNumber();
       } else if (nn::isWeightValue(v)) {
         if (ka.kind != KernelArg::Weight)
           return k.emitError("codegen: weight bound to a non-weight argument");
@@ -512,7 +513,8 @@ LogicalResult describeLaunches(func::FuncOp fwd,
           it = weightIndex.emplace(key, (int)m.weights.size()).first;
           m.weights.push_back(e);
         }
-        b.pointer = "weights[" + std::to_string(it->second) + "]";
+        b.source = Source::Weight;
+        b.at = it->second;
       } else {
         auto kr = cast<OpResult>(v);
         auto producer = dyn_cast<nn::KernelOp>(kr.getOwner());
@@ -521,8 +523,8 @@ LogicalResult describeLaunches(func::FuncOp fwd,
               "codegen: kernel input is not a weight, an argument or a "
               "planned kernel result (run nn-plan-memory)");
         int64_t off = (*producer.getArenaOffsets())[kr.getResultNumber()];
-        b.pointer = off < 0 ? "outputs[" + std::to_string(outputIndex(v)) + "]"
-                            : arenaPointer(off);
+        b.source = off < 0 ? Source::Output : Source::Arena;
+        b.at = off < 0 ? outputIndex(v) : off;
       }
       l.buffers.push_back(std::move(b));
     }
@@ -543,9 +545,11 @@ LogicalResult describeLaunches(func::FuncOp fwd,
         if (oi < 0)
           return k.emitError(
               "codegen: result with arena offset -1 is not returned");
-        b.pointer = "outputs[" + std::to_string(oi) + "]";
+        b.source = Source::Output;
+        b.at = oi;
       } else {
-        b.pointer = arenaPointer(off);
+        b.source = Source::Arena;
+        b.at = off;
       }
       l.buffers.push_back(std::move(b));
     }

@@ -2,7 +2,9 @@
 #include "codegen/emit/EntryPoint.h"
 
 #include "llvm/Support/Format.h"
+
 #include "llvm/Support/raw_ostream.h"
+#include <algorithm>
 
 namespace modelc::codegen {
 
@@ -78,34 +80,80 @@ void emitDescs(llvm::raw_ostream &c, const char *var,
   c << "};\n";
 }
 
-void emitLaunch(llvm::raw_ostream &c, const Launch &l, size_t index,
-                bool cuda) {
-  c << "  /* launch " << index << ": " << l.instance << " = kernel " << l.kernel
-    << " (" << l.kind << ") */\n  {\n";
-  for (size_t i = 0; i < l.buffers.size(); ++i) {
-    const BufferArg &b = l.buffers[i];
-    std::string bn = "b" + std::to_string(i);
-    c << "    halide_dimension_t " << bn << "d[" << b.extents.size() << "];\n"
-      << "    int32_t " << bn << "e[] = {";
-    for (size_t j = 0; j < b.extents.size(); ++j)
-      c << (j ? ", " : "") << b.extents[j];
-    c << "};\n    halide_buffer_t " << bn << ";\n    mk_buf(&" << bn << ", "
-      << bn << "d, " << b.pointer << ", " << b.typeCode << ", " << b.typeBits
-      << ", " << b.extents.size() << ", " << bn << "e, " << (cuda ? 1 : 0)
-      << ");\n";
+/// The launches as data: one buf_desc per buffer of every launch, in
+/// launch order, and one launch_desc per launch (its kernel's argv entry
+/// point and its buffers), so that the C the library's link compiles grows
+/// with the launches only as a table, not as code.
+void emitLaunchTables(llvm::raw_ostream &c, const LibraryModel &m) {
+  c << "static const buf_desc bufs_desc[] = {\n";
+  size_t count = 0;
+  for (const Launch &l : m.launches)
+    for (const BufferArg &b : l.buffers) {
+      c << "  {" << int(b.source) << ", " << b.typeCode << ", " << b.typeBits
+        << ", " << b.extents.size() << ", " << b.at << ", {";
+      for (size_t j = 0; j < b.extents.size(); ++j)
+        c << (j ? ", " : "") << "{" << b.extents[j].factor << ", "
+          << int(b.extents[j].batch) << ", " << int(b.extents[j].seq) << "}";
+      c << "}},\n";
+      ++count;
+    }
+  if (!count)
+    c << "  {0, 0, 0, 0, 0, {{0, 0, 0}}}\n";
+  c << "};\nstatic const launch_desc launches_desc[] = {\n";
+  size_t first = 0;
+  for (const Launch &l : m.launches) {
+    c << "  {" << l.symbol << "_argv, " << first << ", " << l.buffers.size()
+      << ", " << l.firstOutput << "}, /* " << l.instance << " = kernel "
+      << l.kernel << " (" << l.kind << ") */\n";
+    first += l.buffers.size();
   }
-  c << "    double t0 = now_s();\n    int rc = " << l.symbol << "(";
-  for (size_t i = 0; i < l.buffers.size(); ++i)
-    c << (i ? ", " : "") << "&b" << i;
-  c << ");\n";
-  if (cuda) {
-    for (size_t i = l.firstOutput; i < l.buffers.size(); ++i)
-      c << "    if (!rc) rc = halide_copy_to_host(NULL, &b" << i << ");\n";
-    for (size_t i = 0; i < l.buffers.size(); ++i)
-      c << "    halide_device_free(NULL, &b" << i << ");\n";
-  }
-  c << "    if (kernel_seconds) kernel_seconds[" << index
-    << "] = now_s() - t0;\n    if (rc) return " << index + 1 << ";\n  }\n";
+  if (m.launches.empty())
+    c << "  {0, 0, 0, 0}\n";
+  c << "};\n\n";
+}
+
+/// modelc_run: each launch's buffers set up from its table rows, then its
+/// kernel called (on CUDA, its outputs copied back and its device buffers
+/// freed).
+void emitRun(llvm::raw_ostream &c, const LibraryModel &m, size_t maxBuffers,
+             size_t maxDims) {
+  c << "int32_t modelc_run(void *const *weights, void *const *inputs,\n"
+    << "                   void *const *outputs, int64_t B, int64_t S,\n"
+    << "                   void *arena_, double *kernel_seconds) {\n"
+    << "  float *arena = (float *)arena_;\n"
+    << "  if (B <= 0 || S <= 0) return 1;\n"
+    << "  for (int32_t l = 0; l < " << m.launches.size() << "; ++l) {\n"
+    << "    const launch_desc *L = &launches_desc[l];\n"
+    << "    halide_buffer_t buf[" << maxBuffers << "];\n"
+    << "    halide_dimension_t dim[" << maxBuffers << "][" << maxDims << "];\n"
+    << "    void *args[" << maxBuffers << "];\n"
+    << "    for (int32_t i = 0; i < L->count; ++i) {\n"
+    << "      const buf_desc *d = &bufs_desc[L->first + i];\n"
+    << "      int32_t ext[" << maxDims << "];\n"
+    << "      for (int32_t j = 0; j < d->dims; ++j)\n"
+    << "        ext[j] = (int32_t)(d->ext[j].factor * (d->ext[j].batch ? B : "
+       "1) *\n"
+    << "                           (d->ext[j].seq ? S : 1));\n"
+    << "      void *host = d->source == 0   ? weights[d->at]\n"
+    << "                   : d->source == 1 ? inputs[d->at]\n"
+    << "                   : d->source == 2 ? outputs[d->at]\n"
+    << "                                    : (void *)(arena + d->at * B * "
+       "S);\n"
+    << "      mk_buf(&buf[i], dim[i], host, d->code, d->bits, d->dims, ext, "
+    << (m.cuda ? 1 : 0) << ");\n"
+    << "      args[i] = &buf[i];\n"
+    << "    }\n"
+    << "    double t0 = now_s();\n"
+    << "    int rc = L->run(args);\n";
+  if (m.cuda)
+    c << "    for (int32_t i = L->first_output; i < L->count; ++i)\n"
+      << "      if (!rc) rc = halide_copy_to_host(NULL, &buf[i]);\n"
+      << "    for (int32_t i = 0; i < L->count; ++i)\n"
+      << "      halide_device_free(NULL, &buf[i]);\n";
+  c << "    if (kernel_seconds) kernel_seconds[l] = now_s() - t0;\n"
+    << "    if (rc) return l + 1;\n"
+    << "  }\n"
+    << "  return 0;\n}\n";
 }
 
 } // namespace
@@ -115,17 +163,31 @@ std::string entryPointSource(const LibraryModel &m,
   std::string s;
   llvm::raw_string_ostream c(s);
   c << "/* Generated by modelc: the entry point of lib" << m.name
-    << ".so. Do not edit. Only buffer set-up and kernel calls. */\n"
+    << ".so. Do not edit. Only buffer set-up and kernel calls, from the\n"
+    << "   launch table. */\n"
     << "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n"
     << "#include <time.h>\n#include \"HalideRuntime.h\"\n"
     << "#include \"modelc_abi.h\"\n\n";
-  for (const KernelObject &k : m.kernels) {
-    c << "int " << k.symbol << "(";
-    for (size_t i = 0; i < k.numBuffers; ++i)
-      c << (i ? ", " : "") << "struct halide_buffer_t *";
-    c << "); /* " << k.kernel << " (" << k.kind << ") */\n";
+  // Halide's uniform entry point of each kernel: argv[i] is its i-th
+  // halide_buffer_t.
+  for (const KernelObject &k : m.kernels)
+    c << "int " << k.symbol << "_argv(void **args); /* " << k.kernel << " ("
+      << k.kind << "), " << k.numBuffers << " buffers */\n";
+  size_t maxBuffers = 1, maxDims = 1;
+  for (const Launch &l : m.launches) {
+    maxBuffers = std::max(maxBuffers, l.buffers.size());
+    for (const BufferArg &b : l.buffers)
+      maxDims = std::max(maxDims, b.extents.size());
   }
-  c << kPrelude << "\n";
+  c << kPrelude << "\n"
+    << "/* source: 0 weights[at], 1 inputs[at], 2 outputs[at], 3 arena + at B "
+       "S floats;\n   extent j = factor (x B) (x S). */\n"
+    << "typedef struct { int64_t factor; uint8_t batch, seq; } ext_desc;\n"
+    << "typedef struct {\n  uint8_t source, code, bits, dims;\n  int64_t at;\n"
+    << "  ext_desc ext[" << maxDims << "];\n} buf_desc;\n"
+    << "typedef struct {\n  int (*run)(void **args);\n"
+    << "  int32_t first, count, first_output;\n} launch_desc;\n\n";
+  emitLaunchTables(c, m);
   emitDescs(c, "inputs_desc", m.inputs);
   emitDescs(c, "outputs_desc", m.outputs);
   c << "static const modelc_tensor_desc weights_desc[] = {\n";
@@ -165,16 +227,8 @@ std::string entryPointSource(const LibraryModel &m,
     << "  else halide_print(NULL, msg);\n}\n"
     << "void modelc_set_error_handler(modelc_error_handler handler) {\n"
     << "  user_handler = handler;\n"
-    << "  halide_set_error_handler(on_halide_error);\n}\n\n"
-    << "int32_t modelc_run(void *const *weights, void *const *inputs,\n"
-    << "                   void *const *outputs, int64_t B, int64_t S,\n"
-    << "                   void *arena_, double *kernel_seconds) {\n"
-    << "  float *arena = (float *)arena_;\n"
-    << "  (void)weights; (void)inputs; (void)outputs; (void)arena;\n"
-    << "  if (B <= 0 || S <= 0) return 1;\n";
-  for (size_t i = 0; i < m.launches.size(); ++i)
-    emitLaunch(c, m.launches[i], i, m.cuda);
-  c << "  return 0;\n}\n";
+    << "  halide_set_error_handler(on_halide_error);\n}\n\n";
+  emitRun(c, m, maxBuffers, maxDims);
   return s;
 }
 

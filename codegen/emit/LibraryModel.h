@@ -28,13 +28,25 @@ struct TensorDesc {
   static constexpr int64_t kBatch = -1, kSeq = -2;
 };
 
-/// One halide_buffer_t of a launch: a C pointer expression and its extents
-/// (C expressions over B and S), innermost first.
+/// One extent of a buffer at run time: `factor`, times the batch B and/or
+/// the sequence length S when they are set.
+struct Extent {
+  int64_t factor = 1;
+  bool batch = false, seq = false;
+};
+
+/// One halide_buffer_t of a launch: where its data is and its extents,
+/// innermost first.
 struct BufferArg {
-  std::string pointer;
+  /// The order is the entry point's table code (EntryPoint.cpp).
+  enum class Source { Weight, Input, Output, Arena };
+  Source source = Source::Arena;
+  /// The index of the weight, input or output; in the arena, the offset in
+  /// floats per token (the buffer starts at arena + at * B * S).
+  int64_t at = 0;
   int typeCode = 2;  // halide_type_code_t of the elements: 0 int, 2 float
   int typeBits = 32; // 8 for int8 weights
-  std::vector<std::string> extents;
+  std::vector<Extent> extents;
 };
 
 struct Launch {
