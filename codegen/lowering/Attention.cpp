@@ -258,10 +258,9 @@ private:
     A.qs = Func(nm + "_q");
     A.qs(A.q, A.r, A.h, A.bb) = Q(A.h * d + A.r, A.q, A.bb) * scale;
     // A key computed in the kernel (RoPE) is staged per head, once, not
-    // recomputed for every query tile; a slice of an argument (a merged
-    // QKV) is read in place, as an argument is.
-    auto slice = op.getKey().getDefiningOp<nn::SliceOp>();
-    if (!ctx.argOf(op.getKey()) && !(slice && ctx.argOf(slice.getInput()))) {
+    // recomputed for every query tile; one in memory (an argument, or a
+    // slice of a merged QKV) is read where it is.
+    if (!ctx.readsInPlace(op.getKey())) {
       A.kh = Func(nm + "_k");
       A.kh(A.r, A.kk, A.h, A.bb) = K(kvh * d + A.r, A.kk, A.bb);
     }

@@ -64,11 +64,12 @@ struct SliceLowering
     auto op = mlir::cast<nn::SliceOp>(o);
     Func x = ctx.in(op.getInput());
     int offset = (int)op.getOffset();
-    ctx.define(
-        op.getResult(),
-        ctx.def(ctx.name() + "_slice", [&](Expr c, const std::vector<Expr> &t) {
-          return LoweringContext::at(x, c + offset, t);
-        }));
+    ctx.defineView(op.getResult(),
+                   ctx.def(ctx.name() + "_slice",
+                           [&](Expr c, const std::vector<Expr> &t) {
+                             return LoweringContext::at(x, c + offset, t);
+                           }),
+                   op.getInput());
     return mlir::success();
   }
 };

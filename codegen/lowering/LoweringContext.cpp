@@ -25,6 +25,16 @@ const KernelArg *LoweringContext::argOf(mlir::Value v) const {
   return &kernelArgs[arg.getArgNumber()];
 }
 
+bool LoweringContext::readsInPlace(mlir::Value v) const {
+  while (!argOf(v)) {
+    auto it = views.find(v);
+    if (it == views.end())
+      return false;
+    v = it->second;
+  }
+  return true;
+}
+
 std::vector<Var> LoweringContext::tokenVars() const {
   return flat ? std::vector<Var>{m} : std::vector<Var>{s, b};
 }

@@ -79,6 +79,16 @@ public:
   Halide::Func in(mlir::Value v) const { return funcs.lookup(v); }
   /// Defines the Func of a result.
   void define(mlir::Value v, Halide::Func f) { funcs[v] = f; }
+  /// Defines the Func of a result that only re-indexes `source` (a slice):
+  /// it reads its data in place when `source` does.
+  void defineView(mlir::Value v, Halide::Func f, mlir::Value source) {
+    define(v, f);
+    views[v] = source;
+  }
+  /// Whether `v` is a kernel argument or a view of one: reading it costs a
+  /// load from the argument's memory, so a lowering that would stage a
+  /// computed operand (into a per-head layout, say) can read it as it is.
+  bool readsInPlace(mlir::Value v) const;
   /// How a kernel argument is passed (null for values defined in the body).
   const KernelArg *argOf(mlir::Value v) const;
   void setArgs(std::vector<KernelArg> args) { kernelArgs = std::move(args); }
@@ -119,6 +129,7 @@ public:
 
 private:
   llvm::DenseMap<mlir::Value, Halide::Func> funcs;
+  llvm::DenseMap<mlir::Value, mlir::Value> views; // a view -> its source
   std::vector<KernelArg> kernelArgs;
   std::vector<std::unique_ptr<OpStages>> stages;
   std::vector<Halide::Func> roots;
