@@ -30,7 +30,7 @@ struct MoeLowering
       weights.push_back(op.getGate());
     for (mlir::Value w : weights) {
       const KernelArg *a = ctx.argOf(w);
-      if (!a || !a->gemm || !a->layout.panelWidth)
+      if (!a || !a->gemm || !a->layout.panelWidth || a->int8 != op.isInt8())
         return ctx.fail(o, "nn.moe weights must be packed kernel arguments");
     }
     std::string nm = ctx.name();
@@ -103,9 +103,32 @@ struct MoeLowering
     Expr used = t < R.tileStart(E);
     R.rd.where(used);
     R.rh.where(used);
-    auto upTerm = [&](mlir::Value w) {
-      return x(R.rd, token) *
-             gemmWeightAt(ctx.in(w), h, ex_t * D + R.rd, ctx.argOf(w)->layout);
+    // Weight-only int8: a weight widened to f32 in registers, times its
+    // group's scale inside the sum when an expert's rows have several
+    // groups; with one scale per expert and column (`perExpert`), the sum is
+    // scaled once instead (sumScale).
+    auto perExpert = [&](mlir::Value scales, int rows) {
+      return op.getScaleGroup(scales) == rows;
+    };
+    auto weightAt = [&](mlir::Value w, mlir::Value scales, Expr n, Expr row,
+                        int rows, int width) {
+      Expr q = gemmWeightAt(ctx.in(w), n, row, ctx.argOf(w)->layout);
+      if (!scales)
+        return q;
+      Expr f = cast<float>(q);
+      if (perExpert(scales, rows))
+        return f;
+      return f * ctx.in(scales)(min(n, width - 1),
+                                row / (int)op.getScaleGroup(scales));
+    };
+    auto sumScale = [&](mlir::Value scales, Expr sum, Expr n, int rows,
+                        int width) {
+      if (!scales || !perExpert(scales, rows))
+        return sum;
+      return sum * ctx.in(scales)(min(n, width - 1), ex_t);
+    };
+    auto upTerm = [&](mlir::Value w, mlir::Value scales) {
+      return x(R.rd, token) * weightAt(w, scales, h, ex_t * D + R.rd, D, H);
     };
     R.upAcc = Func(nm + "_up");
     R.hiddenAct = Func(nm + "_hidden");
@@ -113,22 +136,27 @@ struct MoeLowering
     if (R.glu) {
       // Gate and up in one accumulator: one pass over the inputs.
       R.upAcc(h, i, t) = Tuple(0.0f, 0.0f);
-      R.upAcc(h, i, t) = Tuple(R.upAcc(h, i, t)[0] + upTerm(op.getGate()),
-                               R.upAcc(h, i, t)[1] + upTerm(op.getUp()));
+      R.upAcc(h, i, t) =
+          Tuple(R.upAcc(h, i, t)[0] + upTerm(op.getGate(), op.getGateScales()),
+                R.upAcc(h, i, t)[1] + upTerm(op.getUp(), op.getUpScales()));
       R.hiddenAct(h, i, t) =
-          activation(kind, R.upAcc(h, i, t)[0]) * R.upAcc(h, i, t)[1];
+          activation(kind, sumScale(op.getGateScales(), R.upAcc(h, i, t)[0], h,
+                                    D, H)) *
+          sumScale(op.getUpScales(), R.upAcc(h, i, t)[1], h, D, H);
     } else {
       R.upAcc(h, i, t) = 0.0f;
-      R.upAcc(h, i, t) += upTerm(op.getUp());
-      R.hiddenAct(h, i, t) = activation(kind, R.upAcc(h, i, t));
+      R.upAcc(h, i, t) += upTerm(op.getUp(), op.getUpScales());
+      R.hiddenAct(h, i, t) = activation(
+          kind, sumScale(op.getUpScales(), R.upAcc(h, i, t), h, D, H));
     }
     R.downAcc = Func(nm + "_down");
     R.downAcc(c, i, t) = 0.0f;
-    R.downAcc(c, i, t) += R.hiddenAct(R.rh, i, t) *
-                          gemmWeightAt(ctx.in(op.getDown()), c, ex_t * H + R.rh,
-                                       ctx.argOf(op.getDown())->layout);
+    R.downAcc(c, i, t) +=
+        R.hiddenAct(R.rh, i, t) *
+        weightAt(op.getDown(), op.getDownScales(), c, ex_t * H + R.rh, H, D);
     R.expertOut = Func(nm + "_expert");
-    R.expertOut(c, i, t) = R.downAcc(c, i, t);
+    R.expertOut(c, i, t) =
+        sumScale(op.getDownScales(), R.downAcc(c, i, t), c, H, D);
 
     // 4. The weighted combine of each token's k rows.
     Func expertOut = R.expertOut, weight = R.weight, choice = R.choice;

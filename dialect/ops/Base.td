@@ -28,6 +28,10 @@ def NN_StaticTensor : Type<And<[TensorOf<[F32]>.predicate, HasStaticShapePred]>,
 // A weight-only int8 GEMM weight (nn-quantize-weights), with its f32 scales.
 def NN_Int8Matrix : Type<And<[2DTensorOf<[I8]>.predicate, HasStaticShapePred]>,
     "statically shaped 2D i8 tensor", "::mlir::TensorType">;
+// A GEMM weight that is f32, or int8 where the op also takes its scales.
+def NN_MaybeInt8Matrix : Type<And<[2DTensorOf<[F32, I8]>.predicate,
+                                   HasStaticShapePred]>,
+    "statically shaped 2D f32 or i8 tensor", "::mlir::TensorType">;
 
 // The interfaces every compute op implements; `fusion`, `cost` and `roles`
 // list the methods an op defines itself (the rest keep their defaults).

@@ -29,7 +29,54 @@ LogicalResult MoeOp::verify() {
     return emitOpError("down must be [experts * hidden, dim] = [")
            << e * h << ", " << d << "], got [" << shapeOf(getDown())[0] << ", "
            << shapeOf(getDown())[1] << "]";
+  if (failed(verifyScales()))
+    return failure();
   return verifySameTokens(*this, getInput(), getRouterLogits());
+}
+
+LogicalResult MoeOp::verifyScales() {
+  // Int8 weights come with scales, f32 ones without; a weight's scales
+  // have one row per group of G rows of one expert (G divides the
+  // expert's rows).
+  int64_t e = getExperts();
+  bool gate = (bool)getGate();
+  bool any = getUpScales() || getDownScales() || getGateScales();
+  if (any &&
+      (!getUpScales() || !getDownScales() || (bool)getGateScales() != gate))
+    return emitOpError("int8 weights need the scales of up, down")
+           << (gate ? " and gate" : "") << ", and no others";
+  struct Part {
+    Value weight, scales;
+    const char *name;
+  };
+  for (Part p : {Part{getUp(), getUpScales(), "up"},
+                 Part{getDown(), getDownScales(), "down"},
+                 Part{getGate(), getGateScales(), "gate"}}) {
+    if (!p.weight)
+      continue;
+    bool int8 = rankedType(p.weight).getElementType().isInteger(8);
+    if (int8 != any)
+      return emitOpError(p.name)
+             << (int8 ? " is int8 and needs scales" : " is f32 and has scales");
+    if (!int8)
+      continue;
+    auto w = rankedType(p.weight).getShape(),
+         s = rankedType(p.scales).getShape();
+    int64_t rows = w[0] / e;
+    if (s[1] != w[1] || s[0] < e || s[0] % e || rows % (s[0] / e))
+      return emitOpError(p.name)
+             << " scales are [" << s[0] << ", " << s[1]
+             << "]: want [experts * groups, " << w[1]
+             << "] with groups dividing the " << rows << " rows of an expert";
+  }
+  return success();
+}
+
+int64_t MoeOp::getScaleGroup(Value scales) {
+  Value w = scales == getDownScales()   ? getDown()
+            : scales == getGateScales() ? getGate()
+                                        : getUp();
+  return rankedType(w).getShape()[0] / rankedType(scales).getShape()[0];
 }
 
 // Fusion: the kernel gathers its input rows by expert, so producers stay
@@ -46,9 +93,11 @@ Absorb MoeOp::absorbsConsumer(Value, Operation *consumer) {
 }
 
 WeightRole MoeOp::getWeightRole(unsigned index) {
-  // input, router_logits, up, down, gate: the stacked weights are GEMM
-  // weights, packed in column panels.
-  return index >= 2 ? WeightRole::GemmWeight : WeightRole::Matrix;
+  // input, router_logits, up, down, gate, then the int8 scales: the stacked
+  // weights are GEMM weights, packed in column panels.
+  Value v = getOperation()->getOperand(index);
+  bool stacked = v == getUp() || v == getDown() || v == getGate();
+  return stacked ? WeightRole::GemmWeight : WeightRole::Matrix;
 }
 
 double MoeOp::getFlopsPerToken() {

@@ -4,8 +4,8 @@
 
 include "dialect/ops/Base.td"
 
-def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods, ["getFlopsPerToken"],
-                              ["getWeightRole"]> {
+def NN_MoeOp : NN_SameTypeOp<"moe", [AttrSizedOperandSegments], NN_SeedMethods,
+                              ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "a top-k mixture of MLP or GLU experts, only the chosen ones computed";
   let description = [{
     A sparse mixture-of-experts channel mixer (Shazeer et al. 2017; Switch
@@ -27,17 +27,30 @@ def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods, ["getFlopsPerToken"],
     stacked weights are GEMM weights (packed in panels: each expert's rows
     of a panel are contiguous).
 
+    Weight-only int8 (nn-quantize-weights): the stacked weights are i8 and
+    each has f32 scales, `up_scales` `[E * dim / G, hidden]` (one row per G
+    input rows of an expert: G divides dim; G = dim is one scale per expert
+    and column), `down_scales` `[E * hidden / G', dim]`, and `gate_scales`
+    like `up_scales`: `W[k][n] = q[k][n] * scales[k / G][n]`, computed in
+    f32.
+
     ```mlir
     %y = nn.moe silu %x, %logits, %up, %down, %gate {top_k = 2 : i64, renormalize = true} : (tensor<?x?x64xf32>, tensor<?x?x8xf32>, tensor<512x128xf32>, tensor<1024x64xf32>, tensor<512x128xf32>) -> tensor<?x?x64xf32>
+    %z = nn.moe gelu %x, %logits, %qu, %qd scales(%su, %sd) {top_k = 2 : i64, renormalize = false} : (tensor<?x?x64xf32>, tensor<?x?x8xf32>, tensor<512x128xi8>, tensor<1024x64xi8>, tensor<8x128xf32>, tensor<8x64xf32>) -> tensor<?x?x64xf32>
     ```
   }];
   let arguments = (ins NN_Activation:$activation, NN_Activations:$input,
-                       NN_Activations:$router_logits, NN_Matrix:$up,
-                       NN_Matrix:$down, Optional<NN_Matrix>:$gate,
+                       NN_Activations:$router_logits, NN_MaybeInt8Matrix:$up,
+                       NN_MaybeInt8Matrix:$down,
+                       Optional<NN_MaybeInt8Matrix>:$gate,
+                       Optional<NN_Matrix>:$up_scales,
+                       Optional<NN_Matrix>:$down_scales,
+                       Optional<NN_Matrix>:$gate_scales,
                        I64Attr:$top_k, BoolAttr:$renormalize);
   let results = (outs NN_Activations:$result);
   let assemblyFormat = [{
     $activation $input `,` $router_logits `,` $up `,` $down (`,` $gate^)?
+    (`scales` `(` $up_scales^ `,` $down_scales (`,` $gate_scales^)? `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = sameTypeInference # [{
@@ -45,6 +58,13 @@ def NN_MoeOp : NN_SameTypeOp<"moe", [], NN_SeedMethods, ["getFlopsPerToken"],
     int64_t getExperts();
     /// Each expert's hidden width.
     int64_t getHidden();
+    /// Whether the stacked weights are int8 (with scales).
+    bool isInt8() { return (bool)getUpScales(); }
+    /// The rows of its weight one row of `scales` scales (G).
+    int64_t getScaleGroup(::mlir::Value scales);
+  private:
+    ::mlir::LogicalResult verifyScales();
+  public:
   }];
 }
 

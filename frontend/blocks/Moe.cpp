@@ -36,7 +36,9 @@ public:
     Value d = stacked(ctx, down, "moe.experts.down");
     Value g = gate.empty() ? Value() : stacked(ctx, gate, "moe.experts.gate");
     return ctx.b.create<nn::MoeOp>(ctx.loc("moe", loc), activation, x, logits,
-                                   u, d, g, topK, renormalize);
+                                   u, d, g, /*up_scales=*/Value(),
+                                   /*down_scales=*/Value(),
+                                   /*gate_scales=*/Value(), topK, renormalize);
   }
 
 private:

@@ -1,9 +1,10 @@
 //===- QuantizeWeights.cpp - nn-quantize-weights --------------------------===//
 //
 // Weight-only int8: x W + b -> x (q s) + b with q the int8 rounding of W and
-// s its per-column (per-group) scales, for each linear and merged GLU
-// (nn.gated_linear) whose instance name matches. The kernel reads q and s
-// and computes in f32.
+// s its per-column (per-group) scales, for each linear, merged GLU
+// (nn.gated_linear) and mixture of experts (its stacked expert weights,
+// grouped within an expert) whose instance name matches. The kernel reads q
+// and s and computes in f32.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -28,6 +29,38 @@ struct QuantizeWeightsPass
     : public modelc::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
 
+  /// An MoE's stacked expert weights: the groups are of one expert's rows
+  /// (group 0: all of them, one scale per expert and column).
+  LogicalResult quantizeExperts(MoeOp moe) {
+    int64_t experts = moe.getExperts();
+    OpBuilder b(moe);
+    WeightBuilder wb(b, moe.getLoc(), moe);
+    auto quantize = [&](OpOperand &weight, MutableOperandRange scales) {
+      Value w = weight.get();
+      int64_t rows =
+          cast<RankedTensorType>(w.getType()).getDimSize(0) / experts;
+      int64_t g = group == 0 ? rows : (int64_t)group;
+      if (rows % g) {
+        moe.emitError() << "nn-quantize-weights: group " << g
+                        << " does not divide the " << rows
+                        << " rows of each expert of '" << instanceName(moe)
+                        << "'";
+        return failure();
+      }
+      Value s = wb.int8Scales(w, g);
+      weight.set(wb.quantizeInt8(w, g));
+      scales.assign(s);
+      return success();
+    };
+    if (failed(quantize(moe.getUpMutable(), moe.getUpScalesMutable())) ||
+        failed(quantize(moe.getDownMutable(), moe.getDownScalesMutable())))
+      return failure();
+    if (moe.getGate() &&
+        failed(quantize(moe.getGateMutable()[0], moe.getGateScalesMutable())))
+      return failure();
+    return success();
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     auto fail = [&](Operation *at, const Twine &why) {
@@ -41,10 +74,18 @@ struct QuantizeWeightsPass
       return fail(func,
                   "match '" + match + "': " + llvm::toString(glob.takeError()));
     SmallVector<Operation *> gemms;
+    SmallVector<MoeOp> moes;
     func.walk([&](Operation *op) {
-      if (isa<LinearOp, GatedLinearOp>(op) && glob->match(instanceName(op)))
+      if (!glob->match(instanceName(op)))
+        return;
+      if (isa<LinearOp, GatedLinearOp>(op))
         gemms.push_back(op);
+      else if (auto moe = dyn_cast<MoeOp>(op); moe && !moe.isInt8())
+        moes.push_back(moe);
     });
+    for (MoeOp moe : moes)
+      if (failed(quantizeExperts(moe)))
+        return signalPassFailure();
     for (Operation *op : gemms) {
       Value w = op->getOperand(1);
       int64_t k = cast<RankedTensorType>(w.getType()).getDimSize(0);

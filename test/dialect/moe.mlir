@@ -14,6 +14,15 @@ func.func @moe(%x: tensor<?x?x8xf32>, %xb: tensor<2x?x8xf32>, %l: tensor<?x?x4xf
   return %0, %1 : tensor<?x?x8xf32>, tensor<2x?x8xf32>
 }
 
+// int8 experts: one scale per expert and column of up, groups of 2 rows of
+// down, of 4 rows of gate.
+// CHECK-LABEL: func.func @moe_int8
+// CHECK: nn.moe silu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} scales(%{{.*}}, %{{.*}}, %{{.*}}) {renormalize = true, top_k = 2 : i64} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>, tensor<32x6xi8>, tensor<4x6xf32>, tensor<12x8xf32>, tensor<8x6xf32>) -> tensor<?x?x8xf32>
+func.func @moe_int8(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %qu: tensor<32x6xi8>, %qd: tensor<24x8xi8>, %su: tensor<4x6xf32>, %sd: tensor<12x8xf32>, %sg: tensor<8x6xf32>) -> tensor<?x?x8xf32> {
+  %0 = nn.moe silu %x, %l, %qu, %qd, %qu scales(%su, %sd, %sg) {top_k = 2 : i64, renormalize = true} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>, tensor<32x6xi8>, tensor<4x6xf32>, tensor<12x8xf32>, tensor<8x6xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
 // -----
 
 func.func @moe_top_k_above(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xf32>, %d: tensor<24x8xf32>) {
@@ -75,5 +84,37 @@ func.func @moe_tokens(%x: tensor<1x4x8xf32>, %l: tensor<1x5x4xf32>, %u: tensor<3
 func.func @moe_needs_top_k(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xf32>, %d: tensor<24x8xf32>) {
   // expected-error @+1 {{requires attribute 'top_k'}}
   %0 = nn.moe gelu %x, %l, %u, %d {renormalize = true} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xf32>, tensor<24x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_int8_no_scales(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xi8>, %d: tensor<24x8xi8>) {
+  // expected-error @+1 {{up is int8 and needs scales}}
+  %0 = nn.moe gelu %x, %l, %u, %d {top_k = 1 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_f32_scales(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xf32>, %d: tensor<24x8xf32>, %su: tensor<4x6xf32>, %sd: tensor<4x8xf32>) {
+  // expected-error @+1 {{up is f32 and has scales}}
+  %0 = nn.moe gelu %x, %l, %u, %d scales(%su, %sd) {top_k = 1 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xf32>, tensor<24x8xf32>, tensor<4x6xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_gate_scales(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xi8>, %d: tensor<24x8xi8>, %su: tensor<4x6xf32>, %sd: tensor<4x8xf32>) {
+  // expected-error @+1 {{int8 weights need the scales of up, down and gate, and no others}}
+  %0 = nn.moe silu %x, %l, %u, %d, %u scales(%su, %sd) {top_k = 1 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>, tensor<32x6xi8>, tensor<4x6xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_scales_groups(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>, %u: tensor<32x6xi8>, %d: tensor<24x8xi8>, %su: tensor<12x6xf32>, %sd: tensor<4x8xf32>) {
+  // expected-error @+1 {{up scales are [12, 6]: want [experts * groups, 6] with groups dividing the 8 rows of an expert}}
+  %0 = nn.moe gelu %x, %l, %u, %d scales(%su, %sd) {top_k = 1 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>, tensor<12x6xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
   return
 }

@@ -196,16 +196,22 @@ def int8_round(w, group):
 
 def int8_weights(cfg, canon, layers, group, match):
     """Rounds every linear's weight whose instance name matches (the layers' attention and MLP
-    projections and the LM head, tied or not) as nn-quantize-weights does; returns the scales it
-    adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
+    projections, MoE routers and experts, and the LM head, tied or not) as nn-quantize-weights
+    does; returns the scales it adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
     f32 inside its scan) are not modelled: use it on attention/MLP language models."""
     scales = 0
     for i in layers:
         for key in sorted(canon):
             parts = key.split(".")
-            if (len(parts) == 5 and parts[:2] == ["layers", str(i)] and parts[4] == "weight"
-                    and np.ndim(canon[key]) == 2
-                    and fnmatch.fnmatchcase("layer%d.%s.%s" % (i, parts[2], parts[3]), match)):
+            if parts[:2] != ["layers", str(i)] or parts[-1] != "weight" or np.ndim(canon[key]) != 2:
+                continue
+            if len(parts) == 5:
+                instance = "layer%d.%s.%s" % (i, parts[2], parts[3])
+            elif parts[2:4] == ["moe", "experts"] and len(parts) == 7:
+                instance = "layer%d.moe" % i  # each expert's [out, in] weight, grouped in itself
+            else:
+                continue
+            if fnmatch.fnmatchcase(instance, match):
                 canon[key], n = int8_round(canon[key], group)
                 scales += n
     if cfg.output == "logits" and fnmatch.fnmatchcase("head", match):

@@ -58,3 +58,26 @@ func.func @glu(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
   %y = nn.gated_linear silu %x, %w : (tensor<?x?x8xf32>, tensor<8x32xf32>) -> tensor<?x?x16xf32> loc("layer0.mlp.gate+up")
   return %y : tensor<?x?x16xf32>
 }
+
+// -----
+
+// A mixture of experts: its stacked expert weights, grouped within each
+// expert (group 0: a scale per expert and column); group 4 divides an up
+// expert's 8 rows but not a down expert's 6: an error.
+// RUN: modelc-opt %s -split-input-file -nn-quantize-weights | FileCheck %s --check-prefix=MOE
+// RUN: modelc-opt %s -split-input-file "-nn-quantize-weights=group=2" | FileCheck %s --check-prefix=MOEGROUP
+// RUN: not modelc-opt %s -split-input-file "-nn-quantize-weights=group=4 match=layer0.moe" 2>&1 | FileCheck %s --check-prefix=MOENODIV
+// MOE-LABEL: func.func @moe
+// MOE-DAG: nn.weight.int8_scales %{{.*}} {group = 8 : i64} : (tensor<32x6xf32>) -> tensor<4x6xf32>
+// MOE-DAG: nn.weight.int8_scales %{{.*}} {group = 6 : i64} : (tensor<24x8xf32>) -> tensor<4x8xf32>
+// MOE: nn.moe gelu %arg0, %{{.*}}, %{{.*}}, %{{.*}} scales(%{{.*}}, %{{.*}}) {{.*}} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xi8>, tensor<24x8xi8>, tensor<4x6xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
+// MOEGROUP-LABEL: func.func @moe
+// MOEGROUP-DAG: nn.weight.int8_scales %{{.*}} {group = 2 : i64} : (tensor<32x6xf32>) -> tensor<16x6xf32>
+// MOEGROUP-DAG: nn.weight.int8_scales %{{.*}} {group = 2 : i64} : (tensor<24x8xf32>) -> tensor<12x8xf32>
+// MOENODIV: error: {{.*}}nn-quantize-weights: group 4 does not divide the 6 rows of each expert of 'layer0.moe'
+func.func @moe(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>) -> tensor<?x?x8xf32> {
+  %u = nn.weight "up" : tensor<32x6xf32>
+  %d = nn.weight "down" : tensor<24x8xf32>
+  %0 = nn.moe gelu %x, %l, %u, %d {top_k = 2 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xf32>, tensor<24x8xf32>) -> tensor<?x?x8xf32> loc("layer0.moe")
+  return %0 : tensor<?x?x8xf32>
+}
