@@ -171,16 +171,14 @@ void testSynthetic() {
 void testMeasured() {
   auto store = WeightStore::synthetic(7);
   std::string before = store->identity();
-  store->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4},
-                     {1, 2, 3, 4});
-  std::vector<float> got = store->materialize(
-      "calib:layer0.mlp.down:input_sq_norms", false, {4});
+  store->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4}, {1, 2, 3, 4});
+  std::vector<float> got =
+      store->materialize("calib:layer0.mlp.down:input_sq_norms", false, {4});
   expect(got == std::vector<float>{1, 2, 3, 4}, "measured tensor read back");
   std::string once = store->identity();
   expect(once != before, "a measured tensor changes the identity");
   auto other = WeightStore::synthetic(7);
-  other->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4},
-                     {1, 2, 3, 5});
+  other->addMeasured("calib:layer0.mlp.down:input_sq_norms", {4}, {1, 2, 3, 5});
   expect(other->identity() != once, "other measured values, other identity");
 }
 
