@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
+#include "dialect/ops/WeightSelect.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -302,26 +303,34 @@ LogicalResult WeightSelectTopOp::verify() {
   return success();
 }
 
-WeightData WeightSelectTopOp::evaluate(ArrayRef<WeightData> in) {
-  int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
-  int64_t segments = (int64_t)getSegments();
-  int64_t perSegment = in[0].shape[axis] / group / segments,
-          kept = shapeOf(getResult())[axis] / group / segments;
-  std::vector<double> score(perSegment * segments, 0.0);
-  for (int64_t i = 0; i < (int64_t)in[1].values.size(); ++i)
-    score[i / group] += in[1].values[i];
-  std::vector<int64_t> indices;
+std::vector<int64_t> keptGroups(const std::vector<double> &groupScores,
+                                int64_t segments, int64_t keptPerSegment) {
+  int64_t perSegment = (int64_t)groupScores.size() / segments;
+  std::vector<int64_t> kept;
   for (int64_t s = 0; s < segments; ++s) {
     std::vector<int64_t> order(perSegment);
     std::iota(order.begin(), order.end(), s * perSegment);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return score[a] > score[b]; });
-    order.resize(kept);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return groupScores[a] > groupScores[b];
+    });
+    order.resize(keptPerSegment);
     std::sort(order.begin(), order.end());
-    for (int64_t g : order)
-      for (int64_t j = 0; j < group; ++j)
-        indices.push_back(g * group + j);
+    kept.insert(kept.end(), order.begin(), order.end());
   }
+  return kept;
+}
+
+WeightData WeightSelectTopOp::evaluate(ArrayRef<WeightData> in) {
+  int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
+  int64_t segments = (int64_t)getSegments();
+  std::vector<double> score(in[0].shape[axis] / group, 0.0);
+  for (int64_t i = 0; i < (int64_t)in[1].values.size(); ++i)
+    score[i / group] += in[1].values[i];
+  std::vector<int64_t> indices;
+  for (int64_t g : keptGroups(score, segments,
+                              shapeOf(getResult())[axis] / group / segments))
+    for (int64_t j = 0; j < group; ++j)
+      indices.push_back(g * group + j);
   return gather(in[0], axis, indices, like(getResult()));
 }
 

@@ -5,12 +5,16 @@
 // k, v columns and output-projection rows) have the smallest squared norm,
 // or whose measured output energy through the output projection is least,
 // are removed, a ratio or a count of them, per multi-head attention or of
-// all of them together.
+// all of them together. A head's persistent memory slots go with it; its
+// ALiBi slope is an attribute, so the choice is read from the weights at
+// compile time and the kept slopes rewritten. An attention whose heads mix
+// or read another layer is left whole, with a warning that says why.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/prune/PruneHeads.h"
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
+#include "dialect/ops/WeightSelect.h"
 #include "passes/WeightBuilder.h"
 #include "passes/prune/Structure.h"
 
@@ -69,10 +73,19 @@ struct Heads {
   int parts() const { return grouped ? 1 : 3; }
 };
 
-std::optional<Heads> matchHeads(AttentionOp att) {
-  if (att.getMemoryKey() || att.getTalkPre() || att.getValueFirst() ||
-      att.getAlibiSlopes() || att.getRelativeBias() ||
-      !att.getResult().hasOneUse())
+/// The heads of `att` when it can be pruned; else why not (`whole`).
+std::optional<Heads> matchHeads(AttentionOp att, std::string &whole) {
+  if (att.getTalkPre())
+    whole = "talking heads mix the heads' scores";
+  else if (att.getValueFirst())
+    whole = "its value residual reads the first layer's values";
+  else if (att.getRelativeBias())
+    whole = "its relative-bias table is not pruned with its heads";
+  if (!whole.empty())
+    return std::nullopt;
+  whole = "its q, k, v are not projections read only here, or its result "
+          "not only an output projection's input";
+  if (!att.getResult().hasOneUse())
     return std::nullopt;
   Heads h{att, {}, dyn_cast<LinearOp>(*att.getResult().getUsers().begin())};
   h.grouped = att.getHeads() != att.getKvHeads();
@@ -97,6 +110,7 @@ std::optional<Heads> matchHeads(AttentionOp att) {
                                            channels(att.getValue()) ||
         !llvm::hasNItems(first.getResult().getUsers(), 3))
       return std::nullopt;
+    whole.clear();
     return h;
   }
   if (slices != 0 || first == h.qkv[1].projection ||
@@ -126,21 +140,37 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     if (failed(amount().check(func, getArgument(), (bool)read,
                               "--prune-heads=global:R")))
       return signalPassFailure();
-    SmallVector<Heads> all;
-    func.walk([&](AttentionOp att) {
-      if (std::optional<Heads> h = matchHeads(att))
-        all.push_back(*h);
-    });
-    if (all.empty() || amount().none())
+    if (amount().none())
       return;
-    for (Heads &h : all)
-      if (global && h.grouped) {
-        h.attention.emitError()
-            << "nn-prune-heads: global pruning ranks heads one by one and "
-               "cannot keep the KV groups of grouped-query attention equal: "
-               "prune it per attention (a ratio or a count)";
-        return signalPassFailure();
+    SmallVector<Heads> all;
+    WalkResult walk = func.walk([&](AttentionOp att) {
+      std::string whole;
+      std::optional<Heads> h = matchHeads(att, whole);
+      if (!h) {
+        att.emitWarning() << getArgument() << ": heads left whole: " << whole;
+        return WalkResult::advance();
       }
+      if (att.getAlibiSlopes() && !read) {
+        att.emitError() << getArgument()
+                        << ": the kept heads' ALiBi slopes are chosen from the "
+                           "weights' values: use modelc compile --prune-heads";
+        return WalkResult::interrupt();
+      }
+      if (global && h->grouped) {
+        att.emitError()
+            << getArgument()
+            << ": global pruning ranks heads one by one and cannot keep the "
+               "KV groups of grouped-query attention equal: prune it per "
+               "attention (a ratio or a count)";
+        return WalkResult::interrupt();
+      }
+      all.push_back(*h);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    if (all.empty())
+      return;
     SmallVector<Scored> scored;
     for (Heads &h : all)
       scored.push_back(scoreHeads(h));
@@ -168,16 +198,21 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     }
     if (!global)
       return kept;
-    // A head's score: its channels' sum, as nn.weight.select_top adds them.
     std::vector<std::vector<double>> values;
-    for (auto [h, s] : llvm::zip(all, scored)) {
-      int64_t dim = h.attention.getHeadDim();
-      std::vector<double> &head = values.emplace_back(h.attention.getHeads());
-      std::vector<float> channel = read(s.score);
-      for (size_t c = 0; c < channel.size(); ++c)
-        head[c / dim] += channel[c];
-    }
+    for (auto [h, s] : llvm::zip(all, scored))
+      values.push_back(headScores(h.attention, s.score));
     return keptGlobally(values, amount().removedOf(total));
+  }
+
+  /// Each head's score: its channels' sum, as nn.weight.select_top adds
+  /// them.
+  std::vector<double> headScores(AttentionOp att, Value score) {
+    int64_t dim = att.getHeadDim();
+    std::vector<double> head(att.getHeads(), 0.0);
+    std::vector<float> channel = read(score);
+    for (size_t c = 0; c < channel.size(); ++c)
+      head[c / dim] += channel[c];
+    return head;
   }
 
   /// The weights and biases of q, k, v (columns of a fused projection) and
@@ -233,6 +268,13 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     auto select = [&](Value w, int64_t axis) {
       return wb.selectTop(w, s.score, axis, dim, keptWidth, segments);
     };
+    // The kept heads' ALiBi slopes, chosen as the weights' select_top
+    // chooses (before the rewrite changes the head size the score sees).
+    SmallVector<float> keptSlopes;
+    if (std::optional<ArrayRef<float>> slopes = h.attention.getAlibiSlopes())
+      for (int64_t head : nn::keptGroups(headScores(h.attention, s.score),
+                                         segments, kept / segments))
+        keptSlopes.push_back((*slopes)[head]);
     // The parts pruned get their selected heads; k and v of grouped
     // attention stay as they are.
     Value weights[3], biases[3];
@@ -287,6 +329,15 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
         rope.setHeads(kept);
         setChannels(rope.getResult(), keptWidth);
       }
+    if (!h.grouped && h.attention.getMemoryKey()) {
+      // The memory slots are per KV head, which are the heads here.
+      h.attention.getMemoryKeyMutable().assign(
+          select(h.attention.getMemoryKey(), 1));
+      h.attention.getMemoryValueMutable().assign(
+          select(h.attention.getMemoryValue(), 1));
+    }
+    if (h.attention.getAlibiSlopes())
+      h.attention.setAlibiSlopes(keptSlopes);
     h.attention.setHeads(kept);
     if (!h.grouped)
       h.attention.setKvHeads(kept);

@@ -116,13 +116,16 @@ def top_groups_per_segment(score, group, segments, kept):
 
 
 def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
-    """Multi-head attention loses whole heads (q, k, v, o); grouped-query attention keeps its k and v
-    heads and each KV group loses the same number of query heads (q and o only)."""
+    """Multi-head attention loses whole heads (q, k, v, o, and their memory slots); grouped-query
+    attention keeps its k and v heads and each KV group loses the same number of query heads (q and o
+    only). The kept heads keep their ALiBi slopes. Attention whose heads mix (talking heads) or read
+    another layer's values (value residual) is left whole, as nn-prune-heads leaves it."""
     found = []
+    value_residual = any(getattr(cfg.layer[i].mixer.p, "value_residual", False) for i in layers)
     for i in layers:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
-        if p + "o.weight" not in canon:
+        if p + "o.weight" not in canon or m.p.talking_heads or m.p.relative_position_bias or value_residual:
             continue
         parts = "qkv" if m.p.heads == m.p.kv_heads else "q"
         if energy is not None:
@@ -150,6 +153,12 @@ def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
                 if p + n + t in canon:
                     canon[p + n + t] = canon[p + n + t][idx]
         canon[p + "o.weight"] = canon[p + "o.weight"][:, idx]
+        if parts == "qkv":
+            for n in ("memory_k", "memory_v"):
+                if p + n in canon:
+                    canon[p + n] = canon[p + n][:, idx]
+        m.p.kept_heads = [int(c) // m.p.head_dim for c in idx[::m.p.head_dim]]
+        m.p.unpruned_heads = m.p.heads
         m.p.heads = k
         if parts == "qkv":
             m.p.kv_heads = k

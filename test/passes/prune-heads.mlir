@@ -93,24 +93,3 @@ func.func @gqa(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
   %y = nn.linear %o, %wo : (tensor<?x?x16xf32>, tensor<16x16xf32>) -> tensor<?x?x16xf32>
   return %y : tensor<?x?x16xf32>
 }
-
-// -----
-
-// So is attention with Swin's relative position bias (a table column per
-// head).
-// CHECK-LABEL: func.func @relative_bias
-// CHECK-NOT: nn.weight.select_top
-// CHECK: nn.attention {{.*}} relative_bias(%{{.*}}) {{.*}}heads = 4 : i64, kv_heads = 4 : i64
-func.func @relative_bias(%x: tensor<?x16x16xf32>) -> tensor<?x16x16xf32> {
-  %wq = nn.weight "wq" : tensor<16x16xf32>
-  %wk = nn.weight "wk" : tensor<16x16xf32>
-  %wv = nn.weight "wv" : tensor<16x16xf32>
-  %wo = nn.weight "wo" : tensor<16x16xf32>
-  %t = nn.weight "t" : tensor<9x4xf32>
-  %q = nn.linear %x, %wq : (tensor<?x16x16xf32>, tensor<16x16xf32>) -> tensor<?x16x16xf32>
-  %k = nn.linear %x, %wk : (tensor<?x16x16xf32>, tensor<16x16xf32>) -> tensor<?x16x16xf32>
-  %v = nn.linear %x, %wv : (tensor<?x16x16xf32>, tensor<16x16xf32>) -> tensor<?x16x16xf32>
-  %o = nn.attention %q, %k, %v relative_bias(%t) {causal = false, heads = 4 : i64, kv_heads = 4 : i64, scale = 0.5 : f32, grid_window = array<i64: 4, 4, 2, 0>} : (tensor<?x16x16xf32>, tensor<?x16x16xf32>, tensor<?x16x16xf32>, tensor<9x4xf32>) -> tensor<?x16x16xf32>
-  %y = nn.linear %o, %wo : (tensor<?x16x16xf32>, tensor<16x16xf32>) -> tensor<?x16x16xf32>
-  return %y : tensor<?x16x16xf32>
-}

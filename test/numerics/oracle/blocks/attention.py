@@ -215,7 +215,10 @@ class Attention(Mixer):
             k = k[:, :, None].expand(B, KV, g, N + S, hd).reshape(B, H, N + S, hd)
             v = v[:, :, None].expand(B, KV, g, N + S, hd).reshape(B, H, N + S, hd)
         s = torch.matmul(q, k.transpose(-1, -2)) * p.scale
-        bias = env.position.score_bias(H, pos)
+        # After head pruning (check_approx.py) the kept heads keep their own position bias.
+        bias = env.position.score_bias(getattr(p, "unpruned_heads", H), pos)
+        if bias is not None and getattr(p, "kept_heads", None) is not None:
+            bias = bias[p.kept_heads]
         if bias is not None:
             s[..., N:] = s[..., N:] + bias
         grid = (env.spec.height // env.spec.patch, env.spec.width // env.spec.patch) if p.grid_window else None
