@@ -284,10 +284,10 @@ LogicalResult WeightSelectTopOp::verify() {
       failed(verifySameOffAxis(*this, getInput(), getResult(), axis)))
     return failure();
   int64_t extent = shapeOf(getInput())[axis], kept = shapeOf(getResult())[axis];
-  if (shapeOf(getScore())[0] != extent)
+  if (shapeOf(getScore())[0] % extent)
     return emitOpError("score has ")
            << shapeOf(getScore())[0] << " elements for axis " << axis
-           << " of size " << extent;
+           << " of size " << extent << " (a multiple of it is needed)";
   if (group < 1 || extent % group || kept % group)
     return emitOpError("group ")
            << group << " must divide the input's " << extent
@@ -323,9 +323,12 @@ std::vector<int64_t> keptGroups(const std::vector<double> &groupScores,
 WeightData WeightSelectTopOp::evaluate(ArrayRef<WeightData> in) {
   int64_t axis = (int64_t)getAxis(), group = (int64_t)getGroup();
   int64_t segments = (int64_t)getSegments();
-  std::vector<double> score(in[0].shape[axis] / group, 0.0);
+  // Score entries per group: `group` indices of `perIndex` entries each.
+  int64_t extent = in[0].shape[axis],
+          perIndex = (int64_t)in[1].values.size() / extent;
+  std::vector<double> score(extent / group, 0.0);
   for (int64_t i = 0; i < (int64_t)in[1].values.size(); ++i)
-    score[i / group] += in[1].values[i];
+    score[i / (group * perIndex)] += in[1].values[i];
   std::vector<int64_t> indices;
   for (int64_t g : keptGroups(score, segments,
                               shapeOf(getResult())[axis] / group / segments))

@@ -158,7 +158,9 @@ def NN_WeightSelectTopOp : NN_WeightExprOp<"weight.select_top"> {
   let description = [{
     The indices along `axis` form groups of `group` consecutive ones (a
     neuron: 1; an attention head: its head_dim channels), each scored by the
-    sum of `score` over it. The result keeps the `result.shape[axis] /
+    sum of `score` over it; a score with k times the axis' elements gives
+    each index the sum of its k consecutive entries (a table with a column
+    per head, selected by the heads' per-channel score). The result keeps the `result.shape[axis] /
     group` best-scored groups (on equal scores the lower index), in their
     original order: structured pruning by a score, with the number kept in
     the type and the choice made from the data when the weights are written.

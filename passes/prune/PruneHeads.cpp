@@ -7,8 +7,9 @@
 // are removed, a ratio or a count of them, per multi-head attention or of
 // all of them together. A head's persistent memory slots go with it; its
 // ALiBi slope is an attribute, so the choice is read from the weights at
-// compile time and the kept slopes rewritten. An attention whose heads mix
-// or read another layer is left whole, with a warning that says why.
+// compile time and the kept slopes rewritten; Swin's relative-bias table
+// keeps the kept heads' columns. An attention whose heads mix or read
+// another layer is left whole, with a warning that says why.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/prune/PruneHeads.h"
@@ -79,8 +80,6 @@ std::optional<Heads> matchHeads(AttentionOp att, std::string &whole) {
     whole = "talking heads mix the heads' scores";
   else if (att.getValueFirst())
     whole = "its value residual reads the first layer's values";
-  else if (att.getRelativeBias())
-    whole = "its relative-bias table is not pruned with its heads";
   if (!whole.empty())
     return std::nullopt;
   whole = "its q, k, v are not projections read only here, or its result "
@@ -338,6 +337,10 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     }
     if (h.attention.getAlibiSlopes())
       h.attention.setAlibiSlopes(keptSlopes);
+    if (Value table = h.attention.getRelativeBias())
+      // A column per query head, selected by the heads' channel score.
+      h.attention.getRelativeBiasMutable().assign(
+          wb.selectTop(table, s.score, 1, 1, kept, segments));
     h.attention.setHeads(kept);
     if (!h.grouped)
       h.attention.setKvHeads(kept);

@@ -118,14 +118,15 @@ def top_groups_per_segment(score, group, segments, kept):
 def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
     """Multi-head attention loses whole heads (q, k, v, o, and their memory slots); grouped-query
     attention keeps its k and v heads and each KV group loses the same number of query heads (q and o
-    only). The kept heads keep their ALiBi slopes. Attention whose heads mix (talking heads) or read
+    only). The kept heads keep their ALiBi slopes and their columns of Swin's relative position
+    bias table. Attention whose heads mix (talking heads) or read
     another layer's values (value residual) is left whole, as nn-prune-heads leaves it."""
     found = []
     value_residual = any(getattr(cfg.layer[i].mixer.p, "value_residual", False) for i in layers)
     for i in layers:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
-        if p + "o.weight" not in canon or m.p.talking_heads or m.p.relative_position_bias or value_residual:
+        if p + "o.weight" not in canon or m.p.talking_heads or value_residual:
             continue
         parts = "qkv" if m.p.heads == m.p.kv_heads else "q"
         if energy is not None:
@@ -158,6 +159,8 @@ def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
                 if p + n in canon:
                     canon[p + n] = canon[p + n][:, idx]
         m.p.kept_heads = [int(c) // m.p.head_dim for c in idx[::m.p.head_dim]]
+        if p + "relative_position_bias_table" in canon:  # Swin's: a column per head
+            canon[p + "relative_position_bias_table"] = canon[p + "relative_position_bias_table"][:, m.p.kept_heads]
         m.p.unpruned_heads = m.p.heads
         m.p.heads = k
         if parts == "qkv":
@@ -327,7 +330,10 @@ def main(argv=None):
     import reference as ref
     full_cfg, cfg = ref.load_spec(a.spec), ref.load_spec(a.spec)  # cfg: pruned below
     batches = cm.parse_ints(a.batches)
-    seqs = cm.parse_seqs(a.seqs, cfg.max_seq, note=print)
+    # An image model's sequence is fixed by its image size.
+    seqs = [cfg.max_seq] if cfg.input == "image" else cm.parse_seqs(a.seqs, cfg.max_seq, note=print)
+    if cfg.input == "image" and a.calib:
+        ap.error("--calib draws tokens: not for an image model")
     os.makedirs(a.workdir, exist_ok=True)
     _, wpath, full = cm.load_oracle(a, full_cfg, a.workdir)
     canon = ref.checkpoint_to_slots(cfg, ref.read_safetensors(wpath))
@@ -425,14 +431,15 @@ def main(argv=None):
             print("0 passed, %d failed" % ncases)
             return 1
 
-    width = cfg.vocab if cfg.output == "logits" else cfg.dim
+    width = {"logits": cfg.vocab, "classes": getattr(cfg, "classes", 0)}.get(cfg.output, cfg.dim)
     passed = failed = 0
     for b in batches:
         for s in seqs:
             case = "%s b=%d s=%d" % (tag, b, s)
             stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
             tokens, tt, inputs = cm.case_inputs(cfg, a.seed, b, s, stem)
-            got, err = cm.run_library(a, lib, cfg, inputs, stem + "_out.npy", (b, s, width), log)
+            shape = (b, width) if cfg.output == "classes" else (b, s, width)
+            got, err = cm.run_library(a, lib, cfg, inputs, stem + "_out.npy", shape, log)
             if got is None:
                 print("FAIL %s: %s" % (case, err))
                 failed += 1

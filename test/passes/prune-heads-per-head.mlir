@@ -25,7 +25,7 @@ func.func @memory(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
 // -----
 
 // Talking heads mix the heads' scores, so no head can go alone: the
-// attention is left whole, with a warning.
+// attention is left whole, with a warning (the next cases too).
 // CHECK-LABEL: func.func @talking
 // CHECK-NOT: nn.weight.select_top
 // CHECK: nn.attention {{.*}} talking(%{{.*}}, %{{.*}}) {{.*}}heads = 4 : i64, kv_heads = 4 : i64
@@ -47,12 +47,11 @@ func.func @talking(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
 
 // -----
 
-// So is attention with Swin's relative position bias (a table column per
-// head).
+// Swin's relative position bias table has a column per head: the kept
+// heads' columns are selected by the heads' channel score (4 entries each).
 // CHECK-LABEL: func.func @relative_bias
-// CHECK-NOT: nn.weight.select_top
-// CHECK: nn.attention {{.*}} relative_bias(%{{.*}}) {{.*}}heads = 4 : i64, kv_heads = 4 : i64
-// WHOLE: warning: nn-prune-heads: heads left whole: its relative-bias table is not pruned with its heads
+// CHECK: %[[T:.*]] = nn.weight.select_top %{{.*}}, %{{.*}} {axis = 1 : i64, group = 1 : i64} : (tensor<9x4xf32>, tensor<16xf32>) -> tensor<9x2xf32>
+// CHECK: nn.attention {{.*}} relative_bias(%[[T]]) {{.*}}heads = 2 : i64, kv_heads = 2 : i64
 func.func @relative_bias(%x: tensor<?x16x16xf32>) -> tensor<?x16x16xf32> {
   %wq = nn.weight "wq" : tensor<16x16xf32>
   %wk = nn.weight "wk" : tensor<16x16xf32>
