@@ -17,6 +17,7 @@ void registerHalideLowerings(mlir::DialectRegistry &registry) {
   registerPoolingCodegen(registry);
   registerConvCodegen(registry);
   registerMoeCodegen(registry);
+  registerSwitchHeadCodegen(registry);
   registerVisionCodegen(registry);
   registerStructureCodegen(registry);
   registerLearnedActivationCodegen(registry);

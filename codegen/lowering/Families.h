@@ -25,6 +25,7 @@ void registerAftCodegen(mlir::DialectRegistry &registry);
 void registerPoolingCodegen(mlir::DialectRegistry &registry);
 void registerConvCodegen(mlir::DialectRegistry &registry);
 void registerMoeCodegen(mlir::DialectRegistry &registry);
+void registerSwitchHeadCodegen(mlir::DialectRegistry &registry);
 void registerVisionCodegen(mlir::DialectRegistry &registry);
 void registerStructureCodegen(mlir::DialectRegistry &registry);
 void registerLearnedActivationCodegen(mlir::DialectRegistry &registry);

@@ -3,6 +3,7 @@
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
+#include "codegen/lowering/RoutingLists.h"
 #include "codegen/schedules/Gemm.h"
 #include "codegen/schedules/Routing.h"
 #include "dialect/NNOps.h"
@@ -40,24 +41,15 @@ struct MoeLowering
     R.hidden = H;
     R.glu = op.getGate() != nullptr;
     R.panel = ctx.argOf(op.getUp())->layout.panelWidth;
-    const Var &m = ctx.m, &e = R.e, &j = R.j, &r = R.r, &t = R.t, &i = R.i,
-              &h = R.h, &c = ctx.c;
-    Expr N = ctx.rows;
-    // Every list padded to whole tiles: at most N K / T + E tiles in all.
-    Expr maxTiles = (N * K + T - 1) / T + (E - 1), maxRows = maxTiles * T;
-    auto expert = [E](Expr v) { return clamp(v, 0, E - 1); };
+    const Var &m = ctx.m, &e = R.e, &j = R.j, &t = R.t, &i = R.i, &h = R.h,
+              &c = ctx.c;
+    // 1.-2. The routing and the lists.
+    defineRoutingLists(R, logits, /*groups=*/1, K, ctx, nm);
+    auto expert = [&](Expr v) { return clampExpert(R, v); };
 
-    // 1. Routing. Ranks order the logits (softmax keeps their order), ties
-    // to the lower index; the weights are softmax's, over all experts or
-    // (renormalized) over the chosen ones.
-    RDom re(0, E, nm + "_re"), rc(0, E, nm + "_rc");
-    R.rank = Func(nm + "_rank");
-    Expr lo = logits(re, m), l = logits(e, m);
-    R.rank(e, m) = sum(select(lo > l || (lo == l && re < e), 1, 0));
-    R.hit = Func(nm + "_hit");
-    R.hit(e, m) = select(R.rank(e, m) < K, 1, 0);
-    R.choice = Func(nm + "_choice");
-    R.choice(j, m) = sum(select(R.rank(rc, m) == j, rc, 0));
+    // The routing weights are softmax's, over all experts or (renormalized)
+    // over the chosen ones.
+    RDom re(0, E, nm + "_re");
     Func peak(nm + "_peak"), ex(nm + "_exp");
     peak(m) = maximum(logits(re, m));
     ex(e, m) = expf32(logits(e, m) - peak(m));
@@ -70,29 +62,6 @@ struct MoeLowering
     }
     R.weight = Func(nm + "_weight");
     R.weight(j, m) = ex(expert(R.choice(j, m)), m) / total;
-
-    // 2. The lists.
-    R.before = Func(nm + "_before");
-    R.tokens = RDom(1, max(N - 1, 0), nm + "_tokens");
-    R.before(e, m) = 0;
-    Expr tk = R.tokens.x;
-    R.before(e, tk) = R.before(e, tk - 1) + R.hit(e, tk - 1);
-    RDom rs(0, E, nm + "_rs");
-    Expr tilesOf = (R.before(rs, N - 1) + R.hit(rs, N - 1) + T - 1) / T;
-    R.tileStart = Func(nm + "_tile_start");
-    R.tileStart(e) = sum(select(rs < e, tilesOf, 0));
-    auto rowOf = [&](Expr ee, Expr mm) {
-      return clamp(R.tileStart(ee) * T + R.before(ee, mm), 0, maxRows - 1);
-    };
-    // Padding rows read token 0; nothing reads their results.
-    R.tokenOf = Func(nm + "_token_of");
-    R.tokenOf(r) = 0;
-    R.pairs = RDom(0, E, 0, N, nm + "_pairs");
-    R.pairs.where(R.hit(R.pairs.x, R.pairs.y) != 0);
-    R.tokenOf(rowOf(R.pairs.x, R.pairs.y)) = R.pairs.y;
-    RDom rt(0, E, nm + "_rt");
-    R.tileExpert = Func(nm + "_tile_expert");
-    R.tileExpert(t) = expert(sum(select(R.tileStart(rt + 1) <= t, 1, 0)));
 
     // 3. The grouped GEMM, tile by tile with the tile's expert's weights.
     Expr ex_t = expert(R.tileExpert(t));
@@ -164,7 +133,7 @@ struct MoeLowering
                ctx.def(nm + "_moe", [&](Expr cc, const std::vector<Expr> &tt) {
                  Expr y = 0.0f;
                  for (int k = 0; k < K; ++k) {
-                   Expr row = rowOf(expert(choice(k, tt[0])), tt[0]);
+                   Expr row = routedRow(R, expert(choice(k, tt[0])), tt[0]);
                    y += weight(k, tt[0]) * expertOut(cc, row % T, row / T);
                  }
                  return y;

@@ -47,7 +47,9 @@ void scheduleRoutingCpu(RoutingStages &R, LoweringContext &x) {
     f.split(x.m, mo, mi, 64, TailStrategy::GuardWithIf).parallel(mo);
   // The scan: each step a row of experts.
   R.before.update().reorder(R.e, R.tokens.x);
-  scheduleGroupedGemm(R.hiddenAct, R.upAcc, R.h, R.rd.x, R.hidden, R.glu, R, x);
+  if (R.hiddenAct.defined())
+    scheduleGroupedGemm(R.hiddenAct, R.upAcc, R.h, R.rd.x, R.hidden, R.glu, R,
+                        x);
   scheduleGroupedGemm(R.expertOut, R.downAcc, x.c, R.rh.x, R.dim, false, R, x);
 }
 
@@ -71,7 +73,8 @@ void scheduleRoutingCuda(RoutingStages &R, LoweringContext &x) {
         .gpu_tile(n, it, xb, yb, xt, yt, 32, 8, TailStrategy::GuardWithIf);
     acc.compute_at(out, xt);
   };
-  gemm(R.hiddenAct, R.upAcc, R.h);
+  if (R.hiddenAct.defined())
+    gemm(R.hiddenAct, R.upAcc, R.h);
   gemm(R.expertOut, R.downAcc, x.c);
 }
 
@@ -91,7 +94,8 @@ void RoutingStages::computeAtRoot(const LoweringContext &) {
   for (Func f : tables(*this))
     f.compute_root();
   for (Func f : {upAcc, hiddenAct, downAcc, expertOut})
-    f.compute_root();
+    if (f.defined())
+      f.compute_root();
 }
 
 void registerRoutingSchedule() {

@@ -1,6 +1,7 @@
 //===- Routing.h - the routing kernel class: top-k MoE -----*- C++ -*-===//
 //
-// One nn.moe as one kernel (docs/codegen.md, "routing"):
+// One nn.moe (or nn.switch_linear) as one kernel (docs/codegen.md,
+// "routing"):
 //  1. Routing, per token: the rank of each expert's logit, whether the
 //     expert is among the top_k, the k chosen experts and their weights.
 //  2. The lists: a scan over the tokens counts, per expert, the tokens
@@ -24,7 +25,7 @@ namespace modelc::codegen {
 /// Rows per tile of an expert's token list: the GEMMs' register tile height.
 constexpr int kRoutingTile = 8;
 
-/// The Funcs of one nn.moe: over expert e, token m, choice j (< top_k),
+/// The Funcs of one routed op: over expert e, token m, choice j (< top_k),
 /// listed row r, tile t and row i of a tile (r = t * kRoutingTile + i), hidden
 /// channel h and output channel c.
 struct RoutingStages : OpStages {
@@ -44,9 +45,11 @@ struct RoutingStages : OpStages {
   // expert of each tile.
   Halide::Func before, tileStart, tokenOf, tileExpert;
   Halide::RDom tokens, pairs;
+  Halide::Expr maxRows; // the listed rows, padding included, at most
   // 3. (h, i, t): the up accumulator over `rd` (a GLU: the Tuple (gate,
   // up)), the hidden activations; (c, i, t): the down accumulator over `rh`,
-  // the expert's output.
+  // the expert's output. An expert of one GEMM (nn.switch_linear's) has
+  // only the second: hidden is 0, upAcc and hiddenAct are undefined.
   Halide::Func upAcc, hiddenAct, downAcc, expertOut;
   Halide::RDom rd, rh;
   void computeAtRoot(const LoweringContext &ctx) override;

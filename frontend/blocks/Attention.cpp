@@ -6,7 +6,8 @@
 // rope, ALiBi slopes when it is alibi, and the variants of nn.attention:
 // masks (window, block_size, Swin's windows on an image's patch grid, with
 // its relative position bias), persistent memory, talking heads, clipped and
-// power softmax, ResFormer's value residual.
+// power softmax, ResFormer's value residual, and SwitchHead's
+// expert-routed value and output projections (nn.switch_linear).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -39,6 +40,10 @@ public:
   TensorRef memoryKey, memoryValue, talkPre, talkPost, relativeBias;
   std::optional<std::pair<double, double>> clip; // gamma, eta
   std::optional<std::pair<double, double>> valueLambda;
+  // SwitchHead: `switchExperts` experts per head for v and o, top_k each.
+  int64_t switchExperts = 0, switchTopK = 0;
+  LinearSpec vRouter, oRouter;
+  TensorRef vExperts, oExperts;
 
   int64_t kvWidth() const { return kvHeads * headDim; }
 
@@ -53,7 +58,9 @@ public:
     } else {
       qv = ctx.linear(x, q, "attn.q", loc);
       kv = ctx.linear(x, k, "attn.k", loc);
-      vv = ctx.linear(x, v, "attn.v", loc);
+      vv = switchExperts ? switchProjection(ctx, x, x, vRouter, vExperts,
+                                            kvHeads, "attn.v")
+                         : ctx.linear(x, v, "attn.v", loc);
     }
     Builder &b = ctx.b;
     const PositionSpec *position = ctx.model.position.get();
@@ -102,7 +109,25 @@ public:
         APFloat(static_cast<float>(scale)), i64(window), i64(blockSize), grid,
         slopes, pair(clip), i64(power),
         first ? pair(valueLambda) : DenseF32ArrayAttr());
+    if (switchExperts)
+      return switchProjection(ctx, out, x, oRouter, oExperts, heads, "attn.o");
     return ctx.linear(out, o, "attn.o", loc);
+  }
+
+private:
+  /// SwitchHead's v (of `x`, `input` = x) or o (of the attention's output
+  /// `input`), routed by `router` of the block input `x`, per head of `n`.
+  Value switchProjection(BuildContext &ctx, Value input, Value x,
+                         const LinearSpec &router, const TensorRef &experts,
+                         int64_t n, StringRef what) const {
+    bool perHeadInput = what == "attn.o";
+    int64_t in = perHeadInput ? headDim : ctx.model.dim,
+            out = perHeadInput ? ctx.model.dim : headDim;
+    Value logits = ctx.linear(x, router, (what + "_router").str(), loc);
+    Value w = ctx.weight(experts, false, {n * switchExperts * in, out},
+                         (what + "_experts").str(), loc);
+    return ctx.b.create<nn::SwitchLinearOp>(ctx.loc(what, loc), input, logits,
+                                            w, n, switchTopK, perHeadInput);
   }
 };
 
@@ -271,6 +296,57 @@ bool readValueResidual(const ReadContext &ctx, Attention &a) {
   return true;
 }
 
+/// switch_experts, switch_top_k: SwitchHead's routed v and o projections
+/// (no biases, separate from q and k), in place of `a`'s v and o.
+bool readSwitchHead(const ReadContext &ctx, Attention &a, bool fused,
+                    SpecLoc loc) {
+  const TableView &t = ctx.table;
+  auto experts = t.getInt("switch_experts");
+  onlyWith(ctx, "switch_top_k", t.has("switch_experts"), "switch_experts");
+  if (!experts)
+    return !t.has("switch_experts");
+  int64_t e = experts->value;
+  a.switchTopK = std::min<int64_t>(2, e);
+  if (auto k = t.getInt("switch_top_k")) {
+    if (k->value > e) {
+      ctx.error(k->valueLoc, "switch_top_k = " + Twine(k->value) + " in " +
+                                 t.where("switch_top_k") +
+                                 " exceeds switch_experts = " + Twine(e));
+      return false;
+    }
+    a.switchTopK = k->value;
+  } else if (t.has("switch_top_k")) {
+    return false; // reported
+  }
+  bool ok = true;
+  if (fused) {
+    ctx.error(experts->keyLoc,
+              "switch_experts in " + t.where("switch_experts") +
+                  " needs separate q, k and v projections: the weight "
+                  "scheme stores them as one fused qkv");
+    ok = false;
+  }
+  if (auto oBias = t.getBool("o_bias"); oBias && oBias->value) {
+    ctx.error(oBias->valueLoc, "o_bias = true in " + t.where("o_bias") +
+                                   " cannot be combined with switch_experts: "
+                                   "the routed output projection has no bias");
+    ok = false;
+  }
+  if (!ok)
+    return false;
+  int64_t dim = ctx.model.dim;
+  a.switchExperts = e;
+  a.vRouter = ctx.linear("layer.attn.v_router", dim, a.kvHeads * e,
+                         /*bias=*/false, loc);
+  a.oRouter =
+      ctx.linear("layer.attn.o_router", dim, a.heads * e, /*bias=*/false, loc);
+  a.vExperts =
+      ctx.weight("layer.attn.v_experts", loc, {a.kvHeads * e * dim, a.headDim});
+  a.oExperts =
+      ctx.weight("layer.attn.o_experts", loc, {a.heads * e * a.headDim, dim});
+  return true;
+}
+
 std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
   const TableView &t = ctx.table;
   auto a = std::make_unique<Attention>();
@@ -322,15 +398,19 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
   auto oBias = t.getBool("o_bias");
   int64_t qw = a->heads * a->headDim, kvw = a->kvWidth();
   a->fusedQkv = ctx.schemeFuses("layer.attn.qkv");
+  if (!readSwitchHead(ctx, *a, a->fusedQkv, loc))
+    return nullptr;
   if (a->fusedQkv) {
     a->qkv = ctx.linear("layer.attn.qkv", dim, qw + 2 * kvw, withBias, loc);
   } else {
     a->q = ctx.linear("layer.attn.q", dim, qw, withBias, loc);
     a->k = ctx.linear("layer.attn.k", dim, kvw, withBias, loc);
-    a->v = ctx.linear("layer.attn.v", dim, kvw, withBias, loc);
+    if (!a->switchExperts)
+      a->v = ctx.linear("layer.attn.v", dim, kvw, withBias, loc);
   }
-  a->o =
-      ctx.linear("layer.attn.o", qw, dim, oBias ? oBias->value : withBias, loc);
+  if (!a->switchExperts)
+    a->o = ctx.linear("layer.attn.o", qw, dim, oBias ? oBias->value : withBias,
+                      loc);
   if (auto m = t.getInt("memory", 0); m && m->value > 0) {
     a->memory = m->value;
     a->memoryKey = ctx.weight("layer.attn.memory_k", m->keyLoc);
@@ -347,11 +427,12 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
 
 void registerAttentionMixer() {
   std::vector<std::string> slots;
-  for (const char *p : {"qkv", "q", "k", "v", "o"})
+  for (const char *p : {"qkv", "q", "k", "v", "o", "v_router", "o_router"})
     for (const char *leaf : {"weight", "bias"})
       slots.push_back(std::string("layer.attn.") + p + "." + leaf);
-  for (const char *s : {"memory_k", "memory_v", "talk_pre", "talk_post",
-                        "relative_position_bias_table"})
+  for (const char *s :
+       {"memory_k", "memory_v", "talk_pre", "talk_post",
+        "relative_position_bias_table", "v_experts", "o_experts"})
     slots.push_back(std::string("layer.attn.") + s);
   registerMixer({"attention",
                  "attention",
@@ -375,7 +456,9 @@ void registerAttentionMixer() {
                   {"power", Kind::Int},
                   {"value_residual", Kind::Bool},
                   {"value_lambda1", Kind::Number},
-                  {"value_lambda2", Kind::Number}},
+                  {"value_lambda2", Kind::Number},
+                  {"switch_experts", Kind::Int},
+                  {"switch_top_k", Kind::Int}},
                  slots,
                  readAttention});
 }

@@ -112,6 +112,10 @@ class Attention(Mixer):
         Key("value_residual", bool, False),
         Key("value_lambda1", float, None),  # default 0.5, with value_residual only
         Key("value_lambda2", float, None),
+        # SwitchHead: v and o are mixtures of switch_experts experts per head (no biases)
+        Key("switch_experts", int, None, min=1),
+        Key("switch_top_k", int, lambda p, ctx: None if p.switch_experts is None else min(2, p.switch_experts),
+            min=1),
     )
 
     def check(self, ctx):
@@ -146,6 +150,10 @@ class Attention(Mixer):
                 setattr(p, k, 0.5)
             elif not p.value_residual:
                 raise SpecError("%s %s: only with value_residual = true" % (at, k))
+        if p.switch_experts is not None and p.switch_top_k > p.switch_experts:
+            raise SpecError("%s switch_top_k = %d exceeds switch_experts = %d" % (at, p.switch_top_k, p.switch_experts))
+        if p.switch_experts is None and p.switch_top_k is not None:
+            raise SpecError("%s switch_top_k: only with switch_experts" % at)
         first = next((L.mixer for L in ctx.spec.layer if isinstance(L.mixer, Attention)), None)
         if p.value_residual and first is not None and first.p.kv_heads * first.p.head_dim != p.kv_heads * p.head_dim:
             raise SpecError("%s value_residual: the first attention layer's value is %d wide, this layer's %d"
@@ -172,12 +180,21 @@ class Attention(Mixer):
     def slots(self, spec):
         p = self.p
         out = []
+        E = p.switch_experts
         for nm, rows in (("q", p.heads * p.head_dim), ("k", p.kv_heads * p.head_dim), ("v", p.kv_heads * p.head_dim)):
+            if nm == "v" and E:
+                continue
             out.append(Slot("layer.attn.%s.weight" % nm, (rows, spec.dim), "linear"))
             if p.bias:
                 out.append(Slot("layer.attn.%s.bias" % nm, (rows,), "bias"))
-        out.append(Slot("layer.attn.o.weight", (spec.dim, p.heads * p.head_dim), "linear"))
-        if p.o_bias:
+        if E:  # SwitchHead: routers [heads E, dim]; experts stacked [in, out] per (head, expert)
+            out.append(Slot("layer.attn.v_router.weight", (p.kv_heads * E, spec.dim), "linear"))
+            out.append(Slot("layer.attn.o_router.weight", (p.heads * E, spec.dim), "linear"))
+            out.append(Slot("layer.attn.v_experts", (p.kv_heads * E * spec.dim, p.head_dim), "linear", linear=False))
+            out.append(Slot("layer.attn.o_experts", (p.heads * E * p.head_dim, spec.dim), "linear", linear=False))
+        else:
+            out.append(Slot("layer.attn.o.weight", (spec.dim, p.heads * p.head_dim), "linear"))
+        if p.o_bias and not E:
             out.append(Slot("layer.attn.o.bias", (spec.dim,), "bias"))
         if p.memory:
             kvw = p.kv_heads * p.head_dim
@@ -198,7 +215,7 @@ class Attention(Mixer):
         pos = env.pos
         q = linear(x, w, "layer.attn.q").reshape(B, S, H, hd).transpose(1, 2)
         k = linear(x, w, "layer.attn.k").reshape(B, S, KV, hd).transpose(1, 2)
-        v = linear(x, w, "layer.attn.v")
+        v = self.switch(x, x, w, "v", KV) if p.switch_experts else linear(x, w, "layer.attn.v")
         if FIRST_VALUE not in env.state:
             env.state[FIRST_VALUE] = v
         elif p.value_residual:
@@ -238,7 +255,28 @@ class Attention(Mixer):
         if p.talking_heads:
             a = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_post"], a)
         o = torch.matmul(a, v).transpose(1, 2).reshape(B, S, H * hd)
+        if p.switch_experts:
+            return self.switch(o, x, w, "o", H)
         return linear(o, w, "layer.attn.o")
+
+    def switch(self, inp, x, w, name, n):
+        """SwitchHead's v (name "v": each of the n heads reads all of inp and writes its head_dim
+        channels) or o ("o": head h reads its head_dim channels of inp; the heads' outputs add up):
+        per head, the top_k of switch_experts experts by x's router logits, gated by their
+        sigmoids, not renormalized."""
+        p = self.p
+        E, K, B, S = p.switch_experts, p.switch_top_k, x.shape[0], x.shape[1]
+        logits = linear(x, w, "layer.attn.%s_router" % name).reshape(B, S, n, E)
+        top = torch.topk(logits, K, dim=-1).indices
+        gate = torch.zeros_like(logits).scatter(-1, top, torch.sigmoid(logits).gather(-1, top))
+        experts = w["layer.attn.%s_experts" % name]
+        if name == "o":
+            W = experts.reshape(n, E, p.head_dim, -1)
+            y = torch.einsum("bshd,hedo->bsheo", inp.reshape(B, S, n, p.head_dim), W)
+            return (gate[..., None] * y).sum((2, 3))
+        W = experts.reshape(n, E, inp.shape[-1], -1)
+        y = torch.einsum("bsd,hedo->bsheo", inp, W)
+        return (gate[..., None] * y).sum(3).reshape(B, S, n * p.head_dim)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -305,6 +343,47 @@ def _(case, kv, causal):
         s = s + torch.triu(torch.full((7, 7), float("-inf"), dtype=torch.float64), 1)
     o = (F.softmax(s, -1) @ v).transpose(1, 2).reshape(2, 7, H * hd)
     np.testing.assert_allclose(got, (o @ t("o.weight").T + t("o.bias")).numpy(), rtol=1e-10, atol=1e-12)
+
+
+_SWITCH = model_toml(vocab=10, dim=24) + """[embed]
+position = "none"
+[block.attention]
+heads = 4
+kv_heads = %d
+head_dim = 5
+switch_experts = 3
+switch_top_k = %d
+"""
+
+
+@selftest("switch-head-vs-per-token-loop", spec=lambda kv, k: _SWITCH % (kv, k),
+          params=[{"kv": 4, "k": 2}, {"kv": 2, "k": 1}, {"kv": 4, "k": 3}])
+def _(case, kv, k):
+    # SwitchHead's v and o, token by token and head by head: the top k experts by router logit,
+    # each gated by its sigmoid.
+    block, E, hd = case.block(), 3, 5
+    w = case.module.weights(0)
+    x = case.rand(2, 4, 24)
+    for name, n, inp in (("v", kv, x), ("o", 4, case.rand(2, 4, 4 * hd, seed=1))):
+        got = block.switch(inp, x, w, name, n)
+        router, experts = w["layer.attn.%s_router.weight" % name], w["layer.attn.%s_experts" % name]
+        rows = hd if name == "o" else 24
+        want = torch.zeros_like(got)
+        for b in range(2):
+            for t in range(4):
+                for h in range(n):
+                    logits = router[h * E:(h + 1) * E] @ x[b, t]
+                    for e in sorted(range(E), key=lambda e: -float(logits[e]))[:k]:
+                        W = experts[(h * E + e) * rows:(h * E + e + 1) * rows]
+                        g = 1.0 / (1.0 + math.exp(-float(logits[e])))
+                        if name == "v":
+                            want[b, t, h * hd:(h + 1) * hd] += g * (inp[b, t] @ W)
+                        else:
+                            want[b, t] += g * (inp[b, t, h * hd:(h + 1) * hd] @ W)
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+spec_error("switch-head-top-k-above", _SWITCH % (4, 4), match="switch_top_k = 4 exceeds switch_experts = 3")
 
 
 _BASIC = model_toml() + "[block]\nbias = %s\n[block.attention]\nheads = %d\n%s"
