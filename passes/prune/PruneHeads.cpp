@@ -155,14 +155,6 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
                            "weights' values: use modelc compile --prune-heads";
         return WalkResult::interrupt();
       }
-      if (global && h->grouped) {
-        att.emitError()
-            << getArgument()
-            << ": global pruning ranks heads one by one and cannot keep the "
-               "KV groups of grouped-query attention equal: prune it per "
-               "attention (a ratio or a count)";
-        return WalkResult::interrupt();
-      }
       all.push_back(*h);
       return WalkResult::advance();
     });
@@ -197,10 +189,41 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     }
     if (!global)
       return kept;
+    // Globally ranked units: a head, or in grouped-query attention one
+    // query head of every KV group (the r-th lowest of each, scored by
+    // their mean), so that the groups stay equal.
     std::vector<std::vector<double>> values;
-    for (auto [h, s] : llvm::zip(all, scored))
-      values.push_back(headScores(h.attention, s.score));
-    return keptGlobally(values, amount().removedOf(total));
+    std::vector<int64_t> sizes;
+    for (auto [h, s] : llvm::zip(all, scored)) {
+      std::vector<double> head = headScores(h.attention, s.score);
+      int64_t kv = h.grouped ? (int64_t)h.attention.getKvHeads() : 1;
+      values.push_back(unitScores(head, kv));
+      sizes.push_back(kv);
+    }
+    std::vector<int64_t> units =
+        keptGlobally(values, amount().removedOf(total), sizes);
+    for (auto [k, u, size] : llvm::zip(kept, units, sizes))
+      k = u * size;
+    return kept;
+  }
+
+  /// A grouped-query attention's units (`kv` KV groups of query heads in
+  /// order): unit r is the r-th lowest-scored query head of every group,
+  /// scored by their mean; with one group, the heads themselves.
+  static std::vector<double> unitScores(const std::vector<double> &head,
+                                        int64_t kv) {
+    if (kv == 1)
+      return head;
+    int64_t group = (int64_t)head.size() / kv;
+    std::vector<double> unit(group, 0.0);
+    for (int64_t g = 0; g < kv; ++g) {
+      std::vector<double> sorted(head.begin() + g * group,
+                                 head.begin() + (g + 1) * group);
+      std::sort(sorted.begin(), sorted.end());
+      for (int64_t r = 0; r < group; ++r)
+        unit[r] += sorted[r] / (double)kv;
+    }
+    return unit;
   }
 
   /// Each head's score: its channels' sum, as nn.weight.select_top adds
@@ -248,7 +271,7 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     int64_t dim = h.attention.getHeadDim();
     if (kept == heads)
       return success();
-    if (h.grouped && count % kv)
+    if (h.grouped && !global && count % kv)
       return h.attention.emitError()
              << "nn-prune-heads: " << amount().text()
              << " does not split evenly over the " << kv

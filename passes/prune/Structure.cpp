@@ -85,7 +85,8 @@ int64_t prunedCount(int64_t count, double ratio) {
 }
 
 std::vector<int64_t>
-keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed) {
+keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed,
+             const std::vector<int64_t> &unitSizes) {
   struct Unit {
     double score;
     size_t group, index;
@@ -99,13 +100,17 @@ keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed) {
       return a.score < b.score;
     return std::tie(b.group, b.index) < std::tie(a.group, a.index);
   };
-  removed = std::clamp<int64_t>(removed, 0, (int64_t)all.size());
-  std::nth_element(all.begin(), all.begin() + removed, all.end(), lower);
+  std::sort(all.begin(), all.end(), lower);
   std::vector<int64_t> kept;
   for (const std::vector<double> &s : scores)
     kept.push_back((int64_t)s.size());
-  for (int64_t i = 0; i < removed; ++i)
-    --kept[all[i].group];
+  for (const Unit &u : all) {
+    int64_t size = unitSizes.empty() ? 1 : unitSizes[u.group];
+    if (size > removed)
+      continue;
+    removed -= size;
+    --kept[u.group];
+  }
   return kept;
 }
 

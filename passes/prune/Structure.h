@@ -58,9 +58,14 @@ int64_t prunedCount(int64_t count, double ratio);
 /// Global pruning: how many units each group (an MLP's neurons, an
 /// attention's heads) keeps when the `removed` lowest-scored units of all
 /// groups go. Ties rank the earlier group and the lower index higher, as
-/// nn.weight.select_top keeps the lower index within one group.
+/// nn.weight.select_top keeps the lower index within one group. With
+/// `unitSizes` (a group's units each remove that many heads: a query head
+/// of every KV group of a grouped-query attention), `removed` counts heads:
+/// the units go lowest first as long as they fit in it, a unit that would
+/// overshoot is skipped for later, smaller ones.
 std::vector<int64_t>
-keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed);
+keptGlobally(const std::vector<std::vector<double>> &scores, int64_t removed,
+             const std::vector<int64_t> &unitSizes = {});
 
 /// `ratio` as the user wrote it ("0.3", not "3.000000e-01").
 std::string ratioText(double ratio);

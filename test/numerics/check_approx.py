@@ -56,14 +56,26 @@ def sq(w, axis):
     return (np.asarray(w, np.float64) ** 2).sum(axis)
 
 
-def global_kept(scores, removed):
-    """How many neurons each MLP keeps when the `removed` lowest-scored of all go; ties keep the
-    earlier MLP and the lower index (nn-prune-neurons' global ranking)."""
+def global_kept(scores, removed, sizes=None):
+    """How many units each MLP (attention) keeps when the `removed` lowest-scored of all go; ties
+    keep the earlier MLP and the lower index (the passes' global ranking). With `sizes` (each unit of
+    list m removes sizes[m] heads), `removed` counts heads: units go lowest first while they fit in
+    it, one that would overshoot is skipped."""
     order = sorted(((s, -m, -i) for m, sc in enumerate(scores) for i, s in enumerate(sc)))
     kept = [len(sc) for sc in scores]
-    for _, m, _ in order[:removed]:
-        kept[-m] -= 1
+    for _, m, _ in order:
+        size = 1 if sizes is None else sizes[-m]
+        if size <= removed:
+            removed -= size
+            kept[-m] -= 1
     return kept
+
+
+def gqa_units(heads, kv):
+    """A grouped-query attention's global units: unit r is the r-th lowest-scored query head of every
+    one of the kv groups, scored by their mean (nn-prune-heads)."""
+    groups = [sorted(g) for g in np.asarray(heads).reshape(kv, -1)]
+    return [sum(g[r] / kv for g in groups) for r in range(len(groups[0]))]
 
 
 def input_energies(module, tokens):
@@ -118,7 +130,7 @@ def top_groups_per_segment(score, group, segments, kept):
 def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
     """Multi-head attention loses whole heads (q, k, v, o, and their memory slots); grouped-query
     attention keeps its k and v heads and each KV group loses the same number of query heads (q and o
-    only). The kept heads keep their ALiBi slopes and their columns of Swin's relative position
+    only; ranked globally in units of one query head per KV group, gqa_units). The kept heads keep their ALiBi slopes and their columns of Swin's relative position
     bias table. Attention whose heads mix (talking heads) or read
     another layer's values (value residual) is left whole, as nn-prune-heads leaves it."""
     found = []
@@ -136,8 +148,11 @@ def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
         found.append((m, p, parts, score))
     if global_:
         total = sum(m.p.heads for m, _, _, _ in found)
-        kept = global_kept([score.reshape(-1, m.p.head_dim).sum(1) for m, _, _, score in found],
-                           min(total, count or total - kept_count(total, ratio)))
+        sizes = [m.p.kv_heads if parts == "q" else 1 for m, _, parts, _ in found]
+        units = global_kept([gqa_units(score.reshape(-1, m.p.head_dim).sum(1), size)
+                             for (m, _, _, score), size in zip(found, sizes)],
+                            min(total, count or total - kept_count(total, ratio)), sizes)
+        kept = [u * size for u, size in zip(units, sizes)]
     else:
         kept = []
         for m, _, parts, _ in found:
