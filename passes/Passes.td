@@ -554,8 +554,8 @@ def PruneNeurons : Pass<"nn-prune-neurons", "mlir::func::FuncOp"> {
 def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
   let summary = "prune attention heads by weight magnitude or measured activation";
   let description = [{
-    In every `nn.attention` (no memory, talking heads, value residual,
-    ALiBi or relative bias) whose q, k, v are projections
+    In every `nn.attention` (no talking heads or value residual: those
+    are left whole, with a warning) whose q, k, v are projections
     (separate, or the three slices of one fused projection), through
     `nn.rope` or not, and whose result only the output projection reads,
     each head is scored by the squared norm of its weights (its head_dim
@@ -565,12 +565,14 @@ def PruneHeads : Pass<"nn-prune-heads", "mlir::func::FuncOp"> {
     the new head count and offsets. Grouped-query attention keeps its k and
     v heads: its query heads are scored by their q columns and output rows,
     and each KV group loses `round(ratio * heads / kv_heads)` of its own
-    (`segments` = kv_heads); a count must be a multiple of kv_heads. With
-    `count` instead of `ratio`, that many go from each attention; with
-    `global`, the ratio (or count) is of all the attentions' heads (not
-    grouped ones) ranked together by their scores (ties: the
-    earlier attention and lower index stay), which reads the weights (only
-    `modelc compile` has them). With `activation`, a head's score is
+    (`segments` = kv_heads); a count must be a multiple of kv_heads. A
+    head's memory slots, ALiBi slope (chosen from the weights: `modelc
+    compile` only) and column of Swin's relative-bias table go with it.
+    With `count` instead of `ratio`, that many go from each attention; with
+    `global`, the ratio (or count) is of all the attentions' heads ranked
+    together by their scores (ties: the earlier attention and lower index
+    stay; grouped-query attention in units of one query head per KV group),
+    which reads the weights (only `modelc compile` has them). With `activation`, a head's score is
     instead the measured energy of its output channels on a calibration
     input times the squared norms of its output-projection rows
     (`calib:<out>:input_sq_norms`, as for `nn-prune-neurons`). A ratio

@@ -19,7 +19,8 @@ void defineRoutingLists(RoutingStages &R, Func logits, int groups, int topK,
   const int E = R.experts, G = E / groups, T = kRoutingTile;
   const Var &m = ctx.m, &e = R.e, &j = R.j, &r = R.r, &t = R.t;
   Expr N = ctx.rows;
-  // Every list padded to whole tiles: at most N k / T + E tiles in all.
+  // Every list padded to whole tiles: at most ceil(N k groups / T) + E - 1
+  // tiles in all.
   R.maxRows = ((N * topK * groups + T - 1) / T + (E - 1)) * T;
 
   // 1. Ranks within each group order the logits, ties to the lower index.

@@ -28,9 +28,9 @@ struct SwitchLinearLowering
       return ctx.fail(o,
                       "nn.switch_linear needs a kernel over flat token rows");
     const KernelArg *arg = ctx.argOf(op.getExperts());
-    if (!arg || !arg->gemm || !arg->layout.panelWidth)
-      return ctx.fail(o, "nn.switch_linear experts must be a packed kernel "
-                         "argument");
+    if (!arg || !arg->gemm || !arg->layout.panelWidth || arg->int8)
+      return ctx.fail(o, "nn.switch_linear experts must be a packed f32 "
+                         "kernel argument");
     const int H = (int)op.getHeads(), E = (int)op.getExpertsPerHead(),
               K = (int)op.getTopK(), in = (int)op.getHeadIn(),
               out = (int)op.getHeadOut(), T = kRoutingTile;

@@ -1,4 +1,4 @@
-//===- Routing.h - the routing kernel class: top-k MoE -----*- C++ -*-===//
+//===- Routing.h - the routing kernel class: routed experts -----*- C++ -*-===//
 //
 // One nn.moe (or nn.switch_linear) as one kernel (docs/codegen.md,
 // "routing"):
@@ -11,7 +11,8 @@
 //     row's token.
 //  3. The grouped GEMM: per tile, its rows' inputs gathered by token times
 //     the tile's expert's up (and gate) weights, the activation, times its
-//     down weights: only routed (token, expert) rows are computed.
+//     down weights (nn.switch_linear: one [in, out] weight): only routed
+//     (token, expert) rows are computed.
 //  4. The combine: each token's k rows, weighted, gathered back.
 //
 //===----------------------------------------------------------------------===//

@@ -284,10 +284,10 @@ LogicalResult WeightSelectTopOp::verify() {
       failed(verifySameOffAxis(*this, getInput(), getResult(), axis)))
     return failure();
   int64_t extent = shapeOf(getInput())[axis], kept = shapeOf(getResult())[axis];
-  if (shapeOf(getScore())[0] % extent)
+  if (shapeOf(getScore())[0] % extent || shapeOf(getScore())[0] < extent)
     return emitOpError("score has ")
            << shapeOf(getScore())[0] << " elements for axis " << axis
-           << " of size " << extent << " (a multiple of it is needed)";
+           << " of size " << extent << " (a positive multiple of it is needed)";
   if (group < 1 || extent % group || kept % group)
     return emitOpError("group ")
            << group << " must divide the input's " << extent

@@ -109,7 +109,6 @@ std::optional<Heads> matchHeads(AttentionOp att, std::string &whole) {
                                            channels(att.getValue()) ||
         !llvm::hasNItems(first.getResult().getUsers(), 3))
       return std::nullopt;
-    whole.clear();
     return h;
   }
   if (slices != 0 || first == h.qkv[1].projection ||
@@ -125,6 +124,9 @@ std::optional<Heads> matchHeads(AttentionOp att, std::string &whole) {
 struct Scored {
   Value weights[3], biases[3];
   Value score;
+  /// The score summed per head, read from the weights when the choice must
+  /// be known at compile time (global pruning, ALiBi slopes).
+  std::vector<double> perHead;
 };
 
 struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
@@ -142,24 +144,13 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     if (amount().none())
       return;
     SmallVector<Heads> all;
-    WalkResult walk = func.walk([&](AttentionOp att) {
+    func.walk([&](AttentionOp att) {
       std::string whole;
-      std::optional<Heads> h = matchHeads(att, whole);
-      if (!h) {
+      if (std::optional<Heads> h = matchHeads(att, whole))
+        all.push_back(*h);
+      else
         att.emitWarning() << getArgument() << ": heads left whole: " << whole;
-        return WalkResult::advance();
-      }
-      if (att.getAlibiSlopes() && !read) {
-        att.emitError() << getArgument()
-                        << ": the kept heads' ALiBi slopes are chosen from the "
-                           "weights' values: use modelc compile --prune-heads";
-        return WalkResult::interrupt();
-      }
-      all.push_back(*h);
-      return WalkResult::advance();
     });
-    if (walk.wasInterrupted())
-      return signalPassFailure();
     if (all.empty())
       return;
     SmallVector<Scored> scored;
@@ -176,34 +167,42 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
   std::vector<int64_t> keptCounts(MutableArrayRef<Heads> all,
                                   ArrayRef<Scored> scored) {
     std::vector<int64_t> kept;
-    int64_t total = 0;
-    for (Heads &h : all) {
-      int64_t heads = (int64_t)h.attention.getHeads();
-      int64_t kv = (int64_t)h.attention.getKvHeads(), group = heads / kv;
-      total += heads;
-      // Grouped: a ratio is of each KV group's query heads, and a count is
-      // split evenly over the groups (prune() checks that it can be).
-      kept.push_back(h.grouped && !count
-                         ? kv * (group - amount().removedOf(group))
-                         : heads - amount().removedOf(heads));
-    }
-    if (!global)
+    if (!global) {
+      for (Heads &h : all) {
+        int64_t heads = (int64_t)h.attention.getHeads();
+        int64_t kv = (int64_t)h.attention.getKvHeads(), group = heads / kv;
+        // Grouped: a ratio is of each KV group's query heads, and a count is
+        // split evenly over the groups (prune() checks that it can be).
+        kept.push_back(h.grouped && !count
+                           ? kv * (group - amount().removedOf(group))
+                           : heads - amount().removedOf(heads));
+      }
       return kept;
+    }
     // Globally ranked units: a head, or in grouped-query attention one
     // query head of every KV group (the r-th lowest of each, scored by
     // their mean), so that the groups stay equal.
     std::vector<std::vector<double>> values;
     std::vector<int64_t> sizes;
+    int64_t total = 0;
     for (auto [h, s] : llvm::zip(all, scored)) {
-      std::vector<double> head = headScores(h.attention, s.score);
       int64_t kv = h.grouped ? (int64_t)h.attention.getKvHeads() : 1;
-      values.push_back(unitScores(head, kv));
+      values.push_back(unitScores(s.perHead, kv));
       sizes.push_back(kv);
+      total += (int64_t)h.attention.getHeads();
     }
-    std::vector<int64_t> units =
-        keptGlobally(values, amount().removedOf(total), sizes);
-    for (auto [k, u, size] : llvm::zip(kept, units, sizes))
-      k = u * size;
+    int64_t asked = std::min(amount().removedOf(total), total), removed = 0;
+    std::vector<int64_t> units = keptGlobally(values, asked, sizes);
+    for (auto [h, u, size] : llvm::zip(all, units, sizes)) {
+      kept.push_back(u * size);
+      removed += (int64_t)h.attention.getHeads() - u * size;
+    }
+    if (removed < asked)
+      getOperation().emitWarning()
+          << getArgument() << ": " << amount().text() << " removes " << removed
+          << " of the " << total
+          << " heads: the units of grouped-query attention (one query head "
+             "per KV group) do not fill the rest";
     return kept;
   }
 
@@ -238,7 +237,7 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
   }
 
   /// The weights and biases of q, k, v (columns of a fused projection) and
-  /// the per-channel score of `h`'s heads.
+  /// the per-channel score of `h`'s heads (and per head, when needed).
   Scored scoreHeads(Heads &h) {
     Value operands[3] = {h.attention.getQuery(), h.attention.getKey(),
                          h.attention.getValue()};
@@ -257,11 +256,13 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     }
     if (activation) {
       s.score = activationScore(wb, h.out, h.out.getWeight());
-      return s;
+    } else {
+      s.score = wb.sqNorms(h.out.getWeight(), 0);
+      for (int i = 0; i < h.parts(); ++i)
+        s.score = wb.add(s.score, wb.sqNorms(s.weights[i], 1));
     }
-    s.score = wb.sqNorms(h.out.getWeight(), 0);
-    for (int i = 0; i < h.parts(); ++i)
-      s.score = wb.add(s.score, wb.sqNorms(s.weights[i], 1));
+    if (read && (global || h.attention.getAlibiSlopes()))
+      s.perHead = headScores(h.attention, s.score);
     return s;
   }
 
@@ -271,6 +272,11 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     int64_t dim = h.attention.getHeadDim();
     if (kept == heads)
       return success();
+    if (h.attention.getAlibiSlopes() && !read)
+      return h.attention.emitError()
+             << getArgument()
+             << ": the kept heads' ALiBi slopes are chosen from the weights' "
+                "values: use modelc compile --prune-heads";
     if (h.grouped && !global && count % kv)
       return h.attention.emitError()
              << "nn-prune-heads: " << amount().text()
@@ -294,8 +300,7 @@ struct PruneHeadsPass : public modelc::impl::PruneHeadsBase<PruneHeadsPass> {
     // chooses (before the rewrite changes the head size the score sees).
     SmallVector<float> keptSlopes;
     if (std::optional<ArrayRef<float>> slopes = h.attention.getAlibiSlopes())
-      for (int64_t head : nn::keptGroups(headScores(h.attention, s.score),
-                                         segments, kept / segments))
+      for (int64_t head : nn::keptGroups(s.perHead, segments, kept / segments))
         keptSlopes.push_back((*slopes)[head]);
     // The parts pruned get their selected heads; k and v of grouped
     // attention stay as they are.

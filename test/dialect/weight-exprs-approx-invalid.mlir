@@ -18,6 +18,15 @@ func.func @select_score(%s: tensor<8xf32>) -> tensor<8x8xf32> {
 
 // -----
 
+func.func @select_score_empty(%s: tensor<0xf32>) -> tensor<8x8xf32> {
+  %w = nn.weight "w" : tensor<8x16xf32>
+  // expected-error @+1 {{score has 0 elements for axis 1 of size 16 (a positive multiple of it is needed)}}
+  %t = nn.weight.select_top %w, %s {axis = 1 : i64, group = 1 : i64} : (tensor<8x16xf32>, tensor<0xf32>) -> tensor<8x8xf32>
+  return %t : tensor<8x8xf32>
+}
+
+// -----
+
 func.func @select_group(%s: tensor<16xf32>) -> tensor<8x6xf32> {
   %w = nn.weight "w" : tensor<8x16xf32>
   // expected-error @+1 {{group 4 must divide the input's 16 and the result's 6 along axis 1}}

@@ -74,6 +74,8 @@ def global_kept(scores, removed, sizes=None):
 def gqa_units(heads, kv):
     """A grouped-query attention's global units: unit r is the r-th lowest-scored query head of every
     one of the kv groups, scored by their mean (nn-prune-heads)."""
+    if kv == 1:
+        return list(heads)
     groups = [sorted(g) for g in np.asarray(heads).reshape(kv, -1)]
     return [sum(g[r] / kv for g in groups) for r in range(len(groups[0]))]
 
@@ -133,12 +135,17 @@ def prune_heads(cfg, canon, layers, ratio, count=0, global_=False, energy=None):
     only; ranked globally in units of one query head per KV group, gqa_units). The kept heads keep their ALiBi slopes and their columns of Swin's relative position
     bias table. Attention whose heads mix (talking heads) or read
     another layer's values (value residual) is left whole, as nn-prune-heads leaves it."""
+    from oracle.blocks.attention import Attention
     found = []
-    value_residual = any(getattr(cfg.layer[i].mixer.p, "value_residual", False) for i in layers)
-    for i in layers:
+    # Softmax attention with a dense output projection (not SwitchHead's, not linear attention).
+    # Value residual: the layers that mix in V_1 are left whole, and so is the first attention layer
+    # (its v is V_1) when a later one reads it.
+    attn = [i for i in layers if isinstance(cfg.layer[i].mixer, Attention) and "layers.%d.attn.o.weight" % i in canon]
+    readers = [i for i in attn[1:] if cfg.layer[i].mixer.p.value_residual]
+    for i in attn:
         m = cfg.layer[i].mixer
         p = "layers.%d.attn." % i
-        if p + "o.weight" not in canon or m.p.talking_heads or value_residual:
+        if m.p.talking_heads or i in readers or (i == attn[0] and readers):
             continue
         parts = "qkv" if m.p.heads == m.p.kv_heads else "q"
         if energy is not None:

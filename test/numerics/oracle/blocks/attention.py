@@ -267,7 +267,7 @@ class Attention(Mixer):
         p = self.p
         E, K, B, S = p.switch_experts, p.switch_top_k, x.shape[0], x.shape[1]
         logits = linear(x, w, "layer.attn.%s_router" % name).reshape(B, S, n, E)
-        top = torch.topk(logits, K, dim=-1).indices
+        top = torch.sort(logits, dim=-1, descending=True, stable=True).indices[..., :K]  # ties: lower index
         gate = torch.zeros_like(logits).scatter(-1, top, torch.sigmoid(logits).gather(-1, top))
         experts = w["layer.attn.%s_experts" % name]
         if name == "o":
