@@ -32,11 +32,15 @@ struct PatchEmbedLowering
     // The patch of token s (the class token reads patch 0 and drops it).
     Expr p = clamp(s - prefix, 0, patches - 1);
     Expr px = p % gridW, py = p / gridW;
-    RDom r(0, P, 0, C, nm + "_r"); // r.x: the patch row, r.y: the channel
+    st.r = RDom(0, P, 0, C, nm + "_r");
+    const RDom &r = st.r;
+    int D = (int)dimOf(op.getResult(), 2);
     st.partial = Func(nm + "_partial");
     st.partial(st.lane, c, s, b) = 0.0f;
+    // c is clamped: the schedule computes whole tiles of channels.
     st.partial(st.lane, c, s, b) +=
-        w(st.lane, r.x, r.y, c) * image(px * P + st.lane, py * P + r.x, r.y, b);
+        w(st.lane, r.x, r.y, min(c, D - 1)) *
+        image(px * P + st.lane, py * P + r.x, r.y, b);
     RDom lanes(0, P, nm + "_lanes");
     st.dot = Func(nm + "_dot");
     st.dot(c, s, b) = op.getBias() ? ctx.in(op.getBias())(c) : Expr(0.0f);

@@ -43,13 +43,28 @@ void schedulePatchEmbed(ScheduleEnv &env) {
       st.partial.compute_at(f, ct);
       return;
     }
-    Var sb("sb");
-    f.fuse(x.s, x.b, sb).parallel(sb);
-    st.dot.compute_at(f, x.c);
-    // The lanes are the patch's columns: contiguous in the image row and in
-    // the weight row.
-    st.partial.compute_at(f, x.c).vectorize(st.lane);
-    st.partial.update().vectorize(st.lane);
+    // A register tile of kChannels weight rows x kTokens patches: each step
+    // of the patch's rows and channels loads kChannels + kTokens vectors for
+    // kChannels * kTokens FMAs. The lanes are the patch's columns, contiguous
+    // in the image row and in the weight row. Per image, the tasks are
+    // strips of channels: a strip's weight rows stay in L1 while it walks
+    // every patch (the image stays in L2).
+    constexpr int kChannels = 4, kTokens = 4;
+    Var co("co"), ci("ci"), so("so"), si("si");
+    f.split(x.c, co, ci, kChannels, TailStrategy::GuardWithIf)
+        .split(x.s, so, si, kTokens, TailStrategy::GuardWithIf)
+        .reorder(ci, si, so, co, x.b)
+        .parallel(co);
+    for (Func g : {st.partial, st.dot})
+      g.compute_at(f, so)
+          .bound_extent(x.c, kChannels)
+          .bound_extent(x.s, kTokens);
+    st.partial.vectorize(st.lane).unroll(x.c).unroll(x.s);
+    st.partial.update()
+        .reorder(st.lane, x.c, x.s, st.r.x, st.r.y)
+        .vectorize(st.lane)
+        .unroll(x.c)
+        .unroll(x.s);
   });
 }
 

@@ -5,7 +5,8 @@
 // weight row and one image patch, both contiguous along the patch's columns:
 // the partial sums of a patch column run as one vector (one lane per column
 // of the patch) over the patch's rows and channels, then sum across lanes.
-// Tokens are independent: one parallel task per token.
+// A register tile of channels x tokens; one parallel task per strip of
+// channels.
 // token_pool: the sum over the tokens of a sequence, a vector of channels
 // at a time, one parallel task per sequence.
 //
@@ -22,6 +23,7 @@ struct PatchEmbedStages : OpStages {
   using OpStages::OpStages;
   Halide::Var lane{"lane"}; // the column within the patch
   Halide::Func partial;     // partial(lane, c, s, b): one column's sum
+  Halide::RDom r;           // r.x: the patch row, r.y: the image channel
   Halide::Func dot;         // dot(c, s, b): bias + the columns summed
   void computeAtRoot(const LoweringContext &ctx) override;
 };
