@@ -184,6 +184,19 @@ template <typename F> LogicalResult guarded(Operation *op, F &&f) {
   return failure();
 }
 
+/// The sequence length of every run, when the inputs fix it: a model whose
+/// inputs are all images [B, C, H, W] always has max_seq tokens. 0 otherwise.
+int64_t fixedSequence(ModuleOp module, func::FuncOp fwd) {
+  auto maxSeq = module->getAttrOfType<IntegerAttr>(
+      nn::NNDialect::MaxSeqAttrHelper::getNameStr());
+  bool images = fwd.getNumArguments() > 0 &&
+                llvm::all_of(fwd.getArgumentTypes(), [](mlir::Type t) {
+                  auto r = dyn_cast<RankedTensorType>(t);
+                  return r && r.getRank() == 4;
+                });
+  return images && maxSeq ? maxSeq.getInt() : 0;
+}
+
 // Unique kernels of @forward, in first-launch order.
 FailureOr<std::vector<UniqueKernel>> collectKernels(ModuleOp module,
                                                     const Target &target) {
@@ -192,13 +205,15 @@ FailureOr<std::vector<UniqueKernel>> collectKernels(ModuleOp module,
     module.emitError("codegen: no func.func @forward");
     return failure();
   }
+  int64_t fixedSeq = fixedSequence(module, fwd);
   std::vector<UniqueKernel> out;
   std::set<std::string> seen;
   for (auto k : fwd.getBody().getOps<nn::KernelOp>()) {
     if (!seen.insert(k.getName().str()).second)
       continue;
     FailureOr<TranslatedKernel> tk = failure();
-    if (failed(guarded(k, [&] { tk = translateKernel(k, target); })) ||
+    if (failed(
+            guarded(k, [&] { tk = translateKernel(k, target, fixedSeq); })) ||
         failed(tk))
       return failure();
     UniqueKernel u;
@@ -351,7 +366,8 @@ LogicalResult compileKernel(UniqueKernel &u, const Target &target,
   // Key: the region (no locations/names), the target, the sources of the
   // translation and schedules, and Halide's version.
   std::string key = regionText(u.op) + "\n" + target.to_string() + "\n" +
-                    kScheduleVersion + "\n" + kSourceHash + "\n" + "halide14";
+                    kScheduleVersion + "\n" + kSourceHash + "\n" + "halide14" +
+                    "\nseq " + std::to_string(u.tk.fixedSeq);
   std::string hex =
       llvm::utohexstr(llvm::xxh3_64bits(llvm::StringRef(key)), true, 16);
   u.symbol = "modelc_k_" + hex;

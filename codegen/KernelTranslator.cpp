@@ -43,8 +43,10 @@ std::optional<nn::WeightRole> gemmRoleOf(mlir::BlockArgument arg) {
 
 class Translator {
 public:
-  Translator(nn::KernelOp op, const Target &target, bool flat)
-      : op(op), ctx(target, flat) {}
+  Translator(nn::KernelOp op, const Target &target, bool flat, int64_t fixedSeq)
+      : op(op), ctx(target, flat) {
+    ctx.fixedSeq = tk.fixedSeq = fixedSeq;
+  }
 
   mlir::FailureOr<TranslatedKernel> run();
 
@@ -253,9 +255,9 @@ bool needsPositions(nn::KernelOp op) {
 
 } // namespace
 
-mlir::FailureOr<TranslatedKernel> translateKernel(nn::KernelOp op,
-                                                  const Target &target) {
-  Translator t(op, target, /*flat=*/!needsPositions(op));
+mlir::FailureOr<TranslatedKernel>
+translateKernel(nn::KernelOp op, const Target &target, int64_t fixedSeq) {
+  Translator t(op, target, /*flat=*/!needsPositions(op), fixedSeq);
   return t.run();
 }
 

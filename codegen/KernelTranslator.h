@@ -27,11 +27,16 @@ struct TranslatedKernel {
   Halide::Pipeline pipeline;
   std::vector<Halide::Argument> args; // inputs, then outputs
   double flopsPerToken = 0, flopsPerTokenSeq = 0;
+  /// The sequence length the kernel was specialized to (0: any).
+  int64_t fixedSeq = 0;
 };
 
-/// Translates `op`; Halide may throw (the caller guards).
+/// Translates `op`; Halide may throw (the caller guards). `fixedSeq` > 0:
+/// every run has this sequence length (an image model's tokens), and the
+/// schedules may size their tiles to it.
 mlir::FailureOr<TranslatedKernel> translateKernel(nn::KernelOp op,
-                                                  const Halide::Target &target);
+                                                  const Halide::Target &target,
+                                                  int64_t fixedSeq = 0);
 
 } // namespace modelc::codegen
 

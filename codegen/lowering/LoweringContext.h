@@ -73,7 +73,10 @@ public:
   const bool flat;
   Halide::Var c{"c"}, m{"m"}, s{"s"}, b{"b"};
   Halide::Expr seqLen; // S, in positional kernels
-  Halide::Expr rows;   // B * S, in flat kernels
+  /// S when every run has it (an image model's tokens), else 0: a schedule
+  /// may size its tiles to it (correct for any S, fastest at this one).
+  int64_t fixedSeq = 0;
+  Halide::Expr rows; // B * S, in flat kernels
 
   /// The Func of a value of the region (an operand of the op being lowered).
   Halide::Func in(mlir::Value v) const { return funcs.lookup(v); }

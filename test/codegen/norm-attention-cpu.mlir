@@ -1,6 +1,6 @@
 // Row reductions and attention: the residual-add + LayerNorm kernel computes
 // its row statistics per row inside a parallel row loop with vector lanes;
-// the attention kernel rotates K once per (batch, head) and, per 64-query
+// the attention kernel rotates K once per (batch, head) and, per 32-query
 // tile, walks the 128-key blocks it can see with constant-size block buffers
 // (scores, max, exp, P.V, sum) merged into the online state (no [S, S] or
 // [tile, S] buffer).
@@ -19,11 +19,11 @@
 // CHECK: produce v{{[0-9]+}}_q {
 // CHECK: produce v{{[0-9]+}}_state {
 // CHECK: for (v{{[0-9]+}}_state.s1.v{{[0-9]+}}_blocks$x,
-// CHECK: allocate v{{[0-9]+}}_b_scores[float32 * 64 * 128 * 1 * 1 * 1]
-// CHECK: allocate v{{[0-9]+}}_b_max[float32 * 64 * 1 * 1 * 1]
-// CHECK: allocate v{{[0-9]+}}_b_exp[float32 * 64 * 128 * 1 * 1 * 1]
-// CHECK: allocate v{{[0-9]+}}_b_pv[float32 * 16 * 64 * 1 * 1 * 1]
-// CHECK: allocate v{{[0-9]+}}_b_sum[float32 * 64 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_scores[float32 * 32 * 128 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_max[float32 * 32]
+// CHECK: allocate v{{[0-9]+}}_b_exp[float32 * 32 * 128 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_pv[float32 * 16 * 32 * 1 * 1 * 1]
+// CHECK: allocate v{{[0-9]+}}_b_sum[float32 * 32]
 // CHECK: halide_do_par_for(
 
 module attributes {nn.arena_floats_per_token = 192 : i64} {
