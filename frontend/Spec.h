@@ -79,6 +79,9 @@ public:
   virtual std::optional<int64_t> fixedTokens() const { return std::nullopt; }
   /// Tokens before the content (a class token; timm's num_prefix_tokens).
   virtual int64_t prefixTokens() const { return 0; }
+  /// Whether the prefix is a class token and DeiT's distillation token (a
+  /// classifier averages the heads of the two).
+  virtual bool distilled() const { return false; }
   /// [rows, cols] when the content tokens are a grid (an image's patches,
   /// row by row), for mixers that work on the grid (2-D pooling).
   virtual std::optional<std::pair<int64_t, int64_t>> grid() const {

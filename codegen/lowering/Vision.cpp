@@ -25,11 +25,11 @@ struct PatchEmbedLowering
     int P = (int)op.getPatch(), C = (int)dimOf(op.getImage(), 1);
     int gridW = (int)op.getGridWidth();
     int patches = gridW * (int)op.getGridHeight();
-    int T = (int)op.getTokens(), prefix = op.getCls() ? 1 : 0;
+    int T = (int)op.getTokens(), prefix = (int)op.getPrefixTokens();
     const Var &c = ctx.c, &s = ctx.s, &b = ctx.b;
     std::string nm = ctx.name();
     auto &st = ctx.addStage(std::make_unique<PatchEmbedStages>(op.getResult()));
-    // The patch of token s (the class token reads patch 0 and drops it).
+    // The patch of token s (a prefix token reads patch 0 and drops it).
     Expr p = clamp(s - prefix, 0, patches - 1);
     Expr px = p % gridW, py = p / gridW;
     st.r = RDom(0, P, 0, C, nm + "_r");
@@ -51,7 +51,8 @@ struct PatchEmbedLowering
                ctx.def(nm + "_patch", [&](Expr cc, const std::vector<Expr> &t) {
                  Expr v = st.dot(cc, t[0], t[1]);
                  if (cls.defined())
-                   v = select(t[0] < prefix, cls(cc, 0, 0), v);
+                   v = select(t[0] < prefix,
+                              cls(cc, clamp(t[0], 0, prefix - 1), 0), v);
                  if (pos.defined())
                    v += pos(cc, clamp(t[0], 0, T - 1), 0);
                  return v;
@@ -69,10 +70,11 @@ struct TokenPoolLowering
     Func x = ctx.in(op.getInput());
     std::string nm = ctx.name();
     if (op.getMode() == nn::TokenPoolMode::first) {
+      int start = (int)op.getStart();
       ctx.define(
           op.getResult(),
           ctx.def(nm + "_first", [&](Expr c, const std::vector<Expr> &t) {
-            return x(c, 0, t[1]);
+            return x(c, start, t[1]);
           }));
       return mlir::success();
     }

@@ -28,8 +28,11 @@ int64_t PatchEmbedOp::getGridWidth() {
 int64_t PatchEmbedOp::getGridHeight() {
   return rankedType(getImage()).getDimSize(2) / (int64_t)getPatch();
 }
+int64_t PatchEmbedOp::getPrefixTokens() {
+  return getCls() ? rankedType(getCls()).getDimSize(1) : 0;
+}
 int64_t PatchEmbedOp::getTokens() {
-  return getGridWidth() * getGridHeight() + (getCls() ? 1 : 0);
+  return getGridWidth() * getGridHeight() + getPrefixTokens();
 }
 
 LogicalResult PatchEmbedOp::inferReturnTypes(MLIRContext *ctx,
@@ -65,9 +68,9 @@ LogicalResult PatchEmbedOp::verify() {
       return failure();
   if (Value cls = getCls()) {
     auto shape = rankedType(cls).getShape();
-    if (shape != ArrayRef<int64_t>{1, 1, d})
-      return emitOpError("cls must be [1, 1, ")
-             << d << "], got " << shapeString(shape);
+    if (shape.size() != 3 || shape[0] != 1 || shape[1] < 1 || shape[2] != d)
+      return emitOpError("cls must be [1, P, ")
+             << d << "] (P prefix tokens), got " << shapeString(shape);
   }
   if (Value pos = getPositions()) {
     auto shape = rankedType(pos).getShape();
@@ -122,8 +125,6 @@ LogicalResult TokenPoolOp::verify() {
   int64_t start = static_cast<int64_t>(getStart());
   if (start < 0)
     return emitOpError("start must be non-negative, got ") << start;
-  if (getMode() == TokenPoolMode::first && start != 0)
-    return emitOpError("start only applies to mean pooling");
   int64_t seq = rankedType(getInput()).getDimSize(1);
   if (!ShapedType::isDynamic(seq) && start >= seq)
     return emitOpError("start ")

@@ -29,10 +29,11 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
     `patch[b, n, d] = bias[d] + sum_{c, i, j} weight[d, c, i, j] *
      image[b, c, py * patch + i, px * patch + j]`, `n = py * (W / patch) + px`.
 
-    With `cls` (`[1, 1, D]`, timm's `cls_token`) the sequence is the class
-    token followed by the patches (`N + 1` tokens); with `positions`
-    (`[1, tokens, D]`, timm's `pos_embed`, the class token's position
-    first) every token adds its position row. The result's sequence length
+    With `cls` (`[1, P, D]`: timm's `cls_token`, P = 1, or DeiT's class and
+    distillation tokens, P = 2) the sequence is those prefix tokens followed
+    by the patches (`N + P` tokens); with `positions` (`[1, tokens, D]`,
+    timm's `pos_embed`, the prefix tokens' positions first) every token adds
+    its position row. The result's sequence length
     is dynamic in the type but always `tokens` at run time.
 
     ```mlir
@@ -54,14 +55,16 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
     /// Patches per image row and per image column.
     int64_t getGridWidth();
     int64_t getGridHeight();
-    /// The sequence length: the patches, plus one with a class token.
+    /// The prefix tokens before the patches (the rows of `cls`, or 0).
+    int64_t getPrefixTokens();
+    /// The sequence length: the patches and the prefix tokens.
     int64_t getTokens();
   }];
 }
 
 def NN_TokenPoolMode : I32EnumAttr<"TokenPoolMode",
     "how a sequence is pooled into one vector", [
-    I32EnumAttrCase<"first", 0>, // the first token (ViT's class token)
+    I32EnumAttrCase<"first", 0>, // the token `start` (ViT's class token: 0)
     I32EnumAttrCase<"mean", 1>   // the mean over the tokens from `start` on
   ]> {
   let cppNamespace = "::modelc::nn";
@@ -70,7 +73,8 @@ def NN_TokenPoolMode : I32EnumAttr<"TokenPoolMode",
 def NN_TokenPoolOp : NN_ComputeOp<"token_pool", [], NN_SeedMethods> {
   let summary = "pools each sequence into one token (a classifier's input)";
   let description = [{
-    `result[b, 0, :]` is `input[b, 0, :]` (`first`: ViT's class token), or
+    `result[b, 0, :]` is `input[b, start, :]` (`first`: the first token from
+    `start` on: ViT's class token at 0, DeiT's distillation token at 1), or
     the mean of `input[b, s, :]` over `start <= s < S` (`mean`: timm's
     `global_pool = "avg"`, which skips the `start` prefix tokens, e.g. a
     class token). The result has one token per sequence.
@@ -78,6 +82,7 @@ def NN_TokenPoolOp : NN_ComputeOp<"token_pool", [], NN_SeedMethods> {
     ```mlir
     %c = nn.token_pool first %x {start = 0 : i64} : (tensor<?x?x192xf32>) -> tensor<?x1x192xf32>
     %m = nn.token_pool mean %x {start = 1 : i64} : (tensor<?x?x192xf32>) -> tensor<?x1x192xf32>
+    %d = nn.token_pool first %x {start = 1 : i64} : (tensor<?x?x192xf32>) -> tensor<?x1x192xf32>
     ```
   }];
   let arguments = (ins NN_TokenPoolMode:$mode, NN_Activations:$input,

@@ -2,7 +2,9 @@
 //
 // The final hidden states pooled into one token per image (the class token,
 // or the mean of the patch tokens), optionally normalized (timm's fc_norm),
-// then the head: f32 [batch, classes], as timm's forward_head.
+// then the head: f32 [batch, classes], as timm's forward_head. A distilled
+// DeiT classifies its class token and its distillation token with a head each
+// and averages them (timm's VisionTransformerDistilled at inference).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -23,13 +25,40 @@ public:
   int64_t start = 0; // the first token a mean covers (after the class token)
   std::optional<NormSpec> norm;
   LinearSpec head;
+  std::optional<LinearSpec> distHead; // on the distillation token
 
   Value build(BuildContext &ctx, Value x) const override {
-    x = ctx.b.create<nn::TokenPoolOp>(ctx.loc("head.pool", loc), pool, x,
-                                      start);
+    if (!distHead)
+      return classify(ctx, x, start, head, "head");
+    // (head(x0) + head_dist(x1)) / 2 as the sum of two heads of halved
+    // weights: scaling by 1/2 is exact, so it equals timm's average.
+    Value a = classify(ctx, x, 0, head, "head", 0.5f);
+    Value d = classify(ctx, x, 1, *distHead, "head.dist", 0.5f);
+    return ctx.b.create<nn::AddOp>(ctx.loc("head", loc), a, d);
+  }
+
+private:
+  /// head(norm(pool(x))) of the token pool `from` starts at, the head's
+  /// weights times `scale`.
+  Value classify(BuildContext &ctx, Value x, int64_t from, const LinearSpec &l,
+                 StringRef what, float scale = 1.0f) const {
+    x = ctx.b.create<nn::TokenPoolOp>(ctx.loc((what + ".pool").str(), loc),
+                                      pool, x, from);
     if (norm)
       x = ctx.norm(x, *norm, "head.norm");
-    return ctx.plainLinear(x, head, "head", loc);
+    if (scale == 1.0f)
+      return ctx.plainLinear(x, l, what, loc);
+    auto halve = [&](Value w) -> Value {
+      return ctx.b.create<nn::WeightMulScalarOp>(
+          ctx.loc(what, loc), w.getType(), w, ctx.b.getF32FloatAttr(scale));
+    };
+    Value w = halve(ctx.weight(l.weight, l.transposed, {l.in, l.out},
+                               (what + ".weight").str(), loc));
+    Value b;
+    if (l.bias.present())
+      b = halve(
+          ctx.weight(l.bias, false, {l.out}, (what + ".bias").str(), loc));
+    return ctx.b.create<nn::LinearOp>(ctx.loc(what, loc), x, w, b);
   }
 };
 
@@ -60,7 +89,13 @@ std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
                              "\"image\" with [embed] cls_token = true); "
                              "use pool = \"mean\"");
   }
+  bool distilled = ctx.model.input && ctx.model.input->distilled();
   if (pool == "mean") {
+    if (distilled)
+      ctx.error(t.keyLoc("pool"),
+                "pool = \"mean\" does not apply with [embed] dist_token = "
+                "true: a distilled DeiT classifies its class and "
+                "distillation tokens (pool = \"cls\")");
     h->pool = nn::TokenPoolMode::mean;
     h->start = prefix;
   }
@@ -74,20 +109,23 @@ std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
   if (auto v = t.getBool("bias"))
     bias = v->value;
   h->head = ctx.linear("head", ctx.model.dim, h->classes, bias, h->loc);
+  if (distilled)
+    h->distHead =
+        ctx.linear("head.dist", ctx.model.dim, h->classes, bias, h->loc);
   return h;
 }
 
 } // namespace
 
 void registerClassifierOutput() {
-  registerOutput(
-      {"classes",
-       {{"classes", Kind::Int},
-        {"pool", Kind::String, {"cls", "mean"}},
-        {"norm", Kind::Bool},
-        {"bias", Kind::Bool}},
-       {"head.weight", "head.bias", "head.norm.weight", "head.norm.bias"},
-       readClasses});
+  registerOutput({"classes",
+                  {{"classes", Kind::Int},
+                   {"pool", Kind::String, {"cls", "mean"}},
+                   {"norm", Kind::Bool},
+                   {"bias", Kind::Bool}},
+                  {"head.weight", "head.bias", "head.dist.weight",
+                   "head.dist.bias", "head.norm.weight", "head.norm.bias"},
+                  readClasses});
 }
 
 } // namespace modelc::frontend

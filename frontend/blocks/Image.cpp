@@ -2,9 +2,10 @@
 //
 // f32 images [batch, channels, height, width] (dynamic batch, the image size
 // fixed by the spec) cut into patches, each projected to dim (a Conv2d with
-// stride = kernel = patch), preceded by a class token and plus learned
-// positions, as timm's VisionTransformer.patch_embed / _pos_embed. The token
-// count is fixed: (height / patch) * (width / patch), plus the class token.
+// stride = kernel = patch), preceded by a class token (and DeiT's
+// distillation token) and plus learned positions, as timm's
+// VisionTransformer.patch_embed / _pos_embed. The token count is fixed:
+// (height / patch) * (width / patch), plus the prefix tokens.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -21,16 +22,19 @@ namespace {
 class ImageInput : public InputSpec {
 public:
   int64_t channels = 3, height = 0, width = 0, patch = 0;
-  bool cls = true;
-  TensorRef weight, bias, clsToken, positions;
+  bool cls = true, dist = false;
+  TensorRef weight, bias, clsToken, distToken, positions;
 
   int64_t patches() const { return (height / patch) * (width / patch); }
-  int64_t prefixTokens() const override { return cls ? 1 : 0; }
+  int64_t prefixTokens() const override {
+    return (cls ? 1 : 0) + (dist ? 1 : 0);
+  }
+  bool distilled() const override { return dist; }
   std::optional<std::pair<int64_t, int64_t>> grid() const override {
     return std::make_pair(height / patch, width / patch);
   }
   std::optional<int64_t> fixedTokens() const override {
-    return patches() + (cls ? 1 : 0);
+    return patches() + prefixTokens();
   }
 
   std::vector<InputDesc> arguments(MLIRContext &context) const override {
@@ -49,6 +53,13 @@ public:
       b = ctx.weight(bias, false, {D}, "embed.patch.bias", loc);
     if (cls)
       c = ctx.weight(clsToken, false, {1, 1, D}, "embed.cls", loc);
+    if (dist) {
+      // One [1, 2, D] prefix: the class token, then the distillation token.
+      Value d = ctx.weight(distToken, false, {1, 1, D}, "embed.dist", loc);
+      auto type = RankedTensorType::get({1, 2, D}, ctx.b.getF32Type());
+      c = ctx.b.create<nn::WeightConcatOp>(ctx.loc("embed.dist", loc), type,
+                                           ValueRange{c, d}, 1);
+    }
     if (positions.present())
       p = ctx.weight(positions, false, {1, T, D}, "embed.positions", loc);
     return ctx.b.create<nn::PatchEmbedOp>(ctx.loc("embed.patch", loc), args[0],
@@ -71,6 +82,12 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
     in->channels = v->value;
   if (auto v = t.getBool("cls_token"))
     in->cls = v->value;
+  if (auto v = t.getBool("dist_token")) {
+    in->dist = v->value && in->cls;
+    if (v->value && !in->cls)
+      ctx.error(v->keyLoc, "dist_token = true needs cls_token = true (DeiT's "
+                           "distillation token follows the class token)");
+  }
   // Positions: timm's learned [1, tokens, dim] table, or none.
   const std::string position =
       ctx.model.position ? ctx.model.position->family : "";
@@ -116,6 +133,8 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
     in->bias = ctx.weight("embed.patch.bias", in->loc, {D});
   if (in->cls)
     in->clsToken = ctx.weight("embed.cls", in->loc, {1, 1, D});
+  if (in->dist)
+    in->distToken = ctx.weight("embed.dist", in->loc, {1, 1, D});
   if (learned)
     in->positions =
         ctx.weight("embed.positions", posLoc.known() ? posLoc : in->loc,
@@ -131,9 +150,10 @@ void registerImageInput() {
                   {"patch", Kind::Int},
                   {"in_channels", Kind::Int},
                   {"cls_token", Kind::Bool},
+                  {"dist_token", Kind::Bool},
                   {"patch_bias", Kind::Bool}},
                  {"embed.patch.weight", "embed.patch.bias", "embed.cls",
-                  "embed.positions"},
+                  "embed.dist", "embed.positions"},
                  readImage,
                  {}});
 }

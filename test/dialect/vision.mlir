@@ -9,17 +9,22 @@
 // CHECK: nn.patch_embed %{{.*}}, %{{.*}} bias(%{{.*}}) cls(%{{.*}}) positions(%{{.*}}) {patch = 8 : i64} : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>, tensor<1x1x64xf32>, tensor<1x17x64xf32>) -> tensor<?x?x64xf32>
 // CHECK: nn.patch_embed %{{.*}}, %{{.*}} {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>) -> tensor<?x?x32xf32>
 // CHECK: nn.patch_embed %{{.*}}, %{{.*}} positions(%{{.*}}) {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>, tensor<1x15x32xf32>) -> tensor<?x?x32xf32>
-func.func @patch_embed(%img: tensor<?x3x32x32xf32>, %gray: tensor<?x1x12x20xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>) {
+// CHECK: nn.patch_embed %{{.*}}, %{{.*}} cls(%{{.*}}) positions(%{{.*}}) {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>, tensor<1x2x32xf32>, tensor<1x17x32xf32>) -> tensor<?x?x32xf32>
+func.func @patch_embed(%img: tensor<?x3x32x32xf32>, %gray: tensor<?x1x12x20xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>) {
   %w = nn.weight "patch_embed.proj.weight" : tensor<64x3x8x8xf32>
   %b = nn.weight "patch_embed.proj.bias" : tensor<64xf32>
   %cls = nn.weight "cls_token" : tensor<1x1x64xf32>
   %pos = nn.weight "pos_embed" : tensor<1x17x64xf32>
   %w4 = nn.weight "w4" : tensor<32x1x4x4xf32>
   %pos4 = nn.weight "pos4" : tensor<1x15x32xf32>
+  %prefix = nn.weight "cls_dist" : tensor<1x2x32xf32>
+  %pos6 = nn.weight "pos6" : tensor<1x17x32xf32>
   %0 = nn.patch_embed %img, %w bias(%b) cls(%cls) positions(%pos) {patch = 8 : i64} : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>, tensor<1x1x64xf32>, tensor<1x17x64xf32>) -> tensor<?x?x64xf32>
   %1 = nn.patch_embed %gray, %w4 {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>) -> tensor<?x?x32xf32>
   %2 = nn.patch_embed %gray, %w4 positions(%pos4) {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>, tensor<1x15x32xf32>) -> tensor<?x?x32xf32>
-  return %0, %1, %2 : tensor<?x?x64xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>
+  // Two prefix tokens (DeiT's class and distillation tokens): 15 + 2 positions.
+  %3 = nn.patch_embed %gray, %w4 cls(%prefix) positions(%pos6) {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>, tensor<1x2x32xf32>, tensor<1x17x32xf32>) -> tensor<?x?x32xf32>
+  return %0, %1, %2, %3 : tensor<?x?x64xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>
 }
 
 // -----
@@ -27,10 +32,13 @@ func.func @patch_embed(%img: tensor<?x3x32x32xf32>, %gray: tensor<?x1x12x20xf32>
 // CHECK-LABEL: func.func @token_pool
 // CHECK: nn.token_pool first %{{.*}} {start = 0 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
 // CHECK: nn.token_pool mean %{{.*}} {start = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
-func.func @token_pool(%x: tensor<?x?x64xf32>) -> (tensor<?x1x64xf32>, tensor<?x1x64xf32>) {
+// CHECK: nn.token_pool first %{{.*}} {start = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
+func.func @token_pool(%x: tensor<?x?x64xf32>) -> (tensor<?x1x64xf32>, tensor<?x1x64xf32>, tensor<?x1x64xf32>) {
   %0 = nn.token_pool first %x {start = 0 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
   %1 = nn.token_pool mean %x {start = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
-  return %0, %1 : tensor<?x1x64xf32>, tensor<?x1x64xf32>
+  // DeiT's distillation token.
+  %2 = nn.token_pool first %x {start = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
+  return %0, %1, %2 : tensor<?x1x64xf32>, tensor<?x1x64xf32>, tensor<?x1x64xf32>
 }
 
 // -----
@@ -68,7 +76,7 @@ func.func @patch_bias(%img: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>, %b:
 // -----
 
 func.func @patch_cls(%img: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>, %c: tensor<1x64xf32>) {
-  // expected-error @+1 {{cls must be [1, 1, 64], got [1, 64]}}
+  // expected-error @+1 {{cls must be [1, P, 64] (P prefix tokens), got [1, 64]}}
   %0 = nn.patch_embed %img, %w cls(%c) {patch = 8 : i64} : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<1x64xf32>) -> tensor<?x?x64xf32>
   return
 }
@@ -91,9 +99,17 @@ func.func @patch_image_type(%img: tensor<?x3x?x32xf32>, %w: tensor<64x3x8x8xf32>
 
 // -----
 
-func.func @pool_first_start(%x: tensor<?x?x64xf32>) {
-  // expected-error @+1 {{start only applies to mean pooling}}
-  %0 = nn.token_pool first %x {start = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x1x64xf32>
+func.func @patch_cls_width(%img: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>, %c: tensor<1x2x32xf32>) {
+  // expected-error @+1 {{cls must be [1, P, 64] (P prefix tokens), got [1, 2, 32]}}
+  %0 = nn.patch_embed %img, %w cls(%c) {patch = 8 : i64} : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<1x2x32xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+func.func @pool_first_past_end(%x: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{start 2 leaves no token of the 2 to pool}}
+  %0 = nn.token_pool first %x {start = 2 : i64} : (tensor<?x2x64xf32>) -> tensor<?x1x64xf32>
   return
 }
 

@@ -6,7 +6,9 @@ spec) and checks that the oracle computes what that module computes.
 
 The module below has timm's (timm/models/vision_transformer.py) attribute names and forward:
 patch_embed.proj (Conv2d), cls_token, pos_embed, blocks.{i}.norm1 / attn.qkv / attn.proj / norm2 /
-mlp.fc1 / mlp.fc2, norm, fc_norm, head. timm is not a dependency of the tests: this is the part of
+mlp.fc1 / mlp.fc2, norm, fc_norm, head; with `dist_token = true` in the spec it is timm's
+VisionTransformerDistilled (DeiT, timm/models/deit.py): dist_token after cls_token, head_dist, and
+at inference the average of head(x[:, 0]) and head_dist(x[:, 1]). timm is not a dependency of the tests: this is the part of
 it a checkpoint's names and the numerics depend on. Its parameters are randomized (norm scales and
 biases too), saved as is, and the oracle, loading the file through the spec's scheme, must match the
 module's own forward in float64 on random images (batch 3) to 1e-10; else exit status 1.
@@ -69,22 +71,33 @@ class Block(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, img, patch, in_chans, dim, depth, heads, hidden, classes, eps, class_token):
+    def __init__(self, img, patch, in_chans, dim, depth, heads, hidden, classes, eps, class_token,
+                 distilled=False):
         super().__init__()
         self.patch_embed = PatchEmbed(patch, in_chans, dim, True)
-        n = (img[0] // patch) * (img[1] // patch) + (1 if class_token else 0)
+        n = (img[0] // patch) * (img[1] // patch) + (1 if class_token else 0) + (1 if distilled else 0)
         self.cls_token = nn.Parameter(torch.randn(1, 1, dim) * 0.02) if class_token else None
+        if distilled:
+            self.dist_token = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
         self.pos_embed = nn.Parameter(torch.randn(1, n, dim) * 0.02)
         self.blocks = nn.Sequential(*[Block(dim, heads, hidden, eps) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim, eps=eps)
         self.head = nn.Linear(dim, classes)
+        self.distilled = distilled
+        if distilled:
+            self.head_dist = nn.Linear(dim, classes)
 
     def forward(self, x):
         x = self.patch_embed(x)
-        if self.cls_token is not None:
-            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        B = x.shape[0]
+        if self.distilled:
+            x = torch.cat([self.cls_token.expand(B, -1, -1), self.dist_token.expand(B, -1, -1), x], dim=1)
+        elif self.cls_token is not None:
+            x = torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)
         x = self.blocks(x + self.pos_embed)
         x = self.norm(x)
+        if self.distilled:
+            return (self.head(x[:, 0]) + self.head_dist(x[:, 1])) / 2
         return self.head(x[:, 0] if self.cls_token is not None else x.mean(dim=1))
 
 
@@ -92,7 +105,7 @@ def module_for(cfg):
     L0 = cfg.layer[0]
     return VisionTransformer((cfg.height, cfg.width), cfg.patch, cfg.in_channels, cfg.dim, cfg.layers,
                              L0.mixer.p.heads, L0.channel.p.hidden, cfg.classes, L0.norm.p.norm_eps,
-                             cfg.cls_token)
+                             cfg.cls_token, cfg.dist_token)
 
 
 def main(argv=None):

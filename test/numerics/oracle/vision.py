@@ -1,6 +1,7 @@
 """Vision front-ends (docs/spec.md, "Images"): the image input ([model] input = "image": timm's
-PatchEmbed, class token and pos_embed) and the classifier output ([model] output = "classes": timm's
-forward_head: pool, fc_norm, head). Written with torch's own Conv2d and cat, independently of the
+PatchEmbed, class token, DeiT's distillation token and pos_embed) and the classifier output ([model]
+output = "classes": timm's forward_head: pool, fc_norm, head; a distilled DeiT's (head(x[:, 0]) +
+head_dist(x[:, 1])) / 2). Written with torch's own Conv2d and cat, independently of the
 compiler's GEMM-over-patches form."""
 import math
 
@@ -11,7 +12,7 @@ from .errors import SpecError
 from .registry import Slot
 
 # [embed] keys of the image input and [head] keys of the classifier (None: resolved in resolve()).
-IMAGE_KEYS = ("image_size", "patch", "in_channels", "cls_token", "patch_bias")
+IMAGE_KEYS = ("image_size", "patch", "in_channels", "cls_token", "dist_token", "patch_bias")
 CLASSES_KEYS = ("classes", "pool", "norm")
 
 
@@ -32,7 +33,10 @@ def resolve_input(spec, embed, block_bias):
         spec.in_channels = embed.get("in_channels", 3)
         spec.cls_token = embed.get("cls_token", True)
         spec.patch_bias = embed.get("patch_bias", block_bias)
-        spec.prefix_tokens = 1 if spec.cls_token else 0
+        spec.dist_token = embed.get("dist_token", False)
+        if spec.dist_token and not spec.cls_token:
+            raise SpecError("[embed] dist_token = true needs cls_token = true")
+        spec.prefix_tokens = int(spec.cls_token) + int(spec.dist_token)
         spec.max_seq = (spec.height // spec.patch) * (spec.width // spec.patch) + spec.prefix_tokens
         if spec.position.name not in ("learned", "none"):
             raise SpecError("[embed] position = %r does not apply with input = \"image\"" % spec.position.name)
@@ -41,6 +45,7 @@ def resolve_input(spec, embed, block_bias):
         if bad:
             raise SpecError("[embed] %s: only with input = \"image\"" % ", ".join(bad))
         spec.prefix_tokens = 0
+        spec.dist_token = False
 
 
 def resolve_output(spec, head):
@@ -52,6 +57,8 @@ def resolve_output(spec, head):
         spec.pool = head.get("pool", "cls" if spec.prefix_tokens else "mean")
         if spec.pool == "cls" and not spec.prefix_tokens:
             raise SpecError("[head] pool = \"cls\" needs a class token")
+        if spec.pool == "mean" and spec.dist_token:
+            raise SpecError("[head] pool = \"mean\" does not apply with [embed] dist_token = true")
         spec.head_norm = head.get("norm", False)
         spec.head_bias = head.get("bias", True)
     else:
@@ -69,6 +76,8 @@ def image_slots(spec):
         out.append(Slot("embed.patch.bias", (D,), "bias"))
     if spec.cls_token:
         out.append(Slot("embed.cls", (1, 1, D), "embed"))
+    if spec.dist_token:
+        out.append(Slot("embed.dist", (1, 1, D), "embed"))
     if spec.position.name == "learned":
         out.append(Slot("embed.positions", (1, spec.max_seq, D), "embed"))
     return out
@@ -79,8 +88,11 @@ def embed_image(images, w, spec):
     bias = w["embed.patch.bias"] if spec.patch_bias else None
     x = F.conv2d(images, w["embed.patch.weight"], bias, stride=spec.patch)  # [B, D, H/P, W/P]
     x = x.flatten(2).transpose(1, 2)  # [B, N, D], patches row by row
-    if spec.cls_token:
-        x = torch.cat([w["embed.cls"].expand(x.shape[0], -1, -1), x], dim=1)
+    prefix = [w["embed.cls"]] if spec.cls_token else []
+    if spec.dist_token:
+        prefix.append(w["embed.dist"])
+    if prefix:
+        x = torch.cat([t.expand(x.shape[0], -1, -1) for t in prefix] + [x], dim=1)
     if spec.position.name == "learned":
         x = x + w["embed.positions"]
     return x
@@ -88,16 +100,20 @@ def embed_image(images, w, spec):
 
 def classes_slots(spec, norm_slots):
     out = list(norm_slots("head.norm")) if spec.head_norm else []
-    out.append(Slot("head.weight", (spec.classes, spec.dim), "linear"))
-    if spec.head_bias:
-        out.append(Slot("head.bias", (spec.classes,), "bias"))
+    for head in ["head", "head.dist"] if spec.dist_token else ["head"]:
+        out.append(Slot(head + ".weight", (spec.classes, spec.dim), "linear"))
+        if spec.head_bias:
+            out.append(Slot(head + ".bias", (spec.classes,), "bias"))
     return out
 
 
 def classify(x, w, spec, norm):
     """The final hidden states [B, S, dim] -> [B, classes] (timm: forward_head)."""
-    x = x[:, 0] if spec.pool == "cls" else x[:, spec.prefix_tokens:].mean(dim=1)
-    if spec.head_norm:
-        x = norm(x, "head.norm")
-    y = F.linear(x, w["head.weight"], w["head.bias"] if spec.head_bias else None)
-    return y
+    def head(x, name):
+        if spec.head_norm:
+            x = norm(x, "head.norm")
+        return F.linear(x, w[name + ".weight"], w[name + ".bias"] if spec.head_bias else None)
+
+    if spec.dist_token:
+        return (head(x[:, 0], "head") + head(x[:, 1], "head.dist")) / 2
+    return head(x[:, 0] if spec.pool == "cls" else x[:, spec.prefix_tokens:].mean(dim=1), "head")
