@@ -99,7 +99,7 @@ class Attention(Mixer):
             lambda p, ctx: None if p.grid_window is None else False),  # Swin's table [(2M - 1)^2, heads]
         Key("causal", bool, lambda p, ctx: p.grid_window is None),
         Key("bias", bool, lambda p, ctx: ctx.bias),  # default: the layer's bias
-        Key("o_bias", bool, lambda p, ctx: p.bias),  # the output projection's, default: bias
+        Key("o_bias", bool, None),  # the output projection's, default (check): bias
         Key("scale", float, lambda p, ctx: p.head_dim ** -0.5),
         Key("window", int, None, min=1),
         Key("block_size", int, None, min=1),
@@ -154,6 +154,10 @@ class Attention(Mixer):
             raise SpecError("%s switch_top_k = %d exceeds switch_experts = %d" % (at, p.switch_top_k, p.switch_experts))
         if p.switch_experts is None and p.switch_top_k is not None:
             raise SpecError("%s switch_top_k: only with switch_experts" % at)
+        if p.switch_experts is not None and p.o_bias:
+            raise SpecError("%s o_bias = true cannot be combined with switch_experts" % at)
+        if p.o_bias is None:
+            p.o_bias = p.bias
         first = next((L.mixer for L in ctx.spec.layer if isinstance(L.mixer, Attention)), None)
         if p.value_residual and first is not None and first.p.kv_heads * first.p.head_dim != p.kv_heads * p.head_dim:
             raise SpecError("%s value_residual: the first attention layer's value is %d wide, this layer's %d"
@@ -384,6 +388,8 @@ def _(case, kv, k):
 
 
 spec_error("switch-head-top-k-above", _SWITCH % (4, 4), match="switch_top_k = 4 exceeds switch_experts = 3")
+spec_error("switch-head-o-bias", _SWITCH % (4, 2) + "o_bias = true\n",
+           match="o_bias = true cannot be combined with switch_experts")
 
 
 _BASIC = model_toml() + "[block]\nbias = %s\n[block.attention]\nheads = %d\n%s"
