@@ -28,9 +28,10 @@ struct SwitchLinearLowering
       return ctx.fail(o,
                       "nn.switch_linear needs a kernel over flat token rows");
     const KernelArg *arg = ctx.argOf(op.getExperts());
-    if (!arg || !arg->gemm || !arg->layout.panelWidth || arg->int8)
-      return ctx.fail(o, "nn.switch_linear experts must be a packed f32 "
-                         "kernel argument");
+    if (!arg || !arg->gemm || !arg->layout.panelWidth ||
+        arg->int8 != op.isInt8())
+      return ctx.fail(o, "nn.switch_linear experts must be a packed kernel "
+                         "argument of their element type");
     const int H = (int)op.getHeads(), E = (int)op.getExpertsPerHead(),
               K = (int)op.getTopK(), in = (int)op.getHeadIn(),
               out = (int)op.getHeadOut(), T = kRoutingTile;
@@ -57,13 +58,25 @@ struct SwitchLinearLowering
     R.rh = RDom(0, in, nm + "_in");
     R.rh.where(t < R.tileStart(H * E)); // tiles past the lists' end: no work
     Expr channel = perHeadInput ? (expert / E) * in + R.rh : Expr(R.rh);
+    // Int8 experts are widened in registers, times their group's scale
+    // inside the sum; with one scale per expert and column, the sum is
+    // scaled once instead.
+    Expr row = expert * in + R.rh;
+    Expr w = gemmWeightAt(ctx.in(op.getExperts()), c, row, arg->layout);
+    Func scales = op.isInt8() ? ctx.in(op.getScales()) : Func();
+    const int G = op.isInt8() ? (int)op.getScaleGroup() : in;
+    if (op.isInt8())
+      w = cast<float>(w);
+    if (op.isInt8() && G != in)
+      w *= scales(min(c, out - 1), row / G);
     R.downAcc = Func(nm + "_acc");
     R.downAcc(c, i, t) = 0.0f;
-    R.downAcc(c, i, t) +=
-        x(channel, token) * gemmWeightAt(ctx.in(op.getExperts()), c,
-                                         expert * in + R.rh, arg->layout);
+    R.downAcc(c, i, t) += x(channel, token) * w;
     R.expertOut = Func(nm + "_expert");
-    R.expertOut(c, i, t) = R.downAcc(c, i, t);
+    R.expertOut(c, i, t) =
+        op.isInt8() && G == in
+            ? R.downAcc(c, i, t) * scales(min(c, out - 1), expert)
+            : Expr(R.downAcc(c, i, t));
 
     // 4. The combine: a head's k gated rows, into its channels or summed
     // over the heads.

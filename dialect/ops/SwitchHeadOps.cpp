@@ -19,6 +19,11 @@ int64_t SwitchLinearOp::getHeadOut() {
   return rankedType(getExperts()).getShape()[1];
 }
 
+int64_t SwitchLinearOp::getScaleGroup() {
+  return rankedType(getExperts()).getShape()[0] /
+         rankedType(getScales()).getShape()[0];
+}
+
 LogicalResult SwitchLinearOp::inferReturnTypes(
     MLIRContext *, std::optional<Location>, ValueRange operands,
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
@@ -47,6 +52,22 @@ LogicalResult SwitchLinearOp::verify() {
     return emitOpError("experts must be [heads * experts * in, out] = [")
            << h * e * getHeadIn() << ", out], got [" << rows << ", "
            << getHeadOut() << "]";
+  // Int8 experts come with scales, f32 ones without; the scales have one
+  // row per group of G rows of one expert (G divides the expert's rows).
+  bool int8 = rankedType(getExperts()).getElementType().isInteger(8);
+  if (int8 != isInt8())
+    return emitOpError(int8 ? "int8 experts need scales"
+                            : "f32 experts take no scales");
+  if (int8) {
+    auto s = rankedType(getScales()).getShape();
+    int64_t pairs = h * e, in = getHeadIn();
+    if (s[1] != getHeadOut() || s[0] < pairs || s[0] % pairs ||
+        in % (s[0] / pairs))
+      return emitOpError("scales are [")
+             << s[0] << ", " << s[1] << "]: want [heads * experts * groups, "
+             << getHeadOut() << "] with groups dividing the " << in
+             << " rows of an expert";
+  }
   return verifySameTokens(*this, getInput(), getRouterLogits());
 }
 
@@ -66,7 +87,8 @@ Absorb SwitchLinearOp::absorbsConsumer(Value, Operation *consumer) {
 }
 
 WeightRole SwitchLinearOp::getWeightRole(unsigned index) {
-  // input, router_logits, experts: the stacked experts are a GEMM weight.
+  // input, router_logits, experts, scales: the stacked experts are a GEMM
+  // weight.
   return index == 2 ? WeightRole::GemmWeight : WeightRole::Matrix;
 }
 

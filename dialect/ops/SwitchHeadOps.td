@@ -28,14 +28,25 @@ def NN_SwitchLinearOp : NN_ComputeOp<"switch_linear", [], NN_SeedMethods,
     kernel (codegen.md) lists each head-expert's tokens and runs one grouped
     GEMM over them; `experts` is a GEMM weight (packed in panels).
 
+    Weight-only int8 (nn-quantize-weights): `experts` is i8 and `scales`
+    (f32, `[heads * E * in / G, out]`, G dividing `in`: one row per group of
+    G rows of one expert) gives `W[k][n] = q[k][n] * scales[k / G][n]`,
+    computed in f32.
+
     ```mlir
     %v = nn.switch_linear %x, %lv, %wv {heads = 4 : i64, top_k = 2 : i64, per_head_input = false} : (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<1024x16xf32>) -> tensor<?x?x64xf32>
     %y = nn.switch_linear %o, %lo, %wo {heads = 4 : i64, top_k = 2 : i64, per_head_input = true} : (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<256x64xf32>) -> tensor<?x?x64xf32>
+    %q = nn.switch_linear %x, %lv, %qv scales(%sv) {heads = 4 : i64, top_k = 2 : i64, per_head_input = false} : (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<1024x16xi8>, tensor<16x16xf32>) -> tensor<?x?x64xf32>
     ```
   }];
   let arguments = (ins NN_Activations:$input, NN_Activations:$router_logits,
-                       NN_Matrix:$experts, I64Attr:$heads, I64Attr:$top_k,
-                       BoolAttr:$per_head_input);
+                       NN_MaybeInt8Matrix:$experts,
+                       Optional<NN_Matrix>:$scales, I64Attr:$heads,
+                       I64Attr:$top_k, BoolAttr:$per_head_input);
+  let assemblyFormat = [{
+    $input `,` $router_logits `,` $experts (`scales` `(` $scales^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
   let results = (outs NN_Activations:$result);
   let extraClassDeclaration = [{
     /// The experts per head.
@@ -43,6 +54,10 @@ def NN_SwitchLinearOp : NN_ComputeOp<"switch_linear", [], NN_SeedMethods,
     /// The rows one head reads (its `in`) and the columns it writes.
     int64_t getHeadIn();
     int64_t getHeadOut();
+    /// Whether the experts are int8 (with scales).
+    bool isInt8() { return (bool)getScales(); }
+    /// The rows of `experts` one row of `scales` scales (G).
+    int64_t getScaleGroup();
   }];
 }
 

@@ -127,7 +127,8 @@ private:
     Value w = ctx.weight(experts, false, {n * switchExperts * in, out},
                          (what + "_experts").str(), loc);
     return ctx.b.create<nn::SwitchLinearOp>(ctx.loc(what, loc), input, logits,
-                                            w, n, switchTopK, perHeadInput);
+                                            w, /*scales=*/Value(), n,
+                                            switchTopK, perHeadInput);
   }
 };
 

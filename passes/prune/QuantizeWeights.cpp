@@ -2,8 +2,9 @@
 //
 // Weight-only int8: x W + b -> x (q s) + b with q the int8 rounding of W and
 // s its per-column (per-group) scales, for each linear, merged GLU
-// (nn.gated_linear) and mixture of experts (its stacked expert weights,
-// grouped within an expert) whose instance name matches. The kernel reads q
+// (nn.gated_linear), mixture of experts and SwitchHead projection
+// (nn.switch_linear; their stacked expert weights, grouped within an expert)
+// whose instance name matches. The kernel reads q
 // and s and computes in f32.
 //
 //===----------------------------------------------------------------------===//
@@ -29,36 +30,44 @@ struct QuantizeWeightsPass
     : public modelc::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
 
-  /// An MoE's stacked expert weights: the groups are of one expert's rows
-  /// (group 0: all of them, one scale per expert and column).
-  LogicalResult quantizeExperts(MoeOp moe) {
-    int64_t experts = moe.getExperts();
-    OpBuilder b(moe);
-    WeightBuilder wb(b, moe.getLoc(), moe);
-    auto quantize = [&](OpOperand &weight, MutableOperandRange scales) {
-      Value w = weight.get();
-      int64_t rows =
-          cast<RankedTensorType>(w.getType()).getDimSize(0) / experts;
-      int64_t g = group == 0 ? rows : (int64_t)group;
-      if (rows % g) {
-        moe.emitError() << "nn-quantize-weights: group " << g
-                        << " does not divide the " << rows
-                        << " rows of each expert of '" << instanceName(moe)
-                        << "'";
-        return failure();
-      }
-      Value s = wb.int8Scales(w, g);
-      weight.set(wb.quantizeInt8(w, g));
-      scales.assign(s);
-      return success();
-    };
-    if (failed(quantize(moe.getUpMutable(), moe.getUpScalesMutable())) ||
-        failed(quantize(moe.getDownMutable(), moe.getDownScalesMutable())))
+  /// Stacked expert weights of `experts` experts (of an nn.moe or an
+  /// nn.switch_linear, `op`): the groups are of one expert's rows (group 0:
+  /// all of them, one scale per expert and column).
+  LogicalResult quantizeStacked(Operation *op, int64_t experts,
+                                OpOperand &weight, MutableOperandRange scales) {
+    OpBuilder b(op);
+    WeightBuilder wb(b, op->getLoc(), op);
+    Value w = weight.get();
+    int64_t rows = cast<RankedTensorType>(w.getType()).getDimSize(0) / experts;
+    int64_t g = group == 0 ? rows : (int64_t)group;
+    if (rows % g) {
+      op->emitError() << "nn-quantize-weights: group " << g
+                      << " does not divide the " << rows
+                      << " rows of each expert of '" << instanceName(op) << "'";
       return failure();
-    if (moe.getGate() &&
-        failed(quantize(moe.getGateMutable()[0], moe.getGateScalesMutable())))
+    }
+    Value s = wb.int8Scales(w, g);
+    weight.set(wb.quantizeInt8(w, g));
+    scales.assign(s);
+    return success();
+  }
+
+  LogicalResult quantizeExperts(MoeOp moe) {
+    int64_t e = moe.getExperts();
+    if (failed(quantizeStacked(moe, e, moe.getUpMutable(),
+                               moe.getUpScalesMutable())) ||
+        failed(quantizeStacked(moe, e, moe.getDownMutable(),
+                               moe.getDownScalesMutable())))
+      return failure();
+    if (moe.getGate() && failed(quantizeStacked(moe, e, moe.getGateMutable()[0],
+                                                moe.getGateScalesMutable())))
       return failure();
     return success();
+  }
+
+  LogicalResult quantizeExperts(SwitchLinearOp op) {
+    return quantizeStacked(op, op.getHeads() * op.getExpertsPerHead(),
+                           op.getExpertsMutable(), op.getScalesMutable());
   }
 
   void runOnOperation() override {
@@ -75,6 +84,7 @@ struct QuantizeWeightsPass
                   "match '" + match + "': " + llvm::toString(glob.takeError()));
     SmallVector<Operation *> gemms;
     SmallVector<MoeOp> moes;
+    SmallVector<SwitchLinearOp> switches;
     func.walk([&](Operation *op) {
       if (!glob->match(instanceName(op)))
         return;
@@ -82,9 +92,14 @@ struct QuantizeWeightsPass
         gemms.push_back(op);
       else if (auto moe = dyn_cast<MoeOp>(op); moe && !moe.isInt8())
         moes.push_back(moe);
+      else if (auto sw = dyn_cast<SwitchLinearOp>(op); sw && !sw.isInt8())
+        switches.push_back(sw);
     });
     for (MoeOp moe : moes)
       if (failed(quantizeExperts(moe)))
+        return signalPassFailure();
+    for (SwitchLinearOp sw : switches)
+      if (failed(quantizeExperts(sw)))
         return signalPassFailure();
     for (Operation *op : gemms) {
       Value w = op->getOperand(1);

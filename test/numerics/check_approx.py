@@ -230,14 +230,27 @@ def int8_round(w, group):
 
 def int8_weights(cfg, canon, layers, group, match):
     """Rounds every linear's weight whose instance name matches (the layers' attention and MLP
-    projections, MoE routers and experts, and the LM head, tied or not) as nn-quantize-weights
-    does; returns the scales it adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
+    projections, MoE routers and experts, SwitchHead's routers and experts, and the LM head, tied
+    or not) as nn-quantize-weights does; returns the scales it adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
     f32 inside its scan) are not modelled: use it on attention/MLP language models."""
     scales = 0
     for i in layers:
         for key in sorted(canon):
             parts = key.split(".")
-            if parts[:2] != ["layers", str(i)] or parts[-1] != "weight" or np.ndim(canon[key]) != 2:
+            if parts[:2] != ["layers", str(i)] or np.ndim(canon[key]) != 2:
+                continue
+            if len(parts) == 4 and parts[2] == "attn" and parts[3] in ("v_experts", "o_experts"):
+                # SwitchHead's stacked [in, out] experts (heads * E of them): each expert's
+                # [out, in] transpose rounded in its own groups, as the stacked grouping
+                if fnmatch.fnmatchcase("layer%d.attn.%s" % (i, parts[3][0]), match):
+                    p = cfg.layer[i].mixer.p
+                    count = (p.kv_heads if parts[3] == "v_experts" else p.heads) * p.switch_experts
+                    blocks = np.split(np.asarray(canon[key], np.float32), count)
+                    rounded = [int8_round(b.T, group) for b in blocks]
+                    canon[key] = np.concatenate([r.T for r, _ in rounded])
+                    scales += sum(n for _, n in rounded)
+                continue
+            if parts[-1] != "weight":
                 continue
             if len(parts) == 5:
                 instance = "layer%d.%s.%s" % (i, parts[2], parts[3])

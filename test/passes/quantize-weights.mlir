@@ -81,3 +81,23 @@ func.func @moe(%x: tensor<?x?x8xf32>, %l: tensor<?x?x4xf32>) -> tensor<?x?x8xf32
   %0 = nn.moe gelu %x, %l, %u, %d {top_k = 2 : i64, renormalize = false} : (tensor<?x?x8xf32>, tensor<?x?x4xf32>, tensor<32x6xf32>, tensor<24x8xf32>) -> tensor<?x?x8xf32> loc("layer0.moe")
   return %0 : tensor<?x?x8xf32>
 }
+
+// -----
+
+// SwitchHead's routed projection: its stacked experts (heads * E = 12 of
+// [8, 2]) grouped within each expert, as the MoE's; group 4 divides an
+// expert's 8 rows, group 3 does not: an error.
+// RUN: modelc-opt %s -split-input-file "-nn-quantize-weights=match=layer0.attn.v" | FileCheck %s --check-prefix=SWITCH
+// RUN: modelc-opt %s -split-input-file "-nn-quantize-weights=group=4 match=layer0.attn.v" | FileCheck %s --check-prefix=SWITCHGROUP
+// RUN: not modelc-opt %s -split-input-file "-nn-quantize-weights=group=3 match=layer0.attn.v" 2>&1 | FileCheck %s --check-prefix=SWITCHNODIV
+// SWITCH-LABEL: func.func @switch
+// SWITCH: nn.weight.int8_scales %{{.*}} {group = 8 : i64} : (tensor<96x2xf32>) -> tensor<12x2xf32>
+// SWITCH: nn.switch_linear %arg0, %arg1, %{{.*}} scales(%{{.*}}) {{.*}} : (tensor<?x?x8xf32>, tensor<?x?x12xf32>, tensor<96x2xi8>, tensor<12x2xf32>) -> tensor<?x?x8xf32>
+// SWITCHGROUP-LABEL: func.func @switch
+// SWITCHGROUP: nn.weight.int8_scales %{{.*}} {group = 4 : i64} : (tensor<96x2xf32>) -> tensor<24x2xf32>
+// SWITCHNODIV: error: {{.*}}nn-quantize-weights: group 3 does not divide the 8 rows of each expert of 'layer0.attn.v'
+func.func @switch(%x: tensor<?x?x8xf32>, %l: tensor<?x?x12xf32>) -> tensor<?x?x8xf32> {
+  %w = nn.weight "v_experts" : tensor<96x2xf32>
+  %0 = nn.switch_linear %x, %l, %w {heads = 4 : i64, top_k = 2 : i64, per_head_input = false} : (tensor<?x?x8xf32>, tensor<?x?x12xf32>, tensor<96x2xf32>) -> tensor<?x?x8xf32> loc("layer0.attn.v")
+  return %0 : tensor<?x?x8xf32>
+}
