@@ -184,17 +184,12 @@ template <typename F> LogicalResult guarded(Operation *op, F &&f) {
   return failure();
 }
 
-/// The sequence length of every run, when the inputs fix it: a model whose
-/// inputs are all images [B, C, H, W] always has max_seq tokens. 0 otherwise.
-int64_t fixedSequence(ModuleOp module, func::FuncOp fwd) {
-  auto maxSeq = module->getAttrOfType<IntegerAttr>(
-      nn::NNDialect::MaxSeqAttrHelper::getNameStr());
-  bool images = fwd.getNumArguments() > 0 &&
-                llvm::all_of(fwd.getArgumentTypes(), [](mlir::Type t) {
-                  auto r = dyn_cast<RankedTensorType>(t);
-                  return r && r.getRank() == 4;
-                });
-  return images && maxSeq ? maxSeq.getInt() : 0;
+/// The sequence length of every run, when the inputs fix it (the module's
+/// nn.fixed_seq); 0 otherwise.
+int64_t fixedSequence(ModuleOp module) {
+  auto a = module->getAttrOfType<IntegerAttr>(
+      nn::NNDialect::FixedSeqAttrHelper::getNameStr());
+  return a ? a.getInt() : 0;
 }
 
 // Unique kernels of @forward, in first-launch order.
@@ -205,7 +200,7 @@ FailureOr<std::vector<UniqueKernel>> collectKernels(ModuleOp module,
     module.emitError("codegen: no func.func @forward");
     return failure();
   }
-  int64_t fixedSeq = fixedSequence(module, fwd);
+  int64_t fixedSeq = fixedSequence(module);
   std::vector<UniqueKernel> out;
   std::set<std::string> seen;
   for (auto k : fwd.getBody().getOps<nn::KernelOp>()) {

@@ -27,12 +27,16 @@ LogicalResult checkAttr(Operation *op, NamedAttribute attr, bool onModule,
   };
   if (name == NNDialect::ModelNameAttrHelper::getNameStr() ||
       name == NNDialect::MaxSeqAttrHelper::getNameStr() ||
+      name == NNDialect::FixedSeqAttrHelper::getNameStr() ||
       name == NNDialect::ArenaFloatsPerTokenAttrHelper::getNameStr()) {
     if (!onModule)
       return bad("belongs on the builtin.module");
     if (name == NNDialect::ModelNameAttrHelper::getNameStr())
       return isa<StringAttr>(value) ? success() : bad("must be a string");
     auto i = dyn_cast<IntegerAttr>(value);
+    if (name == NNDialect::FixedSeqAttrHelper::getNameStr())
+      return i && i.getInt() > 0 ? success()
+                                 : bad("must be a positive integer");
     if (!i || i.getInt() < 0)
       return bad("must be a non-negative integer");
     return success();

@@ -26,6 +26,10 @@ def NN_Dialect : Dialect {
     "::mlir::StringAttr":$model_name,
     // builtin.module: the largest sequence length the model accepts.
     "::mlir::IntegerAttr":$max_seq,
+    // builtin.module: the sequence length of every run, when the inputs fix
+    // it (an image model: its patches and prefix tokens); absent otherwise.
+    // Kernels may specialise on it (attention's key blocks).
+    "::mlir::IntegerAttr":$fixed_seq,
     // builtin.module, set by nn-plan-memory: the activation arena's size in
     // floats per token.
     "::mlir::IntegerAttr":$arena_floats_per_token,

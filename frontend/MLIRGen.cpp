@@ -32,6 +32,9 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
                      b.getStringAttr(spec.name));
   (*module)->setAttr(D::MaxSeqAttrHelper::getNameStr(),
                      b.getI64IntegerAttr(spec.maxSeq));
+  if (std::optional<int64_t> tokens = spec.input->fixedTokens())
+    (*module)->setAttr(D::FixedSeqAttrHelper::getNameStr(),
+                       b.getI64IntegerAttr(*tokens));
 
   std::vector<InputDesc> inputs = spec.input->arguments(ctx);
   SmallVector<Type> argTypes;
