@@ -137,12 +137,18 @@ Value BuildContext::linear(Value x, const LinearSpec &l, StringRef what,
 }
 
 Value BuildContext::plainLinear(Value x, const LinearSpec &l, StringRef what,
-                                SpecLoc at) {
-  Value w = weight(l.weight, l.transposed, {l.in, l.out},
-                   (what + ".weight").str(), at);
+                                SpecLoc at, float scale) {
+  auto scaled = [&](Value w) -> Value {
+    if (scale == 1.0f)
+      return w;
+    return b.create<nn::WeightMulScalarOp>(loc(what, at), w.getType(), w,
+                                           b.getF32FloatAttr(scale));
+  };
+  Value w = scaled(weight(l.weight, l.transposed, {l.in, l.out},
+                          (what + ".weight").str(), at));
   Value bias;
   if (l.bias.present())
-    bias = weight(l.bias, false, {l.out}, (what + ".bias").str(), at);
+    bias = scaled(weight(l.bias, false, {l.out}, (what + ".bias").str(), at));
   return b.create<nn::LinearOp>(loc(what, at), x, w, bias);
 }
 

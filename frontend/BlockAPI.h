@@ -225,9 +225,10 @@ public:
   /// x W (+ b); a depth structure may build it instead (per-loop LoRA).
   mlir::Value linear(mlir::Value x, const LinearSpec &l, llvm::StringRef what,
                      SpecLoc at);
-  /// The plain nn.linear, whatever the depth structures say.
+  /// The plain nn.linear, whatever the depth structures say; `scale` != 1
+  /// multiplies its weight and bias (nn.weight.mul_scalar).
   mlir::Value plainLinear(mlir::Value x, const LinearSpec &l,
-                          llvm::StringRef what, SpecLoc at);
+                          llvm::StringRef what, SpecLoc at, float scale = 1.0f);
   /// Builds `n` (its family's build) on x.
   mlir::Value norm(mlir::Value x, const NormSpec &n, llvm::StringRef what);
 

@@ -1,10 +1,10 @@
 //===- Moe.cpp - Halide lowering of the top-k mixture of experts ----------===//
 #include "codegen/Math.h"
+#include "codegen/lowering/ExpertWeights.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
 #include "codegen/lowering/RoutingLists.h"
-#include "codegen/schedules/Gemm.h"
 #include "codegen/schedules/Routing.h"
 #include "dialect/NNOps.h"
 
@@ -72,60 +72,40 @@ struct MoeLowering
     Expr used = t < R.tileStart(E);
     R.rd.where(used);
     R.rh.where(used);
-    // Weight-only int8: a weight widened to f32 in registers, times its
-    // group's scale inside the sum when an expert's rows have several
-    // groups; with one scale per expert and column (`perExpert`), the sum is
-    // scaled once instead (sumScale).
-    auto perExpert = [&](mlir::Value scales, int rows) {
-      return op.getScaleGroup(scales) == rows;
-    };
-    auto weightAt = [&](mlir::Value w, mlir::Value scales, Expr n, Expr row,
-                        int rows, int width) {
-      Expr q = gemmWeightAt(ctx.in(w), n, row, ctx.argOf(w)->layout);
-      if (!scales)
-        return q;
-      Expr f = cast<float>(q);
-      if (perExpert(scales, rows))
-        return f;
-      return f * ctx.in(scales)(min(n, width - 1),
-                                row / (int)op.getScaleGroup(scales));
-    };
-    auto sumScale = [&](mlir::Value scales, Expr sum, Expr n, int rows,
+    // f32 or weight-only int8 (codegen/lowering/ExpertWeights.h).
+    auto weightOf = [&](mlir::Value w, mlir::Value scales, int rows,
                         int width) {
-      if (!scales || !perExpert(scales, rows))
-        return sum;
-      return sum * ctx.in(scales)(min(n, width - 1), ex_t);
+      return ExpertWeight(ctx, w, scales, scales ? op.getScaleGroup(scales) : 0,
+                          rows, width);
     };
-    auto upTerm = [&](mlir::Value w, mlir::Value scales) {
-      return x(R.rd, token) * weightAt(w, scales, h, ex_t * D + R.rd, D, H);
+    ExpertWeight up = weightOf(op.getUp(), op.getUpScales(), D, H),
+                 down = weightOf(op.getDown(), op.getDownScales(), H, D);
+    auto upTerm = [&](const ExpertWeight &w) {
+      return x(R.rd, token) * w.at(h, ex_t * D + R.rd);
     };
     R.upAcc = Func(nm + "_up");
     R.hiddenAct = Func(nm + "_hidden");
     nn::Activation kind = op.getActivation();
     if (R.glu) {
       // Gate and up in one accumulator: one pass over the inputs.
+      ExpertWeight gate = weightOf(op.getGate(), op.getGateScales(), D, H);
       R.upAcc(h, i, t) = Tuple(0.0f, 0.0f);
-      R.upAcc(h, i, t) =
-          Tuple(R.upAcc(h, i, t)[0] + upTerm(op.getGate(), op.getGateScales()),
-                R.upAcc(h, i, t)[1] + upTerm(op.getUp(), op.getUpScales()));
+      R.upAcc(h, i, t) = Tuple(R.upAcc(h, i, t)[0] + upTerm(gate),
+                               R.upAcc(h, i, t)[1] + upTerm(up));
       R.hiddenAct(h, i, t) =
-          activation(kind, sumScale(op.getGateScales(), R.upAcc(h, i, t)[0], h,
-                                    D, H)) *
-          sumScale(op.getUpScales(), R.upAcc(h, i, t)[1], h, D, H);
+          activation(kind, gate.finish(R.upAcc(h, i, t)[0], h, ex_t)) *
+          up.finish(R.upAcc(h, i, t)[1], h, ex_t);
     } else {
       R.upAcc(h, i, t) = 0.0f;
-      R.upAcc(h, i, t) += upTerm(op.getUp(), op.getUpScales());
-      R.hiddenAct(h, i, t) = activation(
-          kind, sumScale(op.getUpScales(), R.upAcc(h, i, t), h, D, H));
+      R.upAcc(h, i, t) += upTerm(up);
+      R.hiddenAct(h, i, t) =
+          activation(kind, up.finish(R.upAcc(h, i, t), h, ex_t));
     }
     R.downAcc = Func(nm + "_down");
     R.downAcc(c, i, t) = 0.0f;
-    R.downAcc(c, i, t) +=
-        R.hiddenAct(R.rh, i, t) *
-        weightAt(op.getDown(), op.getDownScales(), c, ex_t * H + R.rh, H, D);
+    R.downAcc(c, i, t) += R.hiddenAct(R.rh, i, t) * down.at(c, ex_t * H + R.rh);
     R.expertOut = Func(nm + "_expert");
-    R.expertOut(c, i, t) =
-        sumScale(op.getDownScales(), R.downAcc(c, i, t), c, H, D);
+    R.expertOut(c, i, t) = down.finish(R.downAcc(c, i, t), c, ex_t);
 
     // 4. The weighted combine of each token's k rows.
     Func expertOut = R.expertOut, weight = R.weight, choice = R.choice;

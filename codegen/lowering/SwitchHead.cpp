@@ -1,10 +1,10 @@
 //===- SwitchHead.cpp - Halide lowering of SwitchHead's routed projections ===//
 #include "codegen/Math.h"
+#include "codegen/lowering/ExpertWeights.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
 #include "codegen/lowering/LoweringContext.h"
 #include "codegen/lowering/RoutingLists.h"
-#include "codegen/schedules/Gemm.h"
 #include "dialect/NNOps.h"
 
 using namespace Halide;
@@ -58,25 +58,14 @@ struct SwitchLinearLowering
     R.rh = RDom(0, in, nm + "_in");
     R.rh.where(t < R.tileStart(H * E)); // tiles past the lists' end: no work
     Expr channel = perHeadInput ? (expert / E) * in + R.rh : Expr(R.rh);
-    // Int8 experts are widened in registers, times their group's scale
-    // inside the sum; with one scale per expert and column, the sum is
-    // scaled once instead.
-    Expr row = expert * in + R.rh;
-    Expr w = gemmWeightAt(ctx.in(op.getExperts()), c, row, arg->layout);
-    Func scales = op.isInt8() ? ctx.in(op.getScales()) : Func();
-    const int G = op.isInt8() ? (int)op.getScaleGroup() : in;
-    if (op.isInt8())
-      w = cast<float>(w);
-    if (op.isInt8() && G != in)
-      w *= scales(min(c, out - 1), row / G);
+    // f32 or weight-only int8 (codegen/lowering/ExpertWeights.h).
+    ExpertWeight w(ctx, op.getExperts(), op.getScales(),
+                   op.isInt8() ? op.getScaleGroup() : 0, in, out);
     R.downAcc = Func(nm + "_acc");
     R.downAcc(c, i, t) = 0.0f;
-    R.downAcc(c, i, t) += x(channel, token) * w;
+    R.downAcc(c, i, t) += x(channel, token) * w.at(c, expert * in + R.rh);
     R.expertOut = Func(nm + "_expert");
-    R.expertOut(c, i, t) =
-        op.isInt8() && G == in
-            ? R.downAcc(c, i, t) * scales(min(c, out - 1), expert)
-            : Expr(R.downAcc(c, i, t));
+    R.expertOut(c, i, t) = w.finish(R.downAcc(c, i, t), c, expert);
 
     // 4. The combine: a head's k gated rows, into its channels or summed
     // over the heads.

@@ -46,19 +46,7 @@ private:
                                       pool, x, from);
     if (norm)
       x = ctx.norm(x, *norm, "head.norm");
-    if (scale == 1.0f)
-      return ctx.plainLinear(x, l, what, loc);
-    auto scaled = [&](Value w) -> Value {
-      return ctx.b.create<nn::WeightMulScalarOp>(
-          ctx.loc(what, loc), w.getType(), w, ctx.b.getF32FloatAttr(scale));
-    };
-    Value w = scaled(ctx.weight(l.weight, l.transposed, {l.in, l.out},
-                                (what + ".weight").str(), loc));
-    Value b;
-    if (l.bias.present())
-      b = scaled(
-          ctx.weight(l.bias, false, {l.out}, (what + ".bias").str(), loc));
-    return ctx.b.create<nn::LinearOp>(ctx.loc(what, loc), x, w, b);
+    return ctx.plainLinear(x, l, what, loc, scale);
   }
 };
 
