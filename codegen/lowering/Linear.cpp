@@ -2,8 +2,8 @@
 //
 // nn.linear, nn.lora_linear (a low-rank term in the same accumulator),
 // nn.gated_linear (a GLU's gate and up panels in one accumulator), and
-// nn.int8_linear and nn.int8_gated_linear (int8 weights widened to f32 in
-// registers).
+// nn.int8_linear, nn.int8_gated_linear and nn.int8_lora_linear (int8
+// weights widened to f32 in registers).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Math.h"
@@ -148,6 +148,40 @@ struct Int8LinearLowering
   }
 };
 
+// nn.int8_lora_linear: the shared int8 weight widened and scaled inside
+// the sum (the low-rank term shares the accumulator, so the sum cannot take
+// one scale per column afterwards), the f32 low-rank term added in the tile.
+struct Int8LoraLinearLowering
+    : HalideLoweringOpInterface::ExternalModel<Int8LoraLinearLowering,
+                                               nn::Int8LoraLinearOp> {
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::Int8LoraLinearOp>(o);
+    const KernelArg *w = ctx.argOf(op.getWeight());
+    const KernelArg *b = ctx.argOf(op.getLowRankWeight());
+    if (!w || !w->gemm || !w->int8 || !b || !b->gemm)
+      return ctx.fail(o, "nn.int8_lora_linear weights must be kernel "
+                         "arguments (the base weight int8)");
+    const int N = (int)dimOf(op.getWeight(), 1), group = (int)op.getGroup();
+    Func scales = ctx.in(op.getScales()); // scales(n, group index)
+    WeightWiden widen = [&](Expr q, Expr n, Expr k) {
+      return cast<float>(q) * scales(min(n, N - 1), k / group);
+    };
+    Expr init =
+        op.getBias() ? gemmBiasAt(ctx.in(op.getBias()), ctx.c, N) : Expr(0.0f);
+    Func acc = addGemm(o, ctx, op.getInput(), op.getWeight(), *w, N, init, b,
+                       LowRank{op.getLowRankInput(), op.getLowRankWeight(),
+                               op.getScale().convertToFloat()},
+                       widen)
+                   .acc;
+    ctx.define(o->getResult(0),
+               ctx.def(ctx.name() + "_int8_lora",
+                       [&](Expr c, const std::vector<Expr> &tt) {
+                         return LoweringContext::at(acc, c, tt);
+                       }));
+    return mlir::success();
+  }
+};
+
 /// The [gate | up] column (gate j, or up j + H) of packed column q of a gated
 /// layout with panel width P: panel q / P is gate (even) or up (odd) of pair
 /// q / 2P, lane q % P (clamped into the half for the padding lanes).
@@ -248,6 +282,7 @@ void registerLinearCodegen(mlir::DialectRegistry &registry) {
     nn::LoraLinearOp::attachInterface<LoraLinearLowering>(*ctx);
     nn::GatedLinearOp::attachInterface<GatedLinearLowering>(*ctx);
     nn::Int8LinearOp::attachInterface<Int8LinearLowering>(*ctx);
+    nn::Int8LoraLinearOp::attachInterface<Int8LoraLinearLowering>(*ctx);
     nn::Int8GatedLinearOp::attachInterface<Int8GatedLinearLowering>(*ctx);
   });
   registerGemmSchedule();

@@ -112,18 +112,33 @@ LogicalResult LoraLinearOp::inferReturnTypes(
   return inferredAs(results, activationsLike(operands[0], n));
 }
 
+namespace {
+/// The low-rank term's operands of nn.lora_linear and nn.int8_lora_linear
+/// against their base weight's `n` columns.
+LogicalResult verifyLowRank(Operation *op, Value input, Value lowRankInput,
+                            TensorType b, int64_t n) {
+  int64_t rank = channels(lowRankInput);
+  if (b.getDimSize(0) != rank || b.getDimSize(1) != n)
+    return op->emitOpError("low-rank weight is [")
+           << b.getDimSize(0) << ", " << b.getDimSize(1) << "] but needs ["
+           << rank << ", " << n << "] (rank, out)";
+  return verifySameTokens(op, input, lowRankInput);
+}
+
+/// x W + (x A) B per token: the base GEMM and the low-rank product.
+double loraFlops(TensorType w, Value lowRankInput) {
+  return 2.0 * (w.getDimSize(0) + channels(lowRankInput)) * w.getDimSize(1);
+}
+} // namespace
+
 LogicalResult LoraLinearOp::verify() {
-  auto w = getWeight().getType(), b = getLowRankWeight().getType();
+  auto w = getWeight().getType();
   int64_t n = w.getDimSize(1);
   if (failed(verifyGemmWeight(*this, w, getInput(), "out")) ||
       failed(verifyGemmBias(*this, getBias(), n)))
     return failure();
-  int64_t rank = channels(getLowRankInput());
-  if (b.getDimSize(0) != rank || b.getDimSize(1) != n)
-    return emitOpError("low-rank weight is [")
-           << b.getDimSize(0) << ", " << b.getDimSize(1) << "] but needs ["
-           << rank << ", " << n << "] (rank, out)";
-  return verifySameTokens(*this, getInput(), getLowRankInput());
+  return verifyLowRank(*this, getInput(), getLowRankInput(),
+                       getLowRankWeight().getType(), n);
 }
 
 FusionKind LoraLinearOp::getFusionKind() { return FusionKind::Opaque; }
@@ -139,9 +154,7 @@ Absorb LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
 }
 
 double LoraLinearOp::getFlopsPerToken() {
-  auto w = getWeight().getType();
-  int64_t rank = channels(getLowRankInput());
-  return 2.0 * (w.getDimSize(0) + rank) * w.getDimSize(1);
+  return loraFlops(getWeight().getType(), getLowRankInput());
 }
 
 WeightRole LoraLinearOp::getWeightRole(unsigned index) {
@@ -234,6 +247,54 @@ double Int8LinearOp::getFlopsPerToken() {
 
 WeightRole Int8LinearOp::getWeightRole(unsigned index) {
   return index == 1 ? WeightRole::GemmWeight : WeightRole::Shift;
+}
+
+int64_t Int8LoraLinearOp::getGroup() {
+  return getWeight().getType().getDimSize(0) /
+         getScales().getType().getDimSize(0);
+}
+
+LogicalResult Int8LoraLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &results) {
+  int64_t n = rankedType(operands[1]).getDimSize(1);
+  return inferredAs(results, activationsLike(operands[0], n));
+}
+
+LogicalResult Int8LoraLinearOp::verify() {
+  auto w = getWeight().getType();
+  int64_t n = w.getDimSize(1);
+  if (failed(verifyGemmWeight(*this, w, getInput(), "out")) ||
+      failed(verifyInt8Scales(*this, w, getScales().getType())) ||
+      failed(verifyGemmBias(*this, getBias(), n)))
+    return failure();
+  return verifyLowRank(*this, getInput(), getLowRankInput(),
+                       getLowRankWeight().getType(), n);
+}
+
+// Fusion: as nn.lora_linear's.
+FusionKind Int8LoraLinearOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> Int8LoraLinearOp::getSeedClass() {
+  return KernelClass::gemm;
+}
+int Int8LoraLinearOp::getSeedPriority() {
+  return gemmSeedPriority(getResult());
+}
+Absorb Int8LoraLinearOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb Int8LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
+  return gemmAbsorbsConsumer(consumer);
+}
+
+double Int8LoraLinearOp::getFlopsPerToken() {
+  return loraFlops(getWeight().getType(), getLowRankInput());
+}
+
+WeightRole Int8LoraLinearOp::getWeightRole(unsigned index) {
+  Value v = getOperation()->getOperand(index);
+  return v == getWeight() || v == getLowRankWeight() ? WeightRole::GemmWeight
+                                                     : WeightRole::Shift;
 }
 
 int64_t Int8GatedLinearOp::getHidden() {

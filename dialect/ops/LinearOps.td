@@ -124,4 +124,29 @@ def NN_Int8GatedLinearOp : NN_ComputeOp<"int8_gated_linear", [], NN_SeedMethods,
   }];
 }
 
+def NN_Int8LoraLinearOp : NN_ComputeOp<"int8_lora_linear", [], NN_SeedMethods,
+                                        ["getFlopsPerToken"], ["getWeightRole"]> {
+  let summary = "nn.lora_linear with its base weight stored as int8 and f32 scales";
+  let description = [{
+    `result = x (q s) (+ bias) + scale (x A) B` as `nn.lora_linear`, with
+    the shared base weight `W[k][n] = weight[k][n] * scales[k / G][n]` read as
+    int8 (`G = K / rows(scales)`) and the low-rank term in f32: weight-only
+    int8 of a per-loop LoRA projection (nn-quantize-weights), whose adapters
+    stay f32.
+
+    ```mlir
+    %y = nn.int8_lora_linear %x, %q, %s, %xa, %b {scale = 1.0 : f32} : (tensor<?x?x64xf32>, tensor<64x256xi8>, tensor<1x256xf32>, tensor<?x?x8xf32>, tensor<8x256xf32>) -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, NN_Int8Matrix:$weight,
+                       NN_Matrix:$scales, Optional<NN_Vector>:$bias,
+                       NN_Activations:$low_rank_input,
+                       NN_Matrix:$low_rank_weight, F32Attr:$scale);
+  let results = (outs NN_Activations:$result);
+  let extraClassDeclaration = [{
+    /// The rows of the weight that share one row of scales.
+    int64_t getGroup();
+  }];
+}
+
 #endif // MODELC_NN_LINEAR_OPS

@@ -2,10 +2,11 @@
 //
 // Weight-only int8: x W + b -> x (q s) + b with q the int8 rounding of W and
 // s its per-column (per-group) scales, for each linear, merged GLU
-// (nn.gated_linear), mixture of experts and SwitchHead projection
-// (nn.switch_linear; their stacked expert weights, grouped within an expert)
-// whose instance name matches. The kernel reads q
-// and s and computes in f32.
+// (nn.gated_linear), per-loop LoRA projection (nn.lora_linear: its shared
+// base weight; the adapters, A's linear and B, stay f32 as in QLoRA),
+// mixture of experts and SwitchHead projection (nn.switch_linear; their
+// stacked expert weights, grouped within an expert) whose instance name
+// matches. The kernel reads q and s and computes in f32.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -35,8 +36,6 @@ struct QuantizeWeightsPass
   /// all of them, one scale per expert and column).
   LogicalResult quantizeStacked(Operation *op, int64_t experts,
                                 OpOperand &weight, MutableOperandRange scales) {
-    OpBuilder b(op);
-    WeightBuilder wb(b, op->getLoc(), op);
     Value w = weight.get();
     int64_t rows = cast<RankedTensorType>(w.getType()).getDimSize(0) / experts;
     int64_t g = group == 0 ? rows : (int64_t)group;
@@ -46,10 +45,33 @@ struct QuantizeWeightsPass
                       << " rows of each expert of '" << instanceName(op) << "'";
       return failure();
     }
-    Value s = wb.int8Scales(w, g);
-    weight.set(wb.quantizeInt8(w, g));
+    auto [q, s] = quantized(op, w, g);
+    weight.set(q);
     scales.assign(s);
     return success();
+  }
+
+  /// The int8 rounding of `w` in groups of `g` rows and its scales, built
+  /// once per weight, before its first user (which dominates the others:
+  /// @forward is one block), so a weight a loop shares stays one weight.
+  std::pair<Value, Value> quantized(Operation *user, Value w, int64_t g) {
+    auto [it, fresh] = rounded.try_emplace({w, g});
+    if (fresh) {
+      OpBuilder b(user);
+      WeightBuilder wb(b, user->getLoc(), user);
+      it->second = {wb.quantizeInt8(w, g), wb.int8Scales(w, g)};
+    }
+    return it->second;
+  }
+  DenseMap<std::pair<Value, int64_t>, std::pair<Value, Value>> rounded;
+
+  /// A LoRA adapter's x A: a linear whose result is the low-rank input of
+  /// an nn.lora_linear.
+  static bool isAdapter(Operation *op) {
+    return llvm::any_of(op->getResult(0).getUses(), [](OpOperand &use) {
+      auto lora = dyn_cast<LoraLinearOp>(use.getOwner());
+      return lora && use.get() == lora.getLowRankInput();
+    });
   }
 
   LogicalResult quantizeExperts(MoeOp moe) {
@@ -88,7 +110,7 @@ struct QuantizeWeightsPass
     func.walk([&](Operation *op) {
       if (!glob->match(instanceName(op)))
         return;
-      if (isa<LinearOp, GatedLinearOp>(op))
+      if (isa<LinearOp, GatedLinearOp, LoraLinearOp>(op) && !isAdapter(op))
         gemms.push_back(op);
       else if (auto moe = dyn_cast<MoeOp>(op); moe && !moe.isInt8())
         moes.push_back(moe);
@@ -109,9 +131,8 @@ struct QuantizeWeightsPass
         return fail(op, "group " + Twine(g) + " does not divide the " +
                             Twine(k) + " input channels of '" +
                             instanceName(op) + "'");
+      auto [q, s] = quantized(op, w, g);
       OpBuilder b(op);
-      WeightBuilder wb(b, op->getLoc(), op);
-      Value q = wb.quantizeInt8(w, g), s = wb.int8Scales(w, g);
       Value result;
       if (auto linear = dyn_cast<LinearOp>(op))
         result = b.create<Int8LinearOp>(op->getLoc(), linear.getInput(), q, s,
@@ -120,6 +141,11 @@ struct QuantizeWeightsPass
         result = b.create<Int8GatedLinearOp>(
             op->getLoc(), gated.getActivationAttr(), gated.getInput(), q, s,
             gated.getBias());
+      else if (auto lora = dyn_cast<LoraLinearOp>(op))
+        result = b.create<Int8LoraLinearOp>(
+            op->getLoc(), lora.getInput(), q, s, lora.getBias(),
+            lora.getLowRankInput(), lora.getLowRankWeight(),
+            lora.getScaleAttr());
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
     }

@@ -2,7 +2,10 @@
 // and widened to f32 in registers (vpmovsxbd + vcvtdq2ps before the FMA).
 // With one scale per column the sum is scaled once per output, with the
 // bias; with groups of 16 input rows each widened weight is scaled by its
-// group's row of scales inside the sum. For CUDA the PTX assembles.
+// group's row of scales inside the sum. A per-loop LoRA projection
+// (nn.int8_lora_linear): the int8 weight scaled inside the sum, then the
+// f32 low-rank term (x A) B over the rank in the same register tile. For
+// CUDA the PTX assembles.
 // RUN: modelc compile %s --emit=halide -q | FileCheck %s --check-prefix=STMT
 // RUN: modelc compile %s --emit=asm -q | FileCheck %s --check-prefix=ASM
 // RUN: modelc compile %s --emit=ptx --target cuda -q > %t.ptx
@@ -21,6 +24,11 @@
 // STMT-LABEL: // kernel k2_gemm (gemm)
 // STMT: float32x{{16|8}}(in1[ramp({{.*}})])
 // STMT: out0{{.*}}[ramp({{.*}})] = {{.*}}in2[ramp({{.*}} + 96, 1, {{16|8}})
+// STMT-LABEL: // kernel k3_gemm (gemm)
+// STMT: for (v{{[0-9]+}}_acc.s1.v{{[0-9]+}}_k$x, 0, 64) {
+// STMT-NEXT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + ((in2[ramp({{.*}}_k$x/16){{.*}}*float32x{{16|8}}(in1[ramp({{.*}})]))*x{{16|8}}(in0[
+// STMT: for (v{{[0-9]+}}_acc.s2.v{{[0-9]+}}_r$x, 0, 4) {
+// STMT-NEXT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + (in4[ramp({{.*}})]*x{{16|8}}(in3[
 // ASM-LABEL: // kernel k0_gemm (gemm)
 // ASM: vpmovsxbd
 // ASM: vcvtdq2ps
@@ -29,9 +37,12 @@
 // PTX-DAG: ld.global.nc.u8
 // PTX-DAG: cvt.rn.f32.s16
 // PTX-DAG: fma.rn.f32
+// PTX-LABEL: // kernel k3_gemm (gemm)
+// PTX-DAG: ld.global.nc.u8
+// PTX-DAG: fma.rn.f32
 
 module attributes {nn.arena_floats_per_token = 0 : i64} {
-func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
+func.func @forward(%x: tensor<?x?x64xf32>, %xa: tensor<?x?x4xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
   %w = nn.weight "w" : tensor<64x96xf32>
   %b = nn.weight "b" : tensor<96xf32>
   %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x96xf32>) -> tensor<64x96xi8>
@@ -56,6 +67,12 @@ func.func @forward(%x: tensor<?x?x64xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96
     %0 = nn.int8_gated_linear silu %a, %qq, %ss : (tensor<?x?x64xf32>, tensor<64x192xi8>, tensor<1x192xf32>) -> tensor<?x?x96xf32>
     nn.yield %0 : tensor<?x?x96xf32>
   }
-  return %y, %z, %u : tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>
+  %lb = nn.weight "lora_b" : tensor<4x96xf32>
+  %l = nn.kernel "k3_int8_lora" gemm (%x, %qg, %sg, %xa, %lb) {arena_offsets = array<i64: -1>} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>, tensor<?x?x4xf32>, tensor<4x96xf32>) -> tensor<?x?x96xf32> {
+  ^bb0(%a: tensor<?x?x64xf32>, %qq: tensor<64x96xi8>, %ss: tensor<4x96xf32>, %aa: tensor<?x?x4xf32>, %bb: tensor<4x96xf32>):
+    %0 = nn.int8_lora_linear %a, %qq, %ss, %aa, %bb {scale = 1.0 : f32} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>, tensor<?x?x4xf32>, tensor<4x96xf32>) -> tensor<?x?x96xf32>
+    nn.yield %0 : tensor<?x?x96xf32>
+  }
+  return %y, %z, %u, %l : tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>
 }
 }

@@ -59,6 +59,38 @@ func.func @glu(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
   return %y : tensor<?x?x16xf32>
 }
 
+// Per-loop LoRA: the base weight two passes share is rounded once and read
+// by both nn.int8_lora_linear (a shared plain linear's too); the adapters
+// (x A and B) stay f32.
+// CHECK-LABEL: func.func @looped_lora
+// CHECK: %[[W:.*]] = nn.weight "w"
+// CHECK: %[[K:.*]] = nn.weight "k"
+// CHECK: %[[Q:.*]] = nn.weight.quantize_int8 %[[W]] {group = 8 : i64}
+// CHECK: %[[S:.*]] = nn.weight.int8_scales %[[W]] {group = 8 : i64}
+// CHECK: %[[QK:.*]] = nn.weight.quantize_int8 %[[K]]
+// CHECK-NOT: nn.weight.quantize_int8
+// CHECK: %[[XA:.*]] = nn.linear %arg0, %{{.*}} : (tensor<?x?x8xf32>, tensor<8x2xf32>) -> tensor<?x?x2xf32>
+// CHECK: %[[Y1:.*]] = nn.int8_lora_linear %arg0, %[[Q]], %[[S]], %[[XA]], %{{.*}} {scale = 1.000000e+00 : f32} : (tensor<?x?x8xf32>, tensor<8x8xi8>, tensor<1x8xf32>, tensor<?x?x2xf32>, tensor<2x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: nn.int8_linear %[[Y1]], %[[QK]]
+// CHECK: nn.linear %{{.*}}, %{{.*}} : (tensor<?x?x8xf32>, tensor<8x2xf32>) -> tensor<?x?x2xf32>
+// CHECK: nn.int8_lora_linear %{{.*}}, %[[Q]], %[[S]],
+// CHECK: nn.int8_linear %{{.*}}, %[[QK]]
+func.func @looped_lora(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %w = nn.weight "w" : tensor<8x8xf32>
+  %k = nn.weight "k" : tensor<8x8xf32>
+  %a1 = nn.weight "a1" : tensor<8x2xf32>
+  %b1 = nn.weight "b1" : tensor<2x8xf32>
+  %a2 = nn.weight "a2" : tensor<8x2xf32>
+  %b2 = nn.weight "b2" : tensor<2x8xf32>
+  %xa1 = nn.linear %x, %a1 : (tensor<?x?x8xf32>, tensor<8x2xf32>) -> tensor<?x?x2xf32> loc("layer1.attn.q.lora_a")
+  %y1 = nn.lora_linear %x, %w, %xa1, %b1 {scale = 1.0 : f32} : (tensor<?x?x8xf32>, tensor<8x8xf32>, tensor<?x?x2xf32>, tensor<2x8xf32>) -> tensor<?x?x8xf32> loc("layer1.attn.q")
+  %z1 = nn.linear %y1, %k : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32> loc("layer1.attn.k")
+  %xa2 = nn.linear %z1, %a2 : (tensor<?x?x8xf32>, tensor<8x2xf32>) -> tensor<?x?x2xf32> loc("layer1@2.attn.q.lora_a")
+  %y2 = nn.lora_linear %z1, %w, %xa2, %b2 {scale = 1.0 : f32} : (tensor<?x?x8xf32>, tensor<8x8xf32>, tensor<?x?x2xf32>, tensor<2x8xf32>) -> tensor<?x?x8xf32> loc("layer1@2.attn.q")
+  %z2 = nn.linear %y2, %k : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32> loc("layer1@2.attn.k")
+  return %z2 : tensor<?x?x8xf32>
+}
+
 // -----
 
 // A mixture of experts: its stacked expert weights, grouped within each
