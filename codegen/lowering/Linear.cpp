@@ -69,19 +69,22 @@ GemmStages &addGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
   return g;
 }
 
-/// acc = bias + x W (+ the low-rank term) of nn.linear or nn.lora_linear, its
-/// result defined as acc.
+/// acc = bias + x W (+ the low-rank term) of nn.linear, nn.lora_linear or
+/// (with `widen`: an int8 weight) nn.int8_lora_linear, its result defined as
+/// acc.
 LogicalResult lowerGemm(Operation *o, LoweringContext &ctx, mlir::Value x,
                         mlir::Value weight, mlir::Value bias,
-                        std::optional<LowRank> lowRank = std::nullopt) {
+                        std::optional<LowRank> lowRank = std::nullopt,
+                        const WeightWiden &widen = nullptr) {
   const KernelArg *w = ctx.argOf(weight);
   const KernelArg *b = lowRank ? ctx.argOf(lowRank->weight) : nullptr;
-  if (!w || !w->gemm || (lowRank && (!b || !b->gemm)))
+  if (!w || !w->gemm || w->int8 != (bool)widen || (lowRank && (!b || !b->gemm)))
     return ctx.fail(o, o->getName().getStringRef() +
-                           " weights must be kernel arguments");
+                           " weights must be kernel arguments of their "
+                           "element type");
   int N = (int)dimOf(weight, 1);
   Expr init = bias ? gemmBiasAt(ctx.in(bias), ctx.c, N) : Expr(0.0f);
-  Func acc = addGemm(o, ctx, x, weight, *w, N, init, b, lowRank).acc;
+  Func acc = addGemm(o, ctx, x, weight, *w, N, init, b, lowRank, widen).acc;
   ctx.define(o->getResult(0), ctx.def(ctx.name() + "_linear",
                                       [&](Expr c, const std::vector<Expr> &tt) {
                                         return LoweringContext::at(acc, c, tt);
@@ -156,29 +159,15 @@ struct Int8LoraLinearLowering
                                                nn::Int8LoraLinearOp> {
   LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
     auto op = mlir::cast<nn::Int8LoraLinearOp>(o);
-    const KernelArg *w = ctx.argOf(op.getWeight());
-    const KernelArg *b = ctx.argOf(op.getLowRankWeight());
-    if (!w || !w->gemm || !w->int8 || !b || !b->gemm)
-      return ctx.fail(o, "nn.int8_lora_linear weights must be kernel "
-                         "arguments (the base weight int8)");
     const int N = (int)dimOf(op.getWeight(), 1), group = (int)op.getGroup();
     Func scales = ctx.in(op.getScales()); // scales(n, group index)
     WeightWiden widen = [&](Expr q, Expr n, Expr k) {
       return cast<float>(q) * scales(min(n, N - 1), k / group);
     };
-    Expr init =
-        op.getBias() ? gemmBiasAt(ctx.in(op.getBias()), ctx.c, N) : Expr(0.0f);
-    Func acc = addGemm(o, ctx, op.getInput(), op.getWeight(), *w, N, init, b,
-                       LowRank{op.getLowRankInput(), op.getLowRankWeight(),
-                               op.getScale().convertToFloat()},
-                       widen)
-                   .acc;
-    ctx.define(o->getResult(0),
-               ctx.def(ctx.name() + "_int8_lora",
-                       [&](Expr c, const std::vector<Expr> &tt) {
-                         return LoweringContext::at(acc, c, tt);
-                       }));
-    return mlir::success();
+    return lowerGemm(o, ctx, op.getInput(), op.getWeight(), op.getBias(),
+                     LowRank{op.getLowRankInput(), op.getLowRankWeight(),
+                             op.getScale().convertToFloat()},
+                     widen);
   }
 };
 
