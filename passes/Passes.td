@@ -657,9 +657,12 @@ def QuantizeWeights : Pass<"nn-quantize-weights", "mlir::func::FuncOp"> {
     (`nn.weight.int8_scales`; `group = 0`: the whole column), symmetric,
     round to nearest. The GEMM reads a quarter of the weight bytes and
     computes in f32. It runs after the exact passes (on the merged QKV and
-    the folded weights); nn.lora_linear keeps f32 weights. An nn.moe's and
-    an nn.switch_linear's stacked expert weights become int8 with their
-    scales as operands, grouped within an expert.
+    the folded weights). An nn.lora_linear (per-loop LoRA) becomes an
+    nn.int8_lora_linear: its shared base weight int8, its adapters f32 (the
+    linear computing x A is left as it is). An nn.moe's and an
+    nn.switch_linear's stacked expert weights become int8 with their scales
+    as operands, grouped within an expert. Each weight is rounded once, so
+    the passes of a loop share one int8 copy.
     A `group` that does not divide a matched linear's input width is an
     error.
 

@@ -42,7 +42,7 @@ struct KernelArg {
   int64_t tokens = 0;         // Activation: a static seq (a pooled 1), or 0: S
   std::vector<int64_t> shape; // Weight: logical (MLIR) shape; Image: C, H, W
   bool gemm = false;          // Weight: a GEMM's [K, N] weight
-  bool int8 = false;          // Weight: int8 elements (nn.int8_linear's)
+  bool int8 = false;          // Weight: int8 elements (nn-quantize-weights)
   GemmWeightLayout layout;    // gemm weights only
   std::vector<int64_t> fileShape; // Weight: row-major shape of the buffer
 };

@@ -52,10 +52,11 @@ struct QuantizeWeightsPass
   }
 
   /// The int8 rounding of `w` in groups of `g` rows and its scales, built
-  /// once per weight, before its first user (which dominates the others:
-  /// @forward is one block), so a weight a loop shares stays one weight.
+  /// once per weight and block (WeightBuilder puts them at the head of the
+  /// user's block, where they dominate its other users), so a weight a
+  /// loop's passes share stays one weight.
   std::pair<Value, Value> quantized(Operation *user, Value w, int64_t g) {
-    auto [it, fresh] = rounded.try_emplace({w, g});
+    auto [it, fresh] = rounded.try_emplace({user->getBlock(), w, g});
     if (fresh) {
       OpBuilder b(user);
       WeightBuilder wb(b, user->getLoc(), user);
@@ -63,7 +64,9 @@ struct QuantizeWeightsPass
     }
     return it->second;
   }
-  DenseMap<std::pair<Value, int64_t>, std::pair<Value, Value>> rounded;
+  /// Per run: (block, weight, group) -> (int8 weight, scales).
+  DenseMap<std::tuple<Block *, Value, int64_t>, std::pair<Value, Value>>
+      rounded;
 
   /// A LoRA adapter's x A: a linear whose result is the low-rank input of
   /// an nn.lora_linear.
@@ -94,6 +97,7 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    rounded.clear();
     auto fail = [&](Operation *at, const Twine &why) {
       at->emitError() << "nn-quantize-weights: " << why;
       signalPassFailure();

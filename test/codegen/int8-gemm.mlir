@@ -29,6 +29,12 @@
 // STMT-NEXT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + ((in2[ramp({{.*}}_k$x/16){{.*}}*float32x{{16|8}}(in1[ramp({{.*}})]))*x{{16|8}}(in0[
 // STMT: for (v{{[0-9]+}}_acc.s2.v{{[0-9]+}}_r$x, 0, 4) {
 // STMT-NEXT: v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc[ramp(0, 1, {{16|8}})] + (in4[ramp({{.*}})]*x{{16|8}}(in3[
+// With one scale per column (the default) the scale is the column's, still
+// inside the sum.
+// STMT-LABEL: // kernel k4_gemm (gemm)
+// STMT: for (v{{[0-9]+}}_acc{{[$0-9]*}}.s1.v{{[0-9]+}}_k$x, 0, 64) {
+// STMT-NEXT: v{{[0-9]+}}_acc{{[$0-9]*}}[ramp(0, 1, {{16|8}})] = v{{[0-9]+}}_acc{{[$0-9]*}}[ramp(0, 1, {{16|8}})] + ((in2[ramp({{.*}})]*float32x{{16|8}}(in1[ramp({{.*}})]))*x{{16|8}}(in0[
+// STMT: for (v{{[0-9]+}}_acc{{[$0-9]*}}.s2.v{{[0-9]+}}_r$x, 0, 4) {
 // ASM-LABEL: // kernel k0_gemm (gemm)
 // ASM: vpmovsxbd
 // ASM: vcvtdq2ps
@@ -42,7 +48,7 @@
 // PTX-DAG: fma.rn.f32
 
 module attributes {nn.arena_floats_per_token = 0 : i64} {
-func.func @forward(%x: tensor<?x?x64xf32>, %xa: tensor<?x?x4xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
+func.func @forward(%x: tensor<?x?x64xf32>, %xa: tensor<?x?x4xf32>) -> (tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>) {
   %w = nn.weight "w" : tensor<64x96xf32>
   %b = nn.weight "b" : tensor<96xf32>
   %q = nn.weight.quantize_int8 %w {group = 64 : i64} : (tensor<64x96xf32>) -> tensor<64x96xi8>
@@ -73,6 +79,11 @@ func.func @forward(%x: tensor<?x?x64xf32>, %xa: tensor<?x?x4xf32>) -> (tensor<?x
     %0 = nn.int8_lora_linear %a, %qq, %ss, %aa, %bb {scale = 1.0 : f32} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<4x96xf32>, tensor<?x?x4xf32>, tensor<4x96xf32>) -> tensor<?x?x96xf32>
     nn.yield %0 : tensor<?x?x96xf32>
   }
-  return %y, %z, %u, %l : tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>
+  %lc = nn.kernel "k4_int8_lora_column" gemm (%x, %q, %s, %xa, %lb) {arena_offsets = array<i64: -1>} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<1x96xf32>, tensor<?x?x4xf32>, tensor<4x96xf32>) -> tensor<?x?x96xf32> {
+  ^bb0(%a: tensor<?x?x64xf32>, %qq: tensor<64x96xi8>, %ss: tensor<1x96xf32>, %aa: tensor<?x?x4xf32>, %bb: tensor<4x96xf32>):
+    %0 = nn.int8_lora_linear %a, %qq, %ss, %aa, %bb {scale = 1.0 : f32} : (tensor<?x?x64xf32>, tensor<64x96xi8>, tensor<1x96xf32>, tensor<?x?x4xf32>, tensor<4x96xf32>) -> tensor<?x?x96xf32>
+    nn.yield %0 : tensor<?x?x96xf32>
+  }
+  return %y, %z, %u, %l, %lc : tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>, tensor<?x?x96xf32>
 }
 }

@@ -25,6 +25,12 @@ module attributes {nn.max_seq = "long"} {
 
 // -----
 
+// expected-error @+1 {{'nn.arena_floats_per_token' must be a non-negative integer}}
+module attributes {nn.arena_floats_per_token = -1} {
+}
+
+// -----
+
 // expected-error @+1 {{'nn.model_name' must be a string}}
 module attributes {nn.model_name = 3} {
 }

@@ -230,8 +230,9 @@ def int8_round(w, group):
 
 def int8_weights(cfg, canon, layers, group, match):
     """Rounds every linear's weight whose instance name matches (the layers' attention and MLP
-    projections, MoE routers and experts, SwitchHead's routers and experts, and the LM head, tied
-    or not) as nn-quantize-weights does; returns the scales it adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
+    projections, MoE routers and experts, SwitchHead's routers and experts, the base weights of
+    per-loop LoRA projections (their stacked lora_a / lora_b adapters, 3-D, stay f32 as in modelc),
+    and the LM head, tied or not) as nn-quantize-weights does; returns the scales it adds. The projections inside other mixers (Mamba's x_proj and dt_proj, which modelc keeps in
     f32 inside its scan) are not modelled: use it on attention/MLP language models."""
     scales = 0
     for i in layers:
