@@ -1,4 +1,4 @@
-//===- VisionOps.cpp - patch embedding and token pooling ------------------===//
+//===- VisionOps.cpp - patch embedding, grid patches and token pooling ----===//
 #include "dialect/NNOps.h"
 #include "dialect/ops/OpHelpers.h"
 
@@ -8,12 +8,40 @@ namespace modelc::nn {
 
 namespace {
 
-/// "[a, b, c]" for messages.
+/// "[?, b, c]" for messages.
 std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
+    s += (i ? ", " : "") +
+         (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
   return s + "]";
+}
+
+/// Conv2d's output size along an axis of `size`, rounded down.
+int64_t convOutputSize(int64_t size, int64_t kernel, int64_t stride,
+                       int64_t padding) {
+  return (size + 2 * padding - kernel) / stride + 1;
+}
+
+/// A `kernel` window with `stride` and `padding` over a [rows, cols] area:
+/// each output position's window starts inside the padded area and holds
+/// at least one position of the area.
+LogicalResult verifyConvWindow(Operation *op, ArrayRef<int64_t> area,
+                               int64_t kernel, int64_t stride,
+                               int64_t padding) {
+  if (kernel < 1 || stride < 1 || padding < 0)
+    return op->emitOpError("kernel and stride must be positive and padding "
+                           "non-negative, got ")
+           << kernel << ", " << stride << ", " << padding;
+  if (padding >= kernel)
+    return op->emitOpError("padding ")
+           << padding << " must be less than the kernel " << kernel;
+  for (int64_t size : area)
+    if (size + 2 * padding < kernel)
+      return op->emitOpError("kernel ")
+             << kernel << " is larger than the padded size "
+             << size + 2 * padding;
+  return success();
 }
 
 } // namespace
@@ -22,11 +50,19 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 // PatchEmbedOp
 //===----------------------------------------------------------------------===//
 
+int64_t PatchEmbedOp::getStep() {
+  return static_cast<int64_t>(getStride().value_or(getPatch()));
+}
+int64_t PatchEmbedOp::getBorder() {
+  return static_cast<int64_t>(getPadding().value_or(0));
+}
 int64_t PatchEmbedOp::getGridWidth() {
-  return rankedType(getImage()).getDimSize(3) / (int64_t)getPatch();
+  return convOutputSize(rankedType(getImage()).getDimSize(3), getPatch(),
+                        getStep(), getBorder());
 }
 int64_t PatchEmbedOp::getGridHeight() {
-  return rankedType(getImage()).getDimSize(2) / (int64_t)getPatch();
+  return convOutputSize(rankedType(getImage()).getDimSize(2), getPatch(),
+                        getStep(), getBorder());
 }
 int64_t PatchEmbedOp::getPrefixTokens() {
   return getCls() ? rankedType(getCls()).getDimSize(1) : 0;
@@ -53,9 +89,14 @@ LogicalResult PatchEmbedOp::verify() {
   auto image = rankedType(getImage()).getShape();
   if (p < 1)
     return emitOpError("patch must be positive, got ") << p;
-  if (image[2] % p != 0 || image[3] % p != 0)
-    return emitOpError("image ")
-           << image[2] << "x" << image[3] << " is not divisible by patch " << p;
+  if (!getStride() && !getPadding()) {
+    if (image[2] % p != 0 || image[3] % p != 0)
+      return emitOpError("image ") << image[2] << "x" << image[3]
+                                   << " is not divisible by patch " << p;
+  } else if (failed(verifyConvWindow(*this, {image[2], image[3]}, p, getStep(),
+                                     getBorder()))) {
+    return failure();
+  }
   auto w = getWeight().getType().getShape();
   int64_t d = channels(getResult());
   if (w.size() != 4 || w[1] != image[1] || w[2] != p || w[3] != p)
@@ -105,6 +146,50 @@ WeightRole PatchEmbedOp::getWeightRole(unsigned index) {
   Value v = getOperation()->getOperand(index);
   return v == getBias() ? WeightRole::Shift : WeightRole::Matrix;
 }
+
+//===----------------------------------------------------------------------===//
+// GridPatchesOp
+//===----------------------------------------------------------------------===//
+
+int64_t GridPatchesOp::getOutRows() {
+  return convOutputSize(getGrid()[0], getKernel(), getStride(), getPadding());
+}
+int64_t GridPatchesOp::getOutCols() {
+  return convOutputSize(getGrid()[1], getKernel(), getStride(), getPadding());
+}
+
+LogicalResult GridPatchesOp::verify() {
+  if (failed(verifyTokenGrid(*this, getGrid(), getInput())))
+    return failure();
+  int64_t k = static_cast<int64_t>(getKernel());
+  if (failed(verifyConvWindow(*this, getGrid(), k,
+                              static_cast<int64_t>(getStride()),
+                              static_cast<int64_t>(getPadding()))))
+    return failure();
+  auto in = rankedType(getInput()), out = rankedType(getResult());
+  std::vector<int64_t> want{in.getDimSize(0), getOutRows() * getOutCols(),
+                            channels(getInput()) * k * k};
+  if (out.getShape() != ArrayRef<int64_t>(want))
+    return emitOpError("result must be ")
+           << shapeString(want) << " (batch, the output grid's tokens, "
+           << "in channels x kernel x kernel), got "
+           << shapeString(out.getShape());
+  return success();
+}
+
+// Fusion: a gather of its own; the GEMM after it reads what it writes.
+FusionKind GridPatchesOp::getFusionKind() { return FusionKind::Opaque; }
+std::optional<KernelClass> GridPatchesOp::getSeedClass() {
+  return KernelClass::elementwise;
+}
+int GridPatchesOp::getSeedPriority() { return 0; }
+Absorb GridPatchesOp::absorbsProducer(OpOperand &, Operation *) {
+  return Absorb::No;
+}
+Absorb GridPatchesOp::absorbsConsumer(Value, Operation *) { return Absorb::No; }
+
+// A copy: no arithmetic.
+double GridPatchesOp::getFlopsPerToken() { return 0.0; }
 
 //===----------------------------------------------------------------------===//
 // TokenPoolOp

@@ -29,6 +29,13 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
     `patch[b, n, d] = bias[d] + sum_{c, i, j} weight[d, c, i, j] *
      image[b, c, py * patch + i, px * patch + j]`, `n = py * (W / patch) + px`.
 
+    With `stride` and `padding` (PoolFormer's stem: a 7x7 kernel, stride 4,
+    padding 2) the patches overlap or leave gaps: patch `(py, px)` starts
+    at image row `py * stride - padding` and column `px * stride -
+    padding`, pixels outside the image are zero, and the grid is
+    `((H + 2 padding - patch) / stride + 1) x ((W + ...) / stride + 1)`
+    (rounded down, as Conv2d).
+
     With `cls` (`[1, P, D]`: timm's `cls_token`, P = 1, or DeiT's class and
     distillation tokens, P = 2) the sequence is those prefix tokens followed
     by the patches (`N + P` tokens); with `positions` (`[1, tokens, D]`,
@@ -44,7 +51,8 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
                        Optional<NN_Vector>:$bias,
                        Optional<NN_StaticTensor>:$cls,
                        Optional<NN_StaticTensor>:$positions,
-                       I64Attr:$patch);
+                       I64Attr:$patch, OptionalAttr<I64Attr>:$stride,
+                       OptionalAttr<I64Attr>:$padding);
   let results = (outs NN_Activations:$result);
   let assemblyFormat = [{
     $image `,` $weight (`bias` `(` $bias^ `)`)? (`cls` `(` $cls^ `)`)?
@@ -52,6 +60,10 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
     attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = [{
+    /// The step between patches (`stride`, else `patch`) and the zero
+    /// border (`padding`, else 0).
+    int64_t getStep();
+    int64_t getBorder();
     /// Patches per image row and per image column.
     int64_t getGridWidth();
     int64_t getGridHeight();
@@ -59,6 +71,39 @@ def NN_PatchEmbedOp : NN_ComputeOp<"patch_embed", [AttrSizedOperandSegments],
     int64_t getPrefixTokens();
     /// The sequence length: the patches and the prefix tokens.
     int64_t getTokens();
+  }];
+}
+
+def NN_GridPatchesOp : NN_Op<"grid_patches", !listconcat(
+    NN_Interfaces<NN_SeedMethods, ["getFlopsPerToken"], []>.traits, [Pure])> {
+  let summary = "each output position's k x k neighbourhood on the patch grid";
+  let description = [{
+    The input's tokens are a `rows x cols` grid (`grid`, row by row). Output
+    token `(oy, ox)` of the grid `((rows + 2 padding - kernel) / stride + 1)
+    x ((cols + ...) / stride + 1)` holds the `kernel x kernel` neighbourhood
+    starting at `(oy * stride - padding, ox * stride - padding)`, zero
+    outside the grid: feature `(ci * kernel + i) * kernel + j` is channel
+    `ci` of the token at `(oy * stride - padding + i, ox * stride - padding
+    + j)`. A strided Conv2d over the grid (PoolFormer's downsampling patch
+    embedding between stages) is this followed by `nn.linear` with the
+    Conv2d weight `[out, in, k, k]` read as `[out, in * k * k]`
+    (`nn.weight.reshape`). The result's sequence length is static: the
+    stage's token count.
+
+    ```mlir
+    %p = nn.grid_patches %x {grid = array<i64: 8, 8>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x?x16xf32>) -> tensor<?x16x144xf32>
+    ```
+  }];
+  let arguments = (ins NN_Activations:$input, DenseI64ArrayAttr:$grid,
+                       I64Attr:$kernel, I64Attr:$stride, I64Attr:$padding);
+  let results = (outs NN_Activations:$result);
+  let assemblyFormat =
+      "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The output grid's rows and columns.
+    int64_t getOutRows();
+    int64_t getOutCols();
   }];
 }
 

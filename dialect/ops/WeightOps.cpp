@@ -357,6 +357,37 @@ WeightData WeightSliceOp::evaluate(ArrayRef<WeightData> in) {
   return gather(in[0], (int64_t)getAxis(), indices, like(getResult()));
 }
 
+LogicalResult WeightReshapeOp::verify() {
+  int64_t in = elementsOf(shapeOf(getInput())),
+          out = elementsOf(shapeOf(getResult()));
+  if (in != out)
+    return emitOpError("result has ") << out << " elements, the input " << in;
+  return success();
+}
+
+WeightData WeightReshapeOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = like(getResult());
+  out.values = in[0].values;
+  return out;
+}
+
+LogicalResult WeightTransposeOp::verify() {
+  std::vector<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (out != std::vector<int64_t>{in[1], in[0]})
+    return emitOpError("result must be [")
+           << in[1] << ", " << in[0] << "], the input transposed";
+  return success();
+}
+
+WeightData WeightTransposeOp::evaluate(ArrayRef<WeightData> in) {
+  WeightData out = like(getResult());
+  int64_t rows = in[0].shape[0], cols = in[0].shape[1];
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      out.values[j * rows + i] = in[0].values[i * cols + j];
+  return out;
+}
+
 //===----------------------------------------------------------------------===//
 // Weight-only int8 (nn-quantize-weights)
 //===----------------------------------------------------------------------===//

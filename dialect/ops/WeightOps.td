@@ -195,6 +195,36 @@ def NN_WeightSliceOp : NN_WeightExprOp<"weight.slice"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def NN_WeightReshapeOp : NN_WeightExprOp<"weight.reshape"> {
+  let summary = "a weight's elements, in order, in another shape";
+  let description = [{
+    The row-major elements of `input` as the result's shape (the element
+    counts agree): a Conv2d weight `[out, in, k, k]` read as the `[out,
+    in * k * k]` matrix of the GEMM over `nn.grid_patches`
+    (`nn.weight.transpose` then makes it `[in, out]`).
+
+    ```mlir
+    %m = nn.weight.reshape %conv : (tensor<128x64x3x3xf32>) -> tensor<128x576xf32>
+    ```
+  }];
+  let arguments = (ins NN_StaticTensor:$input);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_WeightTransposeOp : NN_WeightExprOp<"weight.transpose"> {
+  let summary = "a matrix transposed";
+  let description = [{
+    `result[j, i] = input[i, j]`: a computed `[out, in]` matrix (a reshaped
+    Conv2d weight) as the `[in, out]` weight of `nn.linear`.
+
+    ```mlir
+    %t = nn.weight.transpose %m : (tensor<128x576xf32>) -> tensor<576x128xf32>
+    ```
+  }];
+  let arguments = (ins NN_Matrix:$input);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def NN_WeightSvdFactorOp : NN_WeightExprOp<"weight.svd_factor"> {
   let summary = "one factor of a matrix's truncated singular value decomposition";
   let description = [{

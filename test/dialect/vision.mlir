@@ -2,8 +2,9 @@
 // RUN: modelc-opt %s -split-input-file -verify-diagnostics | modelc-opt -split-input-file | FileCheck %s
 // RUN: modelc-opt %s -split-input-file -verify-diagnostics -mlir-print-op-generic | modelc-opt -split-input-file | FileCheck %s
 
-// nn.patch_embed and nn.token_pool: round trip (custom and generic form, with
-// and without the optional operands) and every verifier error.
+// nn.patch_embed, nn.grid_patches and nn.token_pool: round trip (custom and
+// generic form, with and without the optional operands) and every verifier
+// error.
 
 // CHECK-LABEL: func.func @patch_embed
 // CHECK: nn.patch_embed %{{.*}}, %{{.*}} bias(%{{.*}}) cls(%{{.*}}) positions(%{{.*}}) {patch = 8 : i64} : (tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>, tensor<1x1x64xf32>, tensor<1x17x64xf32>) -> tensor<?x?x64xf32>
@@ -25,6 +26,24 @@ func.func @patch_embed(%img: tensor<?x3x32x32xf32>, %gray: tensor<?x1x12x20xf32>
   // Two prefix tokens (DeiT's class and distillation tokens): 15 + 2 positions.
   %3 = nn.patch_embed %gray, %w4 cls(%prefix) positions(%pos6) {patch = 4 : i64} : (tensor<?x1x12x20xf32>, tensor<32x1x4x4xf32>, tensor<1x2x32xf32>, tensor<1x17x32xf32>) -> tensor<?x?x32xf32>
   return %0, %1, %2, %3 : tensor<?x?x64xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>
+}
+
+// -----
+
+// PoolFormer's stem (7x7, stride 4, padding 2: a 56x56 grid from 224x224)
+// and its downsampling between stages (3x3, stride 2, padding 1 on the grid).
+// CHECK-LABEL: func.func @strided
+// CHECK: nn.patch_embed %{{.*}}, %{{.*}} bias(%{{.*}}) {padding = 2 : i64, patch = 7 : i64, stride = 4 : i64} : (tensor<?x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+// CHECK: nn.grid_patches %{{.*}} {grid = array<i64: 56, 56>, kernel = 3 : i64, padding = 1 : i64, stride = 2 : i64} : (tensor<?x?x64xf32>) -> tensor<?x784x576xf32>
+// CHECK: nn.grid_patches %{{.*}} {grid = array<i64: 4, 5>, kernel = 3 : i64, padding = 1 : i64, stride = 2 : i64} : (tensor<?x20x8xf32>) -> tensor<?x6x72xf32>
+func.func @strided(%img: tensor<?x3x224x224xf32>, %x: tensor<?x20x8xf32>) -> (tensor<?x784x576xf32>, tensor<?x6x72xf32>) {
+  %w = nn.weight "stem.weight" : tensor<64x3x7x7xf32>
+  %b = nn.weight "stem.bias" : tensor<64xf32>
+  %0 = nn.patch_embed %img, %w bias(%b) {patch = 7 : i64, stride = 4 : i64, padding = 2 : i64} : (tensor<?x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %1 = nn.grid_patches %0 {grid = array<i64: 56, 56>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x?x64xf32>) -> tensor<?x784x576xf32>
+  // An odd, non-square grid: 4x5 -> 2x3.
+  %2 = nn.grid_patches %x {grid = array<i64: 4, 5>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x20x8xf32>) -> tensor<?x6x72xf32>
+  return %1, %2 : tensor<?x784x576xf32>, tensor<?x6x72xf32>
 }
 
 // -----
@@ -127,5 +146,45 @@ func.func @pool_result(%x: tensor<?x?x64xf32>) {
   // expected-error @+2 {{'nn.token_pool' op inferred type(s) 'tensor<?x1x64xf32>' are incompatible with return type(s) of operation 'tensor<?x?x64xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.token_pool first %x {start = 0 : i64} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+func.func @patch_padding_kernel(%img: tensor<?x3x16x16xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{padding 3 must be less than the kernel 3}}
+  %0 = nn.patch_embed %img, %w {patch = 3 : i64, stride = 2 : i64, padding = 3 : i64} : (tensor<?x3x16x16xf32>, tensor<8x3x3x3xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @patch_stride_zero(%img: tensor<?x3x16x16xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{kernel and stride must be positive and padding non-negative, got 3, 0, 1}}
+  %0 = nn.patch_embed %img, %w {patch = 3 : i64, stride = 0 : i64, padding = 1 : i64} : (tensor<?x3x16x16xf32>, tensor<8x3x3x3xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_patches_result(%x: tensor<?x20x8xf32>) {
+  // expected-error @+1 {{result must be [?, 6, 72] (batch, the output grid's tokens, in channels x kernel x kernel), got [?, 6, 8]}}
+  %0 = nn.grid_patches %x {grid = array<i64: 4, 5>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x20x8xf32>) -> tensor<?x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @grid_patches_kernel(%x: tensor<?x2x8xf32>) {
+  // expected-error @+1 {{kernel 5 is larger than the padded size 3}}
+  %0 = nn.grid_patches %x {grid = array<i64: 1, 2>, kernel = 5 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x2x8xf32>) -> tensor<?x1x72xf32>
+  return
+}
+
+// -----
+
+func.func @grid_patches_grid(%x: tensor<?x21x8xf32>) {
+  // expected-error @+1 {{grid}}
+  %0 = nn.grid_patches %x {grid = array<i64: 4, 5>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x21x8xf32>) -> tensor<?x6x72xf32>
   return
 }

@@ -64,3 +64,21 @@ func.func @center_type() -> tensor<4x5xf32> {
   %c = nn.weight.center %a {axis = 0 : i64} : (tensor<4x4xf32>) -> tensor<4x5xf32>
   return %c : tensor<4x5xf32>
 }
+
+// -----
+
+func.func @reshape_elements() -> tensor<24x140xf32> {
+  %c = nn.weight "down" : tensor<24x16x3x3xf32>
+  // expected-error @+1 {{result has 3360 elements, the input 3456}}
+  %m = nn.weight.reshape %c : (tensor<24x16x3x3xf32>) -> tensor<24x140xf32>
+  return %m : tensor<24x140xf32>
+}
+
+// -----
+
+func.func @transpose_shape() -> tensor<24x144xf32> {
+  %m = nn.weight "m" : tensor<24x144xf32>
+  // expected-error @+1 {{result must be [144, 24], the input transposed}}
+  %t = nn.weight.transpose %m : (tensor<24x144xf32>) -> tensor<24x144xf32>
+  return %t : tensor<24x144xf32>
+}

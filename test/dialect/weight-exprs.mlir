@@ -26,3 +26,16 @@ func.func @exprs() -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) {
   %one = nn.weight.splat {value = 1.0 : f32} : tensor<16xf32>
   return %m, %a, %one : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// A Conv2d weight [out, in, k, k] as the GEMM weight [in * k * k, out].
+// CHECK-LABEL: func.func @conv_as_gemm
+// CHECK: nn.weight.reshape %{{.*}} : (tensor<24x16x3x3xf32>) -> tensor<24x144xf32>
+// CHECK: nn.weight.transpose %{{.*}} : (tensor<24x144xf32>) -> tensor<144x24xf32>
+func.func @conv_as_gemm() -> tensor<144x24xf32> {
+  %c = nn.weight "down" : tensor<24x16x3x3xf32>
+  %m = nn.weight.reshape %c : (tensor<24x16x3x3xf32>) -> tensor<24x144xf32>
+  %t = nn.weight.transpose %m : (tensor<24x144xf32>) -> tensor<144x24xf32>
+  return %t : tensor<144x24xf32>
+}
