@@ -41,6 +41,28 @@ std::optional<nn::WeightRole> gemmRoleOf(mlir::BlockArgument arg) {
   return std::nullopt;
 }
 
+/// The tokens `o` works on per token of the model's sequence: n / S for an
+/// op whose activations all hold a static n tokens when the inputs fix the
+/// sequence at S (a downsampled image stage), else 1. The op's own costs
+/// count per token of its activations.
+double tokenShare(mlir::Operation *o, int64_t fixedSeq) {
+  if (fixedSeq <= 0)
+    return 1.0;
+  int64_t tokens = 0;
+  auto widen = [&](mlir::Type t) {
+    auto type = mlir::dyn_cast<mlir::RankedTensorType>(t);
+    if (!type || type.getRank() != 3)
+      return;
+    tokens =
+        type.isDynamicDim(1) ? fixedSeq : std::max(tokens, type.getDimSize(1));
+  };
+  for (mlir::Type t : o->getOperandTypes())
+    widen(t);
+  for (mlir::Type t : o->getResultTypes())
+    widen(t);
+  return tokens > 0 && tokens < fixedSeq ? double(tokens) / fixedSeq : 1.0;
+}
+
 class Translator {
 public:
   Translator(nn::KernelOp op, const Target &target, bool flat, int64_t fixedSeq)
@@ -215,8 +237,9 @@ mlir::FailureOr<TranslatedKernel> Translator::run() {
     if (mlir::failed(lowering.lowerToHalide(ctx)))
       return mlir::failure();
     if (auto cost = mlir::dyn_cast<nn::CostOpInterface>(o)) {
-      tk.flopsPerToken += cost.getFlopsPerToken();
-      tk.flopsPerTokenSeq += cost.getFlopsPerTokenSeq();
+      double share = tokenShare(&o, ctx.fixedSeq);
+      tk.flopsPerToken += cost.getFlopsPerToken() * share;
+      tk.flopsPerTokenSeq += cost.getFlopsPerTokenSeq() * share * share;
     }
   }
   std::vector<Func> outs;

@@ -12,7 +12,10 @@
 //     overlaps its own, that holds it, or after the last of them.
 //
 // Sizes are floats (32-bit elements) per token: the product of a result's
-// dimensions after [batch, seq].
+// dimensions after [batch, seq]. When the inputs fix the sequence length S
+// (nn.fixed_seq: an image) a result with a static token count n (a
+// downsampled stage, a pooled vector) needs n / S of that, rounded up: every
+// buffer starts at arena + offset * batch * S.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/NNOps.h"
@@ -44,8 +47,10 @@ struct Buffer {
   }
 };
 
-/// Floats per token of a kernel result, or failure.
-FailureOr<int64_t> floatsPerToken(KernelOp kernel, Value result) {
+/// Floats per token of a kernel result, or failure. `fixedSeq`: the
+/// module's nn.fixed_seq, 0 without one.
+FailureOr<int64_t> floatsPerToken(KernelOp kernel, Value result,
+                                  int64_t fixedSeq) {
   auto type = cast<RankedTensorType>(result.getType());
   if (type.getRank() < 2 || type.getElementTypeBitWidth() != 32)
     return kernel.emitOpError("cannot place a result of type ")
@@ -58,6 +63,9 @@ FailureOr<int64_t> floatsPerToken(KernelOp kernel, Value result) {
              << type << " in the arena (dynamic dimension after [batch, seq])";
     size *= d;
   }
+  int64_t tokens = type.getDimSize(1);
+  if (fixedSeq > 0 && !ShapedType::isDynamic(tokens))
+    return (tokens * size + fixedSeq - 1) / fixedSeq;
   return size;
 }
 
@@ -104,7 +112,7 @@ int64_t place(MutableArrayRef<Buffer> buffers) {
   return arena;
 }
 
-FailureOr<Plan> planFunction(func::FuncOp func) {
+FailureOr<Plan> planFunction(func::FuncOp func, int64_t fixedSeq) {
   Plan plan;
   if (func.isExternal())
     return plan;
@@ -125,7 +133,7 @@ FailureOr<Plan> planFunction(func::FuncOp func) {
       });
       if (returned)
         continue;
-      FailureOr<int64_t> size = floatsPerToken(kernel, result);
+      FailureOr<int64_t> size = floatsPerToken(kernel, result, fixedSeq);
       if (failed(size))
         return failure();
       Buffer b{kernel, result.getResultNumber(), *size, position[kernel],
@@ -167,8 +175,10 @@ struct PlanMemoryPass : public modelc::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     int64_t arena = 0;
+    auto fixed = module->getAttrOfType<IntegerAttr>(
+        NNDialect::FixedSeqAttrHelper::getNameStr());
     for (auto func : module.getOps<func::FuncOp>()) {
-      FailureOr<Plan> plan = planFunction(func);
+      FailureOr<Plan> plan = planFunction(func, fixed ? fixed.getInt() : 0);
       if (failed(plan))
         return signalPassFailure();
       arena = std::max(arena, plan->arena);

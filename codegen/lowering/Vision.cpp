@@ -1,4 +1,4 @@
-//===- Vision.cpp - Halide lowering of patch embedding and token pooling --===//
+//===- Vision.cpp - Halide lowering of the vision ops ---------------------===//
 #include "codegen/schedules/Vision.h"
 #include "codegen/lowering/Families.h"
 #include "codegen/lowering/HalideLowering.h"
@@ -23,6 +23,8 @@ struct PatchEmbedLowering
     // ([D, C, P, P], innermost first).
     Func image = ctx.in(op.getImage()), w = ctx.in(op.getWeight());
     int P = (int)op.getPatch(), C = (int)dimOf(op.getImage(), 1);
+    int step = (int)op.getStep(), border = (int)op.getBorder();
+    int H = (int)dimOf(op.getImage(), 2), W = (int)dimOf(op.getImage(), 3);
     int gridW = (int)op.getGridWidth();
     int patches = gridW * (int)op.getGridHeight();
     int T = (int)op.getTokens(), prefix = (int)op.getPrefixTokens();
@@ -38,9 +40,14 @@ struct PatchEmbedLowering
     st.partial = Func(nm + "_partial");
     st.partial(st.lane, c, s, b) = 0.0f;
     // c is clamped: the schedule computes whole tiles of channels.
-    st.partial(st.lane, c, s, b) +=
-        w(st.lane, r.x, r.y, min(c, D - 1)) *
-        image(px * P + st.lane, py * P + r.x, r.y, b);
+    // The pixel of patch column `lane`, row r.x; zero in the padding.
+    Expr ix = px * step - border + st.lane, iy = py * step - border + r.x;
+    Expr pixel = image(ix, iy, r.y, b);
+    if (border > 0)
+      pixel =
+          select(ix >= 0 && ix < W && iy >= 0 && iy < H,
+                 image(clamp(ix, 0, W - 1), clamp(iy, 0, H - 1), r.y, b), 0.0f);
+    st.partial(st.lane, c, s, b) += w(st.lane, r.x, r.y, min(c, D - 1)) * pixel;
     RDom lanes(0, P, nm + "_lanes");
     st.dot = Func(nm + "_dot");
     st.dot(c, s, b) = op.getBias() ? ctx.in(op.getBias())(c) : Expr(0.0f);
@@ -57,6 +64,32 @@ struct PatchEmbedLowering
                    v += pos(cc, clamp(t[0], 0, T - 1), 0);
                  return v;
                }));
+    return mlir::success();
+  }
+};
+
+struct GridPatchesLowering
+    : HalideLoweringOpInterface::ExternalModel<GridPatchesLowering,
+                                               nn::GridPatchesOp> {
+  bool needsPositions(Operation *) const { return true; }
+  LogicalResult lowerToHalide(Operation *o, LoweringContext &ctx) const {
+    auto op = mlir::cast<nn::GridPatchesOp>(o);
+    Func x = ctx.in(op.getInput());
+    int rows = (int)op.getGrid()[0], cols = (int)op.getGrid()[1];
+    int k = (int)op.getKernel(), step = (int)op.getStride();
+    int border = (int)op.getPadding(), outCols = (int)op.getOutCols();
+    ctx.define(
+        op.getResult(),
+        ctx.def(ctx.name() + "_patches", [&](Expr f,
+                                             const std::vector<Expr> &t) {
+          // Feature f = (ci * k + i) * k + j of output token t[0].
+          Expr ci = f / (k * k), i = f / k % k, j = f % k;
+          Expr y = t[0] / outCols * step - border + i;
+          Expr xx = t[0] % outCols * step - border + j;
+          Expr token = clamp(y, 0, rows - 1) * cols + clamp(xx, 0, cols - 1);
+          return select(y >= 0 && y < rows && xx >= 0 && xx < cols,
+                        x(ci, token, t[1]), 0.0f);
+        }));
     return mlir::success();
   }
 };
@@ -99,6 +132,7 @@ void registerVisionCodegen(mlir::DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *ctx, nn::NNDialect *) {
     nn::PatchEmbedOp::attachInterface<PatchEmbedLowering>(*ctx);
     nn::TokenPoolOp::attachInterface<TokenPoolLowering>(*ctx);
+    nn::GridPatchesOp::attachInterface<GridPatchesLowering>(*ctx);
   });
   registerVisionSchedules();
 }

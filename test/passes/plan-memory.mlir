@@ -108,3 +108,36 @@ func.func @multi(%x: tensor<?x?x8xf32>, %y: tensor<?x?x8xf32>, %g: tensor<8xf32>
 func.func @empty(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   return %x : tensor<?x?x8xf32>
 }
+
+// -----
+
+// The inputs fix the sequence at 16 tokens (nn.fixed_seq): a result with a
+// static token count takes its own size in units of 16 tokens, rounded up:
+// [?, 4, 72] (a downsampled stage's patches) 4 * 72 / 16 = 18 floats per
+// token, [?, 1, 72] (a pooled vector) 72 / 16 = 4.5, so 5. Without
+// nn.fixed_seq each would take 72 floats per token.
+// CHECK: module attributes {nn.arena_floats_per_token = 23 : i64, nn.fixed_seq = 16 : i64}
+// CHECK-LABEL: func.func @static_tokens
+// CHECK: nn.kernel "patches" elementwise(%{{.*}}) {arena_offsets = array<i64: 0>}
+// CHECK: nn.kernel "pool" elementwise(%{{.*}}) {arena_offsets = array<i64: 18>}
+module attributes {nn.fixed_seq = 16 : i64} {
+func.func @static_tokens(%x: tensor<?x?x8xf32>) -> tensor<?x1x10xf32> {
+  %0 = nn.kernel "patches" elementwise (%x) : (tensor<?x?x8xf32>) -> tensor<?x4x72xf32> {
+  ^bb0(%i: tensor<?x?x8xf32>):
+    %r = nn.grid_patches %i {grid = array<i64: 4, 4>, kernel = 3 : i64, stride = 2 : i64, padding = 1 : i64} : (tensor<?x?x8xf32>) -> tensor<?x4x72xf32>
+    nn.yield %r : tensor<?x4x72xf32>
+  }
+  %1 = nn.kernel "pool" elementwise (%0) : (tensor<?x4x72xf32>) -> tensor<?x1x72xf32> {
+  ^bb0(%i: tensor<?x4x72xf32>):
+    %r = nn.token_pool mean %i {start = 0 : i64} : (tensor<?x4x72xf32>) -> tensor<?x1x72xf32>
+    nn.yield %r : tensor<?x1x72xf32>
+  }
+  %w = nn.weight "w" : tensor<72x10xf32>
+  %2 = nn.kernel "head" gemm (%1, %w) : (tensor<?x1x72xf32>, tensor<72x10xf32>) -> tensor<?x1x10xf32> {
+  ^bb0(%i: tensor<?x1x72xf32>, %ww: tensor<72x10xf32>):
+    %r = nn.linear %i, %ww : (tensor<?x1x72xf32>, tensor<72x10xf32>) -> tensor<?x1x10xf32>
+    nn.yield %r : tensor<?x1x10xf32>
+  }
+  return %2 : tensor<?x1x10xf32>
+}
+}
