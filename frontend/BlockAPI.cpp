@@ -56,6 +56,13 @@ void registerOutput(OutputFamily f) {
 // Reading
 //===----------------------------------------------------------------------===//
 
+void ReadContext::streamAt(int64_t at) {
+  StreamShape s = model.input ? model.input->streamAt(at, model.dim)
+                              : StreamShape{model.dim, std::nullopt};
+  dim = s.dim;
+  grid = s.grid;
+}
+
 std::optional<ReadContext::Heads> ReadContext::heads() const {
   auto heads = table.getInt("heads");
   if (!heads) {
@@ -64,7 +71,6 @@ std::optional<ReadContext::Heads> ReadContext::heads() const {
     return std::nullopt;
   }
   Heads h{*heads, 0, heads->valueLoc};
-  int64_t dim = model.dim;
   if (auto hd = table.getInt("head_dim")) {
     h.headDim = hd->value;
     h.headDimLoc = hd->valueLoc;

@@ -128,12 +128,21 @@ public:
   ReadContext(SpecReader &reader, const ModelSpec &model,
               std::optional<int64_t> layer, TableView table, TableView block)
       : reader(reader), model(model), layer(layer), table(std::move(table)),
-        block(std::move(block)) {}
+        block(std::move(block)) {
+    streamAt(layer.value_or(0));
+  }
 
   SpecReader &reader;
   const ModelSpec &model;
   /// The layer being read (nullopt for model-level families).
   std::optional<int64_t> layer;
+  /// The width and patch grid of the stream the family reads: the layer's
+  /// (its stage's, in a hierarchical model); for a model-level family the
+  /// first layer's, unless streamAt chose another.
+  int64_t dim = 0;
+  std::optional<std::pair<int64_t, int64_t>> grid;
+  /// Reads the stream entering `layer` (the layer count: after the last).
+  void streamAt(int64_t layer);
   /// The family's own table ([block.<table>], [embed], [head], ...).
   TableView table;
   /// [block] and this layer's [[layer]] tables (block-level keys).

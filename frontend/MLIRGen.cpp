@@ -72,6 +72,7 @@ OwningOpRef<ModuleOp> buildModule(const ModelSpec &spec, MLIRContext &ctx) {
   for (auto [position, app] : llvm::enumerate(apps)) {
     const LayerSpec &layer = spec.layers[app.layer];
     BuildContext lc(b, weights, spec, app.layer, app.iteration);
+    x = spec.input->beforeLayer(lc, x, app.layer);
     x = layer.placement->build(lc, x, layer);
     for (const auto &d : spec.depth)
       x = d->afterLayer(lc, x, position);

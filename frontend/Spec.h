@@ -60,6 +60,13 @@ struct NormSpec {
 class BuildContext;
 struct InputDesc;
 
+/// The residual stream where a layer reads it: its width and, when its
+/// tokens are a patch grid (row by row), [rows, cols].
+struct StreamShape {
+  int64_t dim = 0;
+  std::optional<std::pair<int64_t, int64_t>> grid;
+};
+
 /// A part of the model its family resolved and builds. The subclasses below
 /// say where in the model the part sits.
 class BlockSpec {
@@ -89,6 +96,23 @@ public:
   }
   virtual mlir::Value build(BuildContext &ctx,
                             llvm::ArrayRef<mlir::Value> args) const = 0;
+  /// The stream entering layer `layer` (the layer count: leaving the last
+  /// one): the model's width and grid(), unless the input builds stages of
+  /// their own widths and grids (a hierarchical image model).
+  virtual StreamShape streamAt(int64_t layer, int64_t modelDim) const {
+    (void)layer;
+    return {modelDim, grid()};
+  }
+  /// Whether streamAt differs between layers: the depth structures, which
+  /// mix or repeat layers, need one stream.
+  virtual bool staged() const { return false; }
+  /// The ops between the layers before `layer` and it (a stage's
+  /// downsampling); x itself by default.
+  virtual mlir::Value beforeLayer(BuildContext &ctx, mlir::Value x,
+                                  int64_t layer) const {
+    (void)ctx, (void)layer;
+    return x;
+  }
 };
 
 /// How positions enter the model ([embed] position). The embedding asks it

@@ -976,6 +976,14 @@ void SpecReader::readDepth(ModelSpec &spec) {
     if (it == depthTables.end())
       continue;
     TableView view(this, {&it->second}, &depthKeys[d.name], it->second.loc);
+    if (spec.input && spec.input->staged()) {
+      error(it->second.loc,
+            "[depth." + d.name +
+                "] does not apply with "
+                "[embed] stage_layers (a depth structure repeats "
+                "or mixes layers of one width)");
+      continue;
+    }
     ReadContext rc(*this, spec, std::nullopt, view, modelTable("block"));
     if (std::unique_ptr<DepthSpec> s = d.read(rc)) {
       s->family = d.name;
@@ -1004,6 +1012,7 @@ void SpecReader::readTail(ModelSpec &spec) {
         firstKnown({fn ? fn->keyLoc : SpecLoc{},
                     kind ? kind->keyLoc : SpecLoc{}, block.loc, model.loc});
     ReadContext rc(*this, spec, std::nullopt, bv, bv);
+    rc.streamAt(numLayers);
     spec.finalNorm = rc.norm("final_norm", kind ? kind->value : "layernorm",
                              eps ? eps->value : 1e-5, loc);
   }
@@ -1020,6 +1029,7 @@ void SpecReader::readTail(ModelSpec &spec) {
         return;
       }
       ReadContext rc(*this, spec, std::nullopt, modelTable("head"), bv);
+      rc.streamAt(numLayers);
       spec.output = o.read(rc);
       if (spec.output)
         spec.output->family = o.name;

@@ -36,7 +36,7 @@ std::unique_ptr<SubLayerSpec> readAft(const ReadContext &ctx) {
   const TableView &t = ctx.table;
   auto a = std::make_unique<Aft>();
   SpecLoc loc = t.loc();
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   auto hidden = t.getInt("hidden");
   if (!hidden && t.has("hidden"))
     return nullptr;

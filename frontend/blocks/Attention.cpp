@@ -121,8 +121,9 @@ private:
                          const LinearSpec &router, const TensorRef &experts,
                          int64_t n, StringRef what) const {
     bool perHeadInput = what == "attn.o";
-    int64_t in = perHeadInput ? headDim : ctx.model.dim,
-            out = perHeadInput ? ctx.model.dim : headDim;
+    int64_t dim = mlir::cast<ShapedType>(x.getType()).getDimSize(2);
+    int64_t in = perHeadInput ? headDim : dim,
+            out = perHeadInput ? dim : headDim;
     Value logits = ctx.linear(x, router, (what + "_router").str(), loc);
     Value w = ctx.weight(experts, false, {n * switchExperts * in, out},
                          (what + "_experts").str(), loc);
@@ -193,7 +194,7 @@ bool readGridWindow(const ReadContext &ctx, Attention &a) {
     return !t.has("grid_window") && !t.has("grid_shift") &&
            !t.has("relative_position_bias");
   const InputSpec *in = ctx.model.input.get();
-  if (!in || !in->grid()) {
+  if (!in || !ctx.grid) {
     ctx.error(m->keyLoc, "grid_window in " + t.where("grid_window") +
                              " needs input = \"image\": the windows lie on "
                              "the patch grid");
@@ -204,7 +205,7 @@ bool readGridWindow(const ReadContext &ctx, Attention &a) {
                          "class token has no place on the grid");
     return false;
   }
-  auto [rows, cols] = *in->grid();
+  auto [rows, cols] = *ctx.grid;
   int64_t size = m->value, shift = s ? s->value : 0;
   bool ok = true;
   if (rows % size != 0 || cols % size != 0) {
@@ -335,7 +336,7 @@ bool readSwitchHead(const ReadContext &ctx, Attention &a, bool fused,
   }
   if (!ok)
     return false;
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   a.switchExperts = e;
   a.vRouter = ctx.linear("layer.attn.v_router", dim, a.kvHeads * e,
                          /*bias=*/false, loc);
@@ -366,7 +367,7 @@ std::unique_ptr<SubLayerSpec> readAttention(const ReadContext &ctx) {
                                 " must divide heads = " + Twine(a->heads));
     return nullptr;
   }
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   auto hd = t.getInt("head_dim");
   if (hd) {
     a->headDim = hd->value;

@@ -96,10 +96,9 @@ std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
   bool bias = true;
   if (auto v = t.getBool("bias"))
     bias = v->value;
-  h->head = ctx.linear("head", ctx.model.dim, h->classes, bias, h->loc);
+  h->head = ctx.linear("head", ctx.dim, h->classes, bias, h->loc);
   if (distilled)
-    h->distHead =
-        ctx.linear("head.dist", ctx.model.dim, h->classes, bias, h->loc);
+    h->distHead = ctx.linear("head.dist", ctx.dim, h->classes, bias, h->loc);
   return h;
 }
 

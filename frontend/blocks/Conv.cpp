@@ -21,13 +21,12 @@ namespace {
 
 class Conv : public SubLayerSpec {
 public:
-  int64_t kernelSize = 3;
+  int64_t dim = 0, kernelSize = 3;
   bool causal = true;
   std::optional<std::pair<int64_t, int64_t>> grid; // [rows, cols]: 2-D
   TensorRef weight, bias;
 
   Value build(BuildContext &ctx, Value x) const override {
-    int64_t dim = ctx.model.dim;
     Value w = ctx.weight(weight, false, weightShape(dim, kernelSize, grid),
                          "conv.weight", loc);
     Value b;
@@ -61,7 +60,7 @@ std::unique_ptr<SubLayerSpec> readConv(const ReadContext &ctx) {
     c->kernelSize = size->value;
   auto causal = t.getBool("causal");
   // An image's tokens are its patch grid: a centred 2-D window there.
-  if (const InputSpec *in = ctx.model.input.get(); in && in->grid()) {
+  if (const InputSpec *in = ctx.model.input.get(); in && ctx.grid) {
     if (in->prefixTokens() > 0) {
       ctx.error(t.loc(), "conv on the patch grid needs [embed] cls_token = "
                          "false: a class token has no place on the grid");
@@ -72,7 +71,7 @@ std::unique_ptr<SubLayerSpec> readConv(const ReadContext &ctx) {
                                       ": a conv on the patch grid is centred");
       return nullptr;
     }
-    c->grid = in->grid();
+    c->grid = ctx.grid;
     c->causal = false;
   } else if (causal) {
     c->causal = causal->value;
@@ -88,11 +87,11 @@ std::unique_ptr<SubLayerSpec> readConv(const ReadContext &ctx) {
   auto bias = t.getBool("bias");
   auto blockBias = ctx.block.getBool("bias");
   bool withBias = bias ? bias->value : (blockBias ? blockBias->value : true);
-  int64_t dim = ctx.model.dim;
+  c->dim = ctx.dim;
   c->weight = ctx.weight("layer.conv.weight", loc,
-                         Conv::weightShape(dim, c->kernelSize, c->grid));
+                         Conv::weightShape(c->dim, c->kernelSize, c->grid));
   if (withBias)
-    c->bias = ctx.weight("layer.conv.bias", loc, {dim});
+    c->bias = ctx.weight("layer.conv.bias", loc, {c->dim});
   return c;
 }
 

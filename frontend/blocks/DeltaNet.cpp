@@ -145,7 +145,7 @@ std::unique_ptr<SubLayerSpec> readDeltaNet(const ReadContext &ctx, bool gated) {
     if (convBias)
       c.bias = ctx.weight((base + ".bias").str(), loc);
   };
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   d->q = ctx.linear("layer.delta.q", dim, kw, false, loc);
   d->k = ctx.linear("layer.delta.k", dim, kw, false, loc);
   d->v = ctx.linear("layer.delta.v", dim, vw, false, loc);

@@ -14,7 +14,7 @@ std::optional<HeadShape> readHeads(const ReadContext &ctx) {
   }
   HeadShape s;
   s.heads = heads->value;
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   auto hd = t.getInt("head_dim");
   if (hd) {
     s.headDim = hd->value;

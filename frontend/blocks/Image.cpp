@@ -2,14 +2,17 @@
 //
 // f32 images [batch, channels, height, width] (dynamic batch, the image size
 // fixed by the spec) cut into patches, each projected to dim (a Conv2d with
-// stride = kernel = patch), preceded by a class token (and DeiT's
-// distillation token) and plus learned positions, as timm's
-// VisionTransformer.patch_embed / _pos_embed. The token count is fixed:
-// (height / patch) * (width / patch), plus the prefix tokens.
+// stride = kernel = patch, or PoolFormer's overlapping 7x7 stride-4 stem),
+// preceded by a class token (and DeiT's distillation token) and plus learned
+// positions, as timm's VisionTransformer.patch_embed / _pos_embed. The token
+// count is fixed: the patch grid, plus the prefix tokens. With stage_layers
+// the layers run in stages of their own widths on shrinking grids
+// (ImageStages.h).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
 #include "frontend/blocks/Families.h"
+#include "frontend/blocks/ImageStages.h"
 
 #include "dialect/NNOps.h"
 
@@ -22,16 +25,26 @@ namespace {
 class ImageInput : public InputSpec {
 public:
   int64_t channels = 3, height = 0, width = 0, patch = 0;
+  int64_t rows = 0, cols = 0; // the patch grid
+  std::optional<int64_t> stride, padding;
   bool cls = true, dist = false;
   TensorRef weight, bias, clsToken, distToken, positions;
+  std::optional<ImageStages> stages;
 
-  int64_t patches() const { return (height / patch) * (width / patch); }
+  int64_t patches() const { return rows * cols; }
   int64_t prefixTokens() const override {
     return (cls ? 1 : 0) + (dist ? 1 : 0);
   }
   bool distilled() const override { return dist; }
   std::optional<std::pair<int64_t, int64_t>> grid() const override {
-    return std::make_pair(height / patch, width / patch);
+    return std::make_pair(rows, cols);
+  }
+  StreamShape streamAt(int64_t layer, int64_t modelDim) const override {
+    return stages ? stages->at(layer) : StreamShape{modelDim, grid()};
+  }
+  bool staged() const override { return stages.has_value(); }
+  Value beforeLayer(BuildContext &ctx, Value x, int64_t layer) const override {
+    return stages ? stages->before(ctx, x, layer) : x;
   }
   std::optional<int64_t> fixedTokens() const override {
     return patches() + prefixTokens();
@@ -62,8 +75,12 @@ public:
     }
     if (positions.present())
       p = ctx.weight(positions, false, {1, T, D}, "embed.positions", loc);
+    auto attr = [&](std::optional<int64_t> v) {
+      return v ? ctx.b.getI64IntegerAttr(*v) : IntegerAttr();
+    };
     return ctx.b.create<nn::PatchEmbedOp>(ctx.loc("embed.patch", loc), args[0],
-                                          w, b, c, p, patch);
+                                          w, b, c, p, patch, attr(stride),
+                                          attr(padding));
   }
 };
 
@@ -80,8 +97,16 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
     t.missing("patch");
   if (auto v = t.getInt("in_channels"))
     in->channels = v->value;
-  if (auto v = t.getBool("cls_token"))
+  // A hierarchical model pools its last stage: no class token by default.
+  bool staged = t.has("stage_layers") || t.has("stage_dims");
+  in->cls = !staged;
+  if (auto v = t.getBool("cls_token")) {
     in->cls = v->value;
+    if (v->value && staged)
+      ctx.error(v->keyLoc, "cls_token = true does not apply with "
+                           "stage_layers (a class token has no place on a "
+                           "downsampled patch grid)");
+  }
   if (auto v = t.getBool("dist_token")) {
     in->dist = v->value && in->cls;
     if (v->value && !in->cls)
@@ -108,13 +133,42 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
   in->height = size->value.front();
   in->width = size->value.back();
   in->patch = patch->value;
-  if (in->height % in->patch != 0 || in->width % in->patch != 0) {
+  // patch_stride / patch_padding: an overlapping stem (PoolFormer's 7x7,
+  // stride 4, padding 2), sized as Conv2d; else whole patches.
+  bool ok = true;
+  if (t.has("patch_stride"))
+    in->stride = t.getSize("patch_stride", in->patch, ok);
+  if (auto v = t.getInt("patch_padding", 0))
+    in->padding = v->value;
+  else if (t.has("patch_padding"))
+    ok = false;
+  if (!ok)
+    return nullptr;
+  int64_t step = in->stride.value_or(in->patch);
+  int64_t border = in->padding.value_or(0);
+  if (border >= in->patch) {
+    ctx.error(t.keyLoc("patch_padding"),
+              "patch_padding = " + Twine(border) +
+                  " must be less than patch = " + Twine(in->patch));
+    return nullptr;
+  }
+  if (!in->stride && !in->padding &&
+      (in->height % in->patch != 0 || in->width % in->patch != 0)) {
     ctx.error(patch->valueLoc,
               "image " + Twine(in->height) + "x" + Twine(in->width) +
                   " is not divisible by patch = " + Twine(in->patch) +
                   " (each side must be a whole number of patches)");
     return nullptr;
   }
+  if (std::min(in->height, in->width) + 2 * border < in->patch) {
+    ctx.error(patch->valueLoc, "patch = " + Twine(in->patch) +
+                                   " is larger than the image " +
+                                   Twine(in->height) + "x" + Twine(in->width) +
+                                   (border ? " with its padding" : ""));
+    return nullptr;
+  }
+  in->rows = (in->height + 2 * border - in->patch) / step + 1;
+  in->cols = (in->width + 2 * border - in->patch) / step + 1;
   int64_t D = ctx.model.dim, P = in->patch;
   if ((double)in->channels * in->height * in->width * 4 > kMaxTensorBytes) {
     ctx.error(size->valueLoc, "one image of " + Twine(in->channels) + "x" +
@@ -139,23 +193,26 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
     in->positions =
         ctx.weight("embed.positions", posLoc.known() ? posLoc : in->loc,
                    {1, *in->fixedTokens(), D});
+  in->stages = readImageStages(ctx, in->rows, in->cols, D, bias);
+  if (staged && !in->stages)
+    return nullptr;
   return in;
 }
 
 } // namespace
 
 void registerImageInput() {
-  registerInput({"image",
-                 {{"image_size", Kind::IntList},
-                  {"patch", Kind::Int},
-                  {"in_channels", Kind::Int},
-                  {"cls_token", Kind::Bool},
-                  {"dist_token", Kind::Bool},
-                  {"patch_bias", Kind::Bool}},
-                 {"embed.patch.weight", "embed.patch.bias", "embed.cls",
-                  "embed.dist", "embed.positions"},
-                 readImage,
-                 {}});
+  std::vector<KeySpec> keys = {
+      {"image_size", Kind::IntList}, {"patch", Kind::Int},
+      {"patch_stride", Kind::Int},   {"patch_padding", Kind::Int, {}, 0},
+      {"in_channels", Kind::Int},    {"cls_token", Kind::Bool},
+      {"dist_token", Kind::Bool},    {"patch_bias", Kind::Bool}};
+  keys.insert(keys.end(), kImageStageKeys.begin(), kImageStageKeys.end());
+  std::vector<std::string> slots = {"embed.patch.weight", "embed.patch.bias",
+                                    "embed.cls", "embed.dist",
+                                    "embed.positions"};
+  slots.insert(slots.end(), kImageStageSlots.begin(), kImageStageSlots.end());
+  registerInput({"image", keys, slots, readImage, {}});
 }
 
 } // namespace modelc::frontend

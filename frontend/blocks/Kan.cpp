@@ -53,7 +53,7 @@ std::unique_ptr<SubLayerSpec> readKan(const ReadContext &ctx) {
   auto k = std::make_unique<Kan>();
   SpecLoc loc = t.loc();
   bool ok = true;
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   k->hidden = t.getSize("hidden", 4 * dim, ok); // KAT: mlp_ratio 4
   k->groups = t.getSize("groups", 8, ok);       // KAT_Group's num_groups
   if (!ok)

@@ -122,7 +122,7 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
     return nullptr;
   a->heads = shape->heads;
   a->headDim = shape->headDim;
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
 
   std::string map = "elu";
   if (auto m = t.getString("feature_map"))

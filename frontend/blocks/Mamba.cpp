@@ -62,7 +62,7 @@ std::unique_ptr<SubLayerSpec> readMamba(const ReadContext &ctx) {
   auto m = std::make_unique<Mamba>();
   SpecLoc loc = t.loc();
   bool ok = true;
-  int64_t dim = ctx.model.dim;
+  int64_t dim = ctx.dim;
   m->dState = t.getSize("d_state", 16, ok);
   m->dConv = t.getSize("d_conv", 4, ok);
   int64_t expand = t.getSize("expand", 2, ok);

@@ -66,7 +66,7 @@ std::unique_ptr<SubLayerSpec> readMlp(const ReadContext &ctx) {
   auto hidden = t.getInt("hidden");
   if (!hidden && t.has("hidden"))
     return nullptr; // reported
-  m->hidden = hidden ? hidden->value : 4 * ctx.model.dim;
+  m->hidden = hidden ? hidden->value : 4 * ctx.dim;
   if (auto k = t.getString("kind"))
     m->glu = k->value == "glu";
   if (auto act = t.getString("activation")) {
@@ -84,7 +84,7 @@ std::unique_ptr<SubLayerSpec> readMlp(const ReadContext &ctx) {
   auto bias = t.getBool("bias");
   auto blockBias = ctx.block.getBool("bias");
   bool withBias = bias ? bias->value : (blockBias ? blockBias->value : true);
-  int64_t d = ctx.model.dim;
+  int64_t d = ctx.dim;
   m->up = ctx.linear("layer.mlp.up", d, m->hidden, withBias, loc);
   if (m->glu)
     m->gate = ctx.linear("layer.mlp.gate", d, m->hidden, withBias, loc);

@@ -118,7 +118,7 @@ std::unique_ptr<SubLayerSpec> readMoe(const ReadContext &ctx) {
   auto hidden = t.getInt("hidden");
   if (!hidden && t.has("hidden"))
     return nullptr; // reported
-  int64_t d = ctx.model.dim, h = hidden ? hidden->value : 4 * d;
+  int64_t d = ctx.dim, h = hidden ? hidden->value : 4 * d;
   bool glu = false;
   if (auto k = t.getString("kind"))
     glu = k->value == "glu";

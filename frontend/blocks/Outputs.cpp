@@ -57,7 +57,7 @@ std::unique_ptr<OutputSpec> readLogits(const ReadContext &ctx) {
   // Tied: the token table, seen as [dim, vocab].
   // Tied: the token table (its size checked by the input family).
   h->table = tied && !tied->value
-                 ? ctx.weight("head.weight", h->loc, {h->vocab, ctx.model.dim})
+                 ? ctx.weight("head.weight", h->loc, {h->vocab, ctx.dim})
                  : ctx.weight("embed.tokens", h->loc);
   if (auto v = ctx.table.getBool("bias"); v && v->value)
     h->bias = ctx.weight("head.bias", h->loc, {h->vocab});
@@ -74,7 +74,7 @@ void registerOutputs() {
                   readLogits});
   registerOutput({"hidden", {}, {}, [](const ReadContext &ctx) {
                     auto h = std::make_unique<Hidden>();
-                    h->dim = ctx.model.dim;
+                    h->dim = ctx.dim;
                     h->loc = outputLoc(ctx);
                     return h;
                   }});

@@ -133,7 +133,7 @@ void readLayerScale(const ReadContext &ctx, Placed &p) {
   if (!ls || !ls->value)
     return;
   const LayerSpec &layer = ctx.model.layers[*ctx.layer];
-  int64_t d = ctx.model.dim;
+  int64_t d = ctx.dim;
   p.mixerScale = ctx.weight("layer.attn_scale", ls->keyLoc, {d});
   if (layer.channel)
     p.channelScale = ctx.weight("layer.mlp_scale", ls->keyLoc, {d});

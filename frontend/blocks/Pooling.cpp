@@ -46,13 +46,13 @@ std::unique_ptr<SubLayerSpec> readPooling(const ReadContext &ctx) {
     return nullptr;
   }
   // An image's tokens are its patch grid: pool the grid neighbours.
-  if (const InputSpec *in = ctx.model.input.get(); in && in->grid()) {
+  if (const InputSpec *in = ctx.model.input.get(); in && ctx.grid) {
     if (in->prefixTokens() > 0) {
       ctx.error(t.loc(), "pooling on the patch grid needs [embed] cls_token "
                          "= false: a class token has no place on the grid");
       return nullptr;
     }
-    p->grid = in->grid();
+    p->grid = ctx.grid;
   }
   return p;
 }

@@ -65,14 +65,14 @@ std::unique_ptr<InputSpec> readTokens(const ReadContext &ctx) {
   TableView model = ctx.modelTable("model");
   in->loc = model.keyLoc("vocab").known() ? model.keyLoc("vocab") : model.loc();
   in->vocab = ctx.model.vocab;
-  in->tokens = ctx.weight("embed.tokens", in->loc, {in->vocab, ctx.model.dim});
-  ctx.checkActivation(in->loc, "the embedding", ctx.model.dim);
+  in->tokens = ctx.weight("embed.tokens", in->loc, {in->vocab, ctx.dim});
+  ctx.checkActivation(in->loc, "the embedding", ctx.dim);
   if (auto v = ctx.table.getInt("token_types", 0)) {
     in->tokenTypes = v->value;
     in->tokenTypesLoc = v->keyLoc;
     if (in->tokenTypes > 0)
-      in->tokenTypeTable = ctx.weight("embed.token_types", v->keyLoc,
-                                      {in->tokenTypes, ctx.model.dim});
+      in->tokenTypeTable =
+          ctx.weight("embed.token_types", v->keyLoc, {in->tokenTypes, ctx.dim});
   }
   in->scale = ctx.table.getFloat("scale");
   if (auto v = ctx.table.getBool("norm"); v && v->value) {
