@@ -467,15 +467,13 @@ def main(argv=None):
             print("0 passed, %d failed" % ncases)
             return 1
 
-    width = {"logits": cfg.vocab, "classes": getattr(cfg, "classes", 0)}.get(cfg.output, cfg.dim)
     passed = failed = 0
     for b in batches:
         for s in seqs:
             case = "%s b=%d s=%d" % (tag, b, s)
             stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
             tokens, tt, inputs = cm.case_inputs(cfg, a.seed, b, s, stem)
-            shape = (b, width) if cfg.output == "classes" else (b, s, width)
-            got, err = cm.run_library(a, lib, cfg, inputs, stem + "_out.npy", shape, log)
+            got, err = cm.run_library(a, lib, cfg, inputs, stem + "_out.npy", ref.output_shape(cfg, b, s), log)
             if got is None:
                 print("FAIL %s: %s" % (case, err))
                 failed += 1

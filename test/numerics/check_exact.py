@@ -76,7 +76,6 @@ def main(argv=None):
             return 1
         libs[key] = lib
 
-    width = cfg.vocab if cfg.output == "logits" else cfg.dim
     passed = failed = 0
     for b in batches:
         for s in seqs:
@@ -86,7 +85,7 @@ def main(argv=None):
             outs, errors = {}, []
             for key, lib in libs.items():
                 got, err = cm.run_library(a, lib, cfg, inputs, "%s_%s.npy" % (stem, key),
-                                          (b, s, width), log)
+                                          ref.output_shape(cfg, b, s), log)
                 if got is None:
                     errors.append("%s: %s" % (key, err))
                     continue

@@ -166,7 +166,7 @@ def oracle_error(ref, cfg, module, got, tokens, tt):
 
 def load_oracle(a, cfg, workdir):
     """Weights (a.weights, or random from a.seed written to WORKDIR/w.safetensors) and the
-    float64 oracle module -> (torch, reference module, weights path, oracle module)."""
+    float64 oracle module -> (reference module, weights path, oracle module)."""
     import torch
     import reference as ref
     from oracle import write_safetensors, read_safetensors
@@ -233,14 +233,13 @@ def main(argv=None):
         return 1
     log("compiled in %.1fs" % (time.time() - t0))
 
-    width = {"logits": cfg.vocab, "classes": getattr(cfg, "classes", 0)}.get(cfg.output, cfg.dim)
     passed = failed = 0
     for b in batches:
         for s in seqs:
             case = "%s b=%d s=%d" % (tag, b, s)
             stem = os.path.join(a.workdir, "b%d_s%d" % (b, s))
             tokens, tt, inputs = case_inputs(cfg, a.seed, b, s, stem)
-            shape = (b, width) if cfg.output == "classes" else (b, s, width)
+            shape = ref.output_shape(cfg, b, s)
             got, err = run_library(a, lib, cfg, inputs, "%s_%s.npy" % (stem, cfg.output), shape, log)
             if got is None:
                 print("FAIL %s: %s" % (case, err))

@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads libgom
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from . import blocks  # noqa: E402,F401  (registers every family)
+from . import blocks, vision  # noqa: E402,F401  (blocks registers every family)
 from .errors import SpecError  # noqa: E402
 from .model import RefModel, slots  # noqa: E402
 from .safetensors_io import read_header, read_safetensors, write_safetensors  # noqa: E402
@@ -39,7 +39,7 @@ from .weights import (checkpoint_to_slots, expected_weights, random_weights, slo
 __all__ = ["SpecError", "Spec", "RefModel", "load_spec", "loads_spec", "parse_spec", "slots", "slot_name",
            "checkpoint_to_slots", "slots_to_checkpoint", "expected_weights", "random_weights",
            "build_module", "forward", "check_inputs", "read_header", "read_safetensors",
-           "write_safetensors"]
+           "write_safetensors", "output_shape"]
 
 
 def build_module(spec, weights, dtype=torch.float64, fast_norm=False):
@@ -48,6 +48,16 @@ def build_module(spec, weights, dtype=torch.float64, fast_norm=False):
     if isinstance(weights, (str, os.PathLike)):
         weights = read_safetensors(weights)
     return RefModel(spec, checkpoint_to_slots(spec, weights), dtype=dtype, fast_norm=fast_norm).eval()
+
+
+def output_shape(spec, batch, seq):
+    """The output's shape for `batch` sequences of `seq` tokens: [batch, classes], else [batch,
+    tokens, width], where a hierarchical image model's are its last stage's."""
+    last = vision.stage_view(spec, spec.layers)
+    if spec.output == "classes":
+        return (batch, spec.classes)
+    tokens = seq if last is spec else last.rows * last.cols
+    return (batch, tokens, spec.vocab if spec.output == "logits" else last.dim)
 
 
 def check_inputs(spec, tokens, token_types):

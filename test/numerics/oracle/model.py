@@ -68,17 +68,20 @@ def slots(spec):
     for L in spec.layer:
         if L.index not in applied:
             continue
+        view = vision.stage_view(spec, L.index)
+        add(vision.downsample_slots(spec, L.index), L.index)
         for sub in sublayers(L):
             for base in L.placement.norms(sub):
-                add(L.norm.slots(base, spec), L.index)
-            add(L.placement.slots(sub, spec), L.index)
-            add(sub.block.slots(spec), L.index)
+                add(L.norm.slots(base, view), L.index)
+            add(L.placement.slots(sub, view), L.index)
+            add(sub.block.slots(view), L.index)
         for d in spec.depth:
-            add(d.layer_slots(L, spec), L.index)
+            add(d.layer_slots(L, view), L.index)
+    last = vision.stage_view(spec, spec.layers)
     if spec.final_norm:
-        add(spec.norm.slots("final_norm", spec))
+        add(spec.norm.slots("final_norm", last))
     if spec.output == "classes":
-        add(vision.classes_slots(spec, lambda base: spec.norm.slots(base, spec)))
+        add(vision.classes_slots(last, lambda base: spec.norm.slots(base, last)))
     if spec.output == "logits":
         if not spec.tied:
             add([Slot("head.weight", (spec.vocab, D), "linear", linear=False)])  # always [vocab, dim]
@@ -159,6 +162,7 @@ class RefModel(nn.Module):
 
     def run_layer(self, x, layer, env, iteration=0):
         env.layer, env.iteration = layer.index, iteration
+        env.spec = vision.stage_view(self.spec, layer.index)
         w = self.weights(layer.index, env)
         subs = sublayers(layer, lambda block: lambda h: block.forward(h, w, env))
         return layer.placement.forward(x, subs, lambda base, h: layer.norm.forward(h, w, base, env), w, env)
@@ -186,12 +190,14 @@ class RefModel(nn.Module):
         for d in spec.depth:
             x = d.before_layers(x, env)
         for i, iteration in spec.schedule():
+            x = vision.downsample(x, self.weights(i), spec, i)
             x_in = x
             x = self.run_layer(x, spec.layer[i], env, iteration)
             if streams is not None:
                 streams.append((i, x_in, x))
             for d in spec.depth:
                 x = d.after_layer(x, i, self.weights(i, env), env)
+        env.spec = vision.stage_view(spec, spec.layers)
         if spec.final_norm:
             x = spec.norm.forward(x, w, "final_norm", env)
         if spec.output == "hidden":

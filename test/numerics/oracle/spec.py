@@ -250,7 +250,7 @@ def parse_spec(raw):
     for i in range(s.layers):
         b = deep_merge(block, overrides[i])
         bias = registry.convert(b.get("bias", True), bool, "[block] bias")
-        ctx = ResolveContext(s, i, bias)
+        ctx = ResolveContext(vision.stage_view(s, i), i, bias)  # a stage's dim and grid
         parts = {}
         for role in registry.BLOCK_ROLES:
             name = select(role, b, i, "[block]", pattern_ok=True)

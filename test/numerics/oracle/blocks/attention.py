@@ -172,7 +172,7 @@ class Attention(Mixer):
             return
         if spec.input != "image" or spec.cls_token:
             raise SpecError("%s grid_window: needs input = image with cls_token = false" % at)
-        rows, cols = spec.height // spec.patch, spec.width // spec.patch
+        rows, cols = spec.rows, spec.cols
         if rows % p.grid_window or cols % p.grid_window:
             raise SpecError("%s grid_window = %d must divide the grid's sides %d x %d"
                             % (at, p.grid_window, rows, cols))
@@ -242,7 +242,7 @@ class Attention(Mixer):
             bias = bias[p.kept_heads]
         if bias is not None:
             s[..., N:] = s[..., N:] + bias
-        grid = (env.spec.height // env.spec.patch, env.spec.width // env.spec.patch) if p.grid_window else None
+        grid = (env.spec.rows, env.spec.cols) if p.grid_window else None
         if p.relative_position_bias:
             table = w["layer.attn.relative_position_bias_table"]
             s[..., N:] = s[..., N:] + swin_relative_bias(table, *grid, p.grid_window, p.grid_shift)

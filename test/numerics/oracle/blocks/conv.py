@@ -45,7 +45,7 @@ class Conv(Mixer):
         spec = env.spec
         if spec.input == "image":  # 2-D, centred, on the patch grid (tokens row by row)
             B, _, C = x.shape
-            g = x.transpose(1, 2).reshape(B, C, spec.height // spec.patch, spec.width // spec.patch)
+            g = x.transpose(1, 2).reshape(B, C, spec.rows, spec.cols)
             b = w["layer.conv.bias"] if "layer.conv.bias" in w else None
             y = F.conv2d(g, w["layer.conv.weight"], b, padding=K // 2, groups=C)
             return y.reshape(B, C, S).transpose(1, 2)

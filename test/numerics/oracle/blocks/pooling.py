@@ -27,7 +27,7 @@ class Pooling(Mixer):
         spec = env.spec
         if spec.input == "image":  # PoolFormer's AvgPool2d on the patch grid (tokens row by row)
             B, S, C = x.shape
-            g = x.transpose(1, 2).reshape(B, C, spec.height // spec.patch, spec.width // spec.patch)
+            g = x.transpose(1, 2).reshape(B, C, spec.rows, spec.cols)
             y = F.avg_pool2d(g, k, stride=1, padding=k // 2, count_include_pad=False)
             return y.reshape(B, C, S).transpose(1, 2) - x
         y = F.avg_pool1d(x.transpose(1, 2), k, stride=1, padding=k // 2, count_include_pad=False)
