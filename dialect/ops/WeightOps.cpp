@@ -371,20 +371,57 @@ WeightData WeightReshapeOp::evaluate(ArrayRef<WeightData> in) {
   return out;
 }
 
+namespace {
+/// The transpose's permutation: its attribute, else the matrix swap.
+std::vector<int64_t> permutationOf(WeightTransposeOp op) {
+  if (auto p = op.getPermutation())
+    return std::vector<int64_t>(p->begin(), p->end());
+  return {1, 0};
+}
+} // namespace
+
 LogicalResult WeightTransposeOp::verify() {
-  std::vector<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
-  if (out != std::vector<int64_t>{in[1], in[0]})
-    return emitOpError("result must be [")
-           << in[1] << ", " << in[0] << "], the input transposed";
+  std::vector<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult()),
+                       perm = permutationOf(*this);
+  if (!getPermutation() && in.size() != 2)
+    return emitOpError("without a permutation the input must be a matrix");
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t d = 0; d < sorted.size(); ++d)
+    if (sorted[d] != (int64_t)d || sorted.size() != in.size())
+      return emitOpError("permutation must order the input's ")
+             << in.size() << " axes";
+  std::vector<int64_t> want;
+  for (int64_t axis : perm)
+    want.push_back(in[axis]);
+  if (out != want) {
+    InFlightDiagnostic d = emitOpError("result must be [");
+    llvm::interleaveComma(want, d);
+    return d << "], the input transposed";
+  }
   return success();
 }
 
 WeightData WeightTransposeOp::evaluate(ArrayRef<WeightData> in) {
   WeightData out = like(getResult());
-  int64_t rows = in[0].shape[0], cols = in[0].shape[1];
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      out.values[j * rows + i] = in[0].values[i * cols + j];
+  std::vector<int64_t> perm = permutationOf(*this);
+  const std::vector<int64_t> &shape = in[0].shape;
+  int64_t rank = shape.size();
+  // The input's stride along each result axis; walk the result in order.
+  std::vector<int64_t> inStride(rank, 1), stride(rank);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStride[d] = inStride[d + 1] * shape[d + 1];
+  for (int64_t d = 0; d < rank; ++d)
+    stride[d] = inStride[perm[d]];
+  std::vector<int64_t> idx(rank, 0);
+  for (float &v : out.values) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * stride[d];
+    v = in[0].values[src];
+    for (int64_t d = rank - 1; d >= 0 && ++idx[d] == out.shape[d]; --d)
+      idx[d] = 0;
+  }
   return out;
 }
 

@@ -212,16 +212,21 @@ def NN_WeightReshapeOp : NN_WeightExprOp<"weight.reshape"> {
 }
 
 def NN_WeightTransposeOp : NN_WeightExprOp<"weight.transpose"> {
-  let summary = "a matrix transposed";
+  let summary = "a weight with its axes permuted";
   let description = [{
     `result[j, i] = input[i, j]`: a computed `[out, in]` matrix (a reshaped
-    Conv2d weight) as the `[in, out]` weight of `nn.linear`.
+    Conv2d weight) as the `[in, out]` weight of `nn.linear`. With
+    `permutation`, any rank: result axis `d` is input axis `permutation[d]`
+    (Swin's patch-merging weights, stored in its (column, row, channel)
+    order, reordered to `nn.grid_patches`' (channel, row, column)).
 
     ```mlir
     %t = nn.weight.transpose %m : (tensor<128x576xf32>) -> tensor<576x128xf32>
+    %p = nn.weight.transpose %g {permutation = array<i64: 2, 1, 0>} : (tensor<2x2x16xf32>) -> tensor<16x2x2xf32>
     ```
   }];
-  let arguments = (ins NN_Matrix:$input);
+  let arguments = (ins NN_StaticTensor:$input,
+                       OptionalAttr<DenseI64ArrayAttr>:$permutation);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 

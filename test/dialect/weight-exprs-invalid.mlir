@@ -82,3 +82,30 @@ func.func @transpose_shape() -> tensor<24x144xf32> {
   %t = nn.weight.transpose %m : (tensor<24x144xf32>) -> tensor<24x144xf32>
   return %t : tensor<24x144xf32>
 }
+
+// -----
+
+func.func @transpose_permutation_shape() -> tensor<16x2x2xf32> {
+  %g = nn.weight "g" : tensor<2x2x16xf32>
+  // expected-error @+1 {{result must be [16, 2, 2], the input transposed}}
+  %p = nn.weight.transpose %g {permutation = array<i64: 2, 1, 0>} : (tensor<2x2x16xf32>) -> tensor<2x16x2xf32>
+  return %p : tensor<2x16x2xf32>
+}
+
+// -----
+
+func.func @transpose_permutation_axes() -> tensor<2x2x16xf32> {
+  %g = nn.weight "g" : tensor<2x2x16xf32>
+  // expected-error @+1 {{permutation must order the input's 3 axes}}
+  %p = nn.weight.transpose %g {permutation = array<i64: 0, 0, 2>} : (tensor<2x2x16xf32>) -> tensor<2x2x16xf32>
+  return %p : tensor<2x2x16xf32>
+}
+
+// -----
+
+func.func @transpose_vector() -> tensor<16xf32> {
+  %g = nn.weight "g" : tensor<16xf32>
+  // expected-error @+1 {{without a permutation the input must be a matrix}}
+  %p = nn.weight.transpose %g : (tensor<16xf32>) -> tensor<16xf32>
+  return %p : tensor<16xf32>
+}

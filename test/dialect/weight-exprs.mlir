@@ -39,3 +39,15 @@ func.func @conv_as_gemm() -> tensor<144x24xf32> {
   %t = nn.weight.transpose %m : (tensor<24x144xf32>) -> tensor<144x24xf32>
   return %t : tensor<144x24xf32>
 }
+
+// -----
+
+// Swin's patch-merging weights: (column, row, channel) reordered to
+// nn.grid_patches' (channel, row, column).
+// CHECK-LABEL: func.func @permuted
+// CHECK: nn.weight.transpose %{{.*}} {permutation = array<i64: 2, 1, 0>} : (tensor<2x2x16xf32>) -> tensor<16x2x2xf32>
+func.func @permuted() -> tensor<16x2x2xf32> {
+  %g = nn.weight "norm" : tensor<2x2x16xf32>
+  %p = nn.weight.transpose %g {permutation = array<i64: 2, 1, 0>} : (tensor<2x2x16xf32>) -> tensor<16x2x2xf32>
+  return %p : tensor<16x2x2xf32>
+}
