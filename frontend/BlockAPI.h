@@ -172,6 +172,12 @@ public:
   /// A norm of family `kind` with slots base.<leaf>.
   NormSpec norm(llvm::StringRef base, llvm::StringRef kind, double eps,
                 SpecLoc loc) const;
+  /// Declares the model's stages by their first layers (for {stage} and
+  /// {in_stage} in weight names); before the layers' weights are named.
+  void setStages(std::vector<int64_t> firsts) const;
+  /// A norm of [block]'s kind and norm_eps (layernorm, 1e-5 without them)
+  /// with slots base.<leaf>: the embedding's and the classifier's.
+  NormSpec blockNorm(llvm::StringRef base, SpecLoc loc) const;
   /// Whether the scheme stores the slots grouped under `base` (e.g.
   /// layer.attn.qkv = q, k, v) as one concatenated tensor.
   bool schemeFuses(llvm::StringRef base) const;

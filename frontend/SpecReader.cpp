@@ -90,6 +90,10 @@ namespace {
 constexpr int64_t kMaxLayers = 16384;       // beyond it the IR alone takes GBs
 constexpr size_t kMaxNameLength = 128;      // it names files: lib<name>.so
 constexpr uint64_t kMaxSpecBytes = 1 << 20; // a spec is a page of TOML
+// The per-layer placeholders of weight names: the layer, its stage, its
+// index in the stage.
+constexpr llvm::StringLiteral kLayerPlaceholders[] = {"{i}", "{stage}",
+                                                      "{in_stage}"};
 
 std::string_view sv(StringRef s) { return {s.data(), s.size()}; }
 
@@ -526,11 +530,15 @@ void SpecReader::checkNames(const toml::table &names) {
             "weight name for '" + slot + "' in [weights.names] is empty");
       continue;
     }
-    if (!slot.starts_with("layer.") && StringRef(*name).contains("{i}")) {
-      error(locOf(v.source()), "'{i}' in the name of '" + slot +
-                                   "': only layer.* slots are per layer");
-      continue;
-    }
+    if (!slot.starts_with("layer."))
+      if (auto p = llvm::find_if(
+              kLayerPlaceholders,
+              [&](StringRef p) { return StringRef(*name).contains(p); });
+          p != std::end(kLayerPlaceholders)) {
+        error(locOf(v.source()), "'" + Twine(*p) + "' in the name of '" + slot +
+                                     "': only layer.* slots are per layer");
+        continue;
+      }
     overrides[slot] = {*name, locOf(v.source())};
   }
 }
@@ -664,9 +672,16 @@ TensorRef SpecReader::weightName(StringRef slot, std::optional<int64_t> layer,
   }
   std::string name = prefix + tmpl;
   if (layer) {
-    std::string idx = std::to_string(*layer);
-    for (size_t pos; (pos = name.find("{i}")) != std::string::npos;)
-      name.replace(pos, 3, idx);
+    // {i}: the layer; {stage}, {in_stage}: its stage and its index there.
+    size_t stage = llvm::upper_bound(stageFirsts, *layer) - stageFirsts.begin();
+    int64_t values[] = {*layer, int64_t(stage) - 1,
+                        *layer - stageFirsts[stage - 1]};
+    for (size_t k = 0; k < std::size(kLayerPlaceholders); ++k) {
+      std::string idx = std::to_string(values[k]);
+      for (size_t pos;
+           (pos = name.find(kLayerPlaceholders[k])) != std::string::npos;)
+        name.replace(pos, kLayerPlaceholders[k].size(), idx);
+    }
   }
   return {name, loc};
 }
@@ -1339,6 +1354,17 @@ NormSpec ReadContext::norm(StringRef base, StringRef kind, double eps,
   for (const std::string &leaf : n.family->leaves)
     n.tensors.push_back(weight((base + "." + leaf).str(), loc));
   return n;
+}
+
+void ReadContext::setStages(std::vector<int64_t> firsts) const {
+  reader.setStageFirsts(std::move(firsts));
+}
+
+NormSpec ReadContext::blockNorm(StringRef base, SpecLoc loc) const {
+  auto kind = block.getString("norm");
+  auto eps = block.getFloat("norm_eps");
+  return norm(base, kind ? StringRef(kind->value) : "layernorm",
+              eps ? eps->value : 1e-5, loc);
 }
 
 bool ReadContext::schemeFuses(StringRef base) const {

@@ -71,6 +71,12 @@ public:
   TensorRef weightName(llvm::StringRef slot, std::optional<int64_t> layer,
                        SpecLoc needLoc);
   const Scheme *scheme() const { return schemeInUse; }
+  /// The first layer of each stage (a hierarchical model's; one stage
+  /// otherwise): {stage} and {in_stage} in names are a layer's stage and its
+  /// index in the stage.
+  void setStageFirsts(std::vector<int64_t> firsts) {
+    stageFirsts = std::move(firsts);
+  }
   /// Checks a weight of `shape` (named `what`) against kMaxTensorBytes, at
   /// `loc`, and counts it in the model's weight bytes.
   void noteTensor(SpecLoc loc, const llvm::Twine &what,
@@ -155,6 +161,7 @@ private:
     SpecLoc loc;
   };
   llvm::StringMap<NameOverride> overrides;
+  std::vector<int64_t> stageFirsts = {0};
   llvm::StringSet<> usedSlots;
   int64_t maxSeq = 0;          // for activation sizes
   std::string inputName;       // [model] input

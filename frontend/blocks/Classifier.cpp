@@ -87,12 +87,8 @@ std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
     h->pool = nn::TokenPoolMode::mean;
     h->start = prefix;
   }
-  if (auto v = t.getBool("norm"); v && v->value) {
-    auto kind = ctx.block.getString("norm");
-    auto eps = ctx.block.getFloat("norm_eps");
-    h->norm = ctx.norm("head.norm", kind ? kind->value : "layernorm",
-                       eps ? eps->value : 1e-5, v->keyLoc);
-  }
+  if (auto v = t.getBool("norm"); v && v->value)
+    h->norm = ctx.blockNorm("head.norm", v->keyLoc);
   bool bias = true;
   if (auto v = t.getBool("bias"))
     bias = v->value;

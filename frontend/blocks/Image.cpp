@@ -29,6 +29,7 @@ public:
   std::optional<int64_t> stride, padding;
   bool cls = true, dist = false;
   TensorRef weight, bias, clsToken, distToken, positions;
+  std::optional<NormSpec> norm; // after the patches, class token, positions
   std::optional<ImageStages> stages;
 
   int64_t patches() const { return rows * cols; }
@@ -78,9 +79,10 @@ public:
     auto attr = [&](std::optional<int64_t> v) {
       return v ? ctx.b.getI64IntegerAttr(*v) : IntegerAttr();
     };
-    return ctx.b.create<nn::PatchEmbedOp>(ctx.loc("embed.patch", loc), args[0],
-                                          w, b, c, p, patch, attr(stride),
-                                          attr(padding));
+    Value x = ctx.b.create<nn::PatchEmbedOp>(ctx.loc("embed.patch", loc),
+                                             args[0], w, b, c, p, patch,
+                                             attr(stride), attr(padding));
+    return norm ? ctx.norm(x, *norm, "embed.norm") : x;
   }
 };
 
@@ -193,6 +195,9 @@ std::unique_ptr<InputSpec> readImage(const ReadContext &ctx) {
     in->positions =
         ctx.weight("embed.positions", posLoc.known() ? posLoc : in->loc,
                    {1, *in->fixedTokens(), D});
+  // Swin's patch_norm (timm's norm_pre with a class token or positions).
+  if (auto v = t.getBool("norm"); v && v->value)
+    in->norm = ctx.blockNorm("embed.norm", v->keyLoc);
   in->stages = readImageStages(ctx, in->rows, in->cols, D, bias);
   if (staged && !in->stages)
     return nullptr;
@@ -206,7 +211,8 @@ void registerImageInput() {
       {"image_size", Kind::IntList}, {"patch", Kind::Int},
       {"patch_stride", Kind::Int},   {"patch_padding", Kind::Int, {}, 0},
       {"in_channels", Kind::Int},    {"cls_token", Kind::Bool},
-      {"dist_token", Kind::Bool},    {"patch_bias", Kind::Bool}};
+      {"dist_token", Kind::Bool},    {"patch_bias", Kind::Bool},
+      {"norm", Kind::Bool}};
   keys.insert(keys.end(), kImageStageKeys.begin(), kImageStageKeys.end());
   std::vector<std::string> slots = {"embed.patch.weight", "embed.patch.bias",
                                     "embed.cls", "embed.dist",

@@ -75,12 +75,8 @@ std::unique_ptr<InputSpec> readTokens(const ReadContext &ctx) {
           ctx.weight("embed.token_types", v->keyLoc, {in->tokenTypes, ctx.dim});
   }
   in->scale = ctx.table.getFloat("scale");
-  if (auto v = ctx.table.getBool("norm"); v && v->value) {
-    auto kind = ctx.block.getString("norm");
-    auto eps = ctx.block.getFloat("norm_eps");
-    in->norm = ctx.norm("embed.norm", kind ? kind->value : "layernorm",
-                        eps ? eps->value : 1e-5, v->keyLoc);
-  }
+  if (auto v = ctx.table.getBool("norm"); v && v->value)
+    in->norm = ctx.blockNorm("embed.norm", v->keyLoc);
   return in;
 }
 

@@ -678,6 +678,12 @@ SCHEME_ROWS = {
              "layer.mlp.down.weight": "blocks.{i}.mlp.fc2.weight", "layer.attn_scale": "blocks.{i}.ls1.gamma",
              "final_norm.weight": "norm.weight", "head.norm.weight": "fc_norm.weight", "head.weight": "head.weight",
              "embed.tokens": None},
+    "timm_swin": {"embed.norm.weight": "patch_embed.norm.weight",
+                  "layer.downsample.reduction.weight": "layers.{stage}.downsample.reduction.weight",
+                  "layer.attn.qkv.bias": "layers.{stage}.blocks.{in_stage}.attn.qkv.bias",
+                  "layer.attn.relative_position_bias_table":
+                      "layers.{stage}.blocks.{in_stage}.attn.relative_position_bias_table",
+                  "head.weight": "head.fc.weight", "embed.cls": None},
 }
 
 
@@ -858,3 +864,43 @@ def test_relmax_helper():
         check_model.parse_seqs("17", 16)
     with pytest.raises(ValueError):
         check_model.parse_seqs("0", 16)
+
+
+# ------------------------------------------------------------------------------------------------
+# Hierarchical image stages
+# ------------------------------------------------------------------------------------------------
+
+MERGE = """[model]
+name = "m"
+dim = 8
+layers = 2
+input = "image"
+output = "hidden"
+[block]
+mixer = "pooling"
+[embed]
+image_size = %d
+patch = 4
+stage_layers = [1, 1]
+stage_dims = [8, 16]
+%s
+"""
+
+
+def test_patch_merging_keys_and_errors():
+    cfg = spec(MERGE % (16, 'down = "merge"'))
+    assert cfg.merge and cfg.down == (2, 2, 0) and cfg.stages[1][2:] == (2, 2)
+    for size, extra, msg in [(16, 'down = "merge"\ndown_stride = 2', "does not apply"),
+                             (16, 'down = "merge"\ndown_padding = 0', "does not apply"),
+                             (12, 'down = "merge"', "would merge a 3x3 grid"),
+                             (16, "down_norm_eps = 1e-6", "only applies with down")]:
+        with pytest.raises(ref.SpecError, match=msg):
+            spec(MERGE % (size, extra))
+
+
+def test_stage_placeholders_in_weight_names():
+    cfg = spec(MERGE % (16, 'down = "merge"\n[weights.names]\n'
+                            '"layer.downsample.reduction.weight" = "s{stage}.r"\n'
+                            '"layer.attn_norm.weight" = "s{stage}.b{in_stage}.n"'))
+    names = ref.expected_weights(cfg)
+    assert "s1.r" in names and "s0.b0.n" in names and "s1.b0.n" in names

@@ -3,8 +3,9 @@ PatchEmbed, class token, DeiT's distillation token and pos_embed) and the classi
 output = "classes": timm's forward_head: pool, fc_norm, head; a distilled DeiT's (head(x[:, 0]) +
 head_dist(x[:, 1])) / 2). With [embed] stage_layers the layers run in stages of
 their own widths on shrinking grids, each later stage entered through a strided Conv2d (timm's
-poolformer: downsampling PatchEmbed layers between stages). Written with torch's own Conv2d and cat,
-independently of the compiler's GEMM-over-patches form."""
+poolformer: downsampling PatchEmbed layers between stages) or Swin's patch merging (timm's
+PatchMerging: the 2x2 neighbourhoods concatenated, LayerNorm, a linear without bias). Written with
+torch's own Conv2d, reshape and cat, independently of the compiler's GEMM-over-patches form."""
 import copy
 import math
 
@@ -16,8 +17,9 @@ from .registry import Slot
 
 # [embed] keys of the image input and [head] keys of the classifier (None: resolved in resolve()).
 IMAGE_KEYS = ("image_size", "patch", "patch_stride", "patch_padding", "in_channels", "cls_token", "dist_token",
-              "patch_bias", "stage_layers", "stage_dims", "down_patch", "down_stride", "down_padding")
-STAGE_KEYS = IMAGE_KEYS[-5:]
+              "patch_bias", "stage_layers", "stage_dims", "down", "down_patch", "down_stride", "down_padding",
+              "down_norm_eps")
+STAGE_KEYS = IMAGE_KEYS[-7:]
 
 
 def conv_size(n, kernel, stride, padding):
@@ -73,7 +75,18 @@ def resolve_stages(spec, embed):
     """spec.stages: [(first layer, dim, rows, cols)], one per stage (one stage without
     stage_layers); spec.down: the downsampling's (kernel, stride, padding)."""
     spec.stages = [(0, spec.dim, spec.rows, spec.cols)]
-    spec.down = (embed.get("down_patch", 3), embed.get("down_stride", 2), embed.get("down_padding", 1))
+    spec.merge = embed.get("down", "conv") == "merge"
+    spec.down_eps = embed.get("down_norm_eps", 1e-5)
+    if spec.merge:
+        for k in ("down_stride", "down_padding"):
+            if k in embed:
+                raise SpecError("[embed] %s does not apply with down = \"merge\"" % k)
+        k = embed.get("down_patch", 2)
+        spec.down = (k, k, 0)
+    else:
+        if "down_norm_eps" in embed:
+            raise SpecError("[embed] down_norm_eps only applies with down = \"merge\"")
+        spec.down = (embed.get("down_patch", 3), embed.get("down_stride", 2), embed.get("down_padding", 1))
     if "stage_layers" not in embed and "stage_dims" not in embed:
         for k in STAGE_KEYS[2:]:
             if k in embed:
@@ -96,6 +109,8 @@ def resolve_stages(spec, embed):
         _, _, rows, cols = spec.stages[-1]
         if min(rows, cols) + 2 * p < k:
             raise SpecError("[embed] stage %d would downsample a %dx%d grid" % (len(spec.stages), rows, cols))
+        if spec.merge and (rows % k or cols % k):
+            raise SpecError("[embed] stage %d would merge a %dx%d grid" % (len(spec.stages), rows, cols))
         spec.stages.append((first, d, conv_size(rows, k, s, p), conv_size(cols, k, s, p)))
         first += n
 
@@ -123,6 +138,10 @@ def downsample_slots(spec, layer):
     prev, cur = stage_of(spec, layer - 1), stage_of(spec, layer)
     k = spec.down[0]
     fan_in = prev[1] * k * k
+    if spec.merge:
+        return [Slot("layer.downsample.norm.weight", (fan_in,), "norm_weight"),
+                Slot("layer.downsample.norm.bias", (fan_in,), "bias"),
+                Slot("layer.downsample.reduction.weight", (cur[1], fan_in), "linear")]
     out = [Slot("layer.downsample.weight", (cur[1], prev[1], k, k),
                 lambda rng, shape, spec: rng.standard_normal(shape) / math.sqrt(fan_in), linear=False)]
     if spec.patch_bias:
@@ -132,11 +151,19 @@ def downsample_slots(spec, layer):
 
 def downsample(x, w, spec, layer):
     """Before the first layer of a stage: the previous stage's tokens [B, rows * cols, C] through
-    Conv2d(C -> the stage's dim, down_patch, down_stride, down_padding); x elsewhere."""
+    Conv2d(C -> the stage's dim, down_patch, down_stride, down_padding), or with down = "merge"
+    timm's PatchMerging; x elsewhere."""
     if not downsample_slots(spec, layer):
         return x
-    _, _, rows, cols = stage_of(spec, layer - 1)
-    B, S, C = x.shape
+    _, C, rows, cols = stage_of(spec, layer - 1)  # C from the spec: a constant when traced
+    B = x.shape[0]
+    if spec.merge:
+        # timm's PatchMerging: [B, H/k, k, W/k, k, C] -> [B, H/k, W/k, (column, row, channel)].
+        k = spec.down[0]
+        g = x.reshape(B, rows // k, k, cols // k, k, C).permute(0, 1, 3, 4, 2, 5).flatten(3)
+        g = F.layer_norm(g, (k * k * C,), w["layer.downsample.norm.weight"], w["layer.downsample.norm.bias"],
+                         spec.down_eps)
+        return F.linear(g, w["layer.downsample.reduction.weight"]).flatten(1, 2)
     g = x.transpose(1, 2).reshape(B, C, rows, cols)
     bias = w["layer.downsample.bias"] if "layer.downsample.bias" in w else None
     _, s, p = spec.down

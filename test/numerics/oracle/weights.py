@@ -33,7 +33,14 @@ def slot_name(spec, slot, i=None):
         raise SpecError("weights: scheme %r has no name for slot %r; give one in [weights.names]"
                         % (spec.scheme.name, slot))
     name = spec.prefix + tmpl
-    return name if i is None else name.replace("{i}", str(i))
+    if i is None:
+        return name
+    # {stage}, {in_stage}: the layer's stage and its index in it (one stage unless [embed]
+    # stage_layers).
+    firsts = [st[0] for st in getattr(spec, "stages", [(0,)])]
+    s = max(k for k, f in enumerate(firsts) if f <= i)
+    return name.replace("{i}", str(i)).replace("{stage}", str(s)).replace("{in_stage}",
+                                                                        str(i - firsts[s]))
 
 
 class Fused:
