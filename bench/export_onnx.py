@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Export the PyTorch reference model of a spec to ONNX (float32, dynamic batch and seq).
+"""Export the PyTorch peer model of a spec (peer_model.py) to ONNX (float32, dynamic batch and seq).
 
     export_onnx.py SPEC WEIGHTS.safetensors OUT.onnx [--seq 128] [--opset 17]
 
@@ -18,6 +18,7 @@ import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "numerics"))
+import peer_model  # noqa: E402
 import reference as ref  # noqa: E402
 
 
@@ -38,15 +39,14 @@ class _Int32Inputs(torch.nn.Module):
 def export(spec, weights, out, seq=128, batch=1, opset=17):
     cfg = ref.load_spec(spec)
     if cfg.input == "image":
-        model = ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True).eval()
+        model = peer_model.build(cfg, weights)
         image = torch.randn(batch, cfg.in_channels, cfg.height, cfg.width)
         with torch.no_grad():
             torch.onnx.export(model, (image,), out, input_names=["image"], output_names=[cfg.output],
                               dynamic_axes={"image": {0: "batch"}, cfg.output: {0: "batch"}},
                               opset_version=opset, do_constant_folding=True)
         return cfg
-    model = _Int32Inputs(ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True),
-                         cfg.token_types > 0).eval()
+    model = _Int32Inputs(peer_model.build(cfg, weights), cfg.token_types > 0).eval()
     seq = min(seq, cfg.max_seq)
     tokens = torch.randint(0, cfg.vocab, (batch, seq), dtype=torch.int32)
     args = (tokens,)

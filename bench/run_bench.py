@@ -6,7 +6,8 @@
         [--markdown bench.md] [--json bench.json] [--skip modelc,ort,torch]
 
 Per model: random weights (fixed seed) -> `modelc compile` + `modelc bench --json`; torch.onnx.export
-of the reference model -> bench/ort_run.js (onnxruntime-node); PyTorch eager in a subprocess, twice:
+of the peer model (peer_model.py: the oracle's module, or for a timm_swin spec timm's windowed Swin)
+-> bench/ort_run.js (onnxruntime-node); PyTorch eager on the same model in a subprocess, twice:
 with the environment as is, and with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed. Prints a markdown
 table plus the machine (CPU, lscpu family, measured FMA peak, BLAS). A peer that cannot run is
 reported with the reason; the others still run.
@@ -301,11 +302,13 @@ TORCH_WORKER = r"""
 import json, os, sys, time, statistics
 import numpy as np, torch
 sys.path.insert(0, %(numerics)r)
+sys.path.insert(0, %(bench)r)
+import peer_model
 import reference as ref
 spec, weights, B, S, T, iters = %(spec)r, %(weights)r, %(batch)d, %(seq)d, %(threads)d, %(iters)d
 torch.set_num_threads(T)
 cfg = ref.load_spec(spec)
-m = ref.build_module(cfg, weights, dtype=torch.float32, fast_norm=True)
+m = peer_model.build(cfg, weights)
 g = torch.Generator().manual_seed(0)
 tok = (torch.randn(B, cfg.in_channels, cfg.height, cfg.width, generator=g) if cfg.input == "image"
        else torch.randint(0, cfg.vocab, (B, S), generator=g))
@@ -329,7 +332,7 @@ def bench_torch(a, spec, weights, unset_openblas):
     if unset_openblas:
         for k in OPENBLAS_VARS:
             env.pop(k, None)
-    code = TORCH_WORKER % {"numerics": NUMERICS, "spec": os.path.abspath(spec), "weights": weights,
+    code = TORCH_WORKER % {"numerics": NUMERICS, "bench": HERE, "spec": os.path.abspath(spec), "weights": weights,
                            "batch": int(a.batch), "seq": int(a.seq), "threads": int(a.threads),
                            "iters": int(a.iters), "vars": OPENBLAS_VARS}
     ok, out, err = run([PY, "-c", code], env=env, timeout=3600)
@@ -430,7 +433,7 @@ def report(a, mach, results):
         L += opt_levels_table(a, results)
     L.append("Times are the median (and min) of %s runs after warm-up. modelc: `modelc bench`; ORT: "
              "onnxruntime-node %s (CPU EP, graph optimization 'all', intra-op threads %s, inter-op 1) on a "
-             "torch.onnx.export of the reference model; PyTorch: eager %s, float32, inference_mode, "
+             "torch.onnx.export of the peer model (bench/peer_model.py); PyTorch: eager %s on it, float32, inference_mode, "
              "OMP_WAIT_POLICY=PASSIVE, torch.set_num_threads(%s)."
              % (a.iters, next((r["ort"].get("ort_version") for _, r in results
                                if r.get("ort") and r["ort"].get("ort_version")), "?"),

@@ -1,0 +1,41 @@
+"""The PyTorch model the peers run (PyTorch eager, and ONNX Runtime on its export): the oracle's
+module, except where a spec names a library's own structure that computes the same thing faster.
+The oracle writes Swin's shifted windows as attention over the whole grid under a band mask (the
+independent check of modelc's form); for a timm_swin spec the peers run timm's windowed form
+(test/numerics/timm_swin.py: window_partition, torch.roll, attn_mask), as a Swin user would.
+"""
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "test", "numerics"))
+import reference as ref  # noqa: E402
+
+
+class _ImageOnly(torch.nn.Module):
+    """Takes (image, token_types) like the oracle's module; ignores the second."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, image, token_types=None):
+        return self.inner(image)
+
+
+def build(cfg, weights, dtype=torch.float32):
+    """The peer module of `cfg` with the checkpoint `weights` (a path), in eval mode."""
+    if cfg.scheme.name == "timm_swin":
+        import timm_swin
+        m = timm_swin.SwinTransformer(cfg)
+        m.load_state_dict({k: torch.from_numpy(v) for k, v in ref.read_safetensors(weights).items()})
+        return _ImageOnly(m).to(dtype).eval()
+    return ref.build_module(cfg, weights, dtype=dtype, fast_norm=True).eval()
+
+
+def describe(cfg):
+    """What build() runs, for the report."""
+    return "timm-structured SwinTransformer (timm_swin.py)" if cfg.scheme.name == "timm_swin" \
+        else "the oracle's module"
