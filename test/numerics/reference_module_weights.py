@@ -9,7 +9,6 @@ layer with bias = false) is written too: checkpoints may hold unused tensors.
 
 Fails if a module tensor the spec uses is named or shaped differently from the slot it fills.
 """
-import argparse
 import os
 import sys
 
@@ -17,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
+import module_checkpoint  # noqa: E402
 import reference as ref  # noqa: E402
 from oracle.blocks.aft import AFTSimple  # noqa: E402
 
@@ -32,12 +32,7 @@ def reference_module(cfg, layer):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("spec")
-    ap.add_argument("out")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    cfg = ref.load_spec(a.spec)
+    a, cfg = module_checkpoint.parse_args(__doc__, argv)
     weights = ref.random_weights(cfg, a.seed)
     torch.manual_seed(a.seed)
     for layer in cfg.layer:

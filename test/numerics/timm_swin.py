@@ -18,7 +18,6 @@ of shifted windows. Its parameters are randomized (norm scales and biases too), 
 oracle, loading the file through the spec's scheme, must match the module's own forward in float64
 on random images (batch 3) to 1e-10; else exit status 1.
 """
-import argparse
 import os
 import sys
 
@@ -27,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-import reference as ref  # noqa: E402
+import module_checkpoint  # noqa: E402
+from timm_vit import Mlp  # noqa: E402  (timm.layers.Mlp, shared as in timm)
 
 
 def window_partition(x, ws):
@@ -70,15 +70,6 @@ class WindowAttention(nn.Module):
             nW = mask.shape[0]
             attn = (attn.view(-1, nW, self.heads, N, N) + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.heads, N, N)
         return self.proj((attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(B_, N, -1))
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1, self.act, self.fc2 = nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
 
 
 class SwinTransformerBlock(nn.Module):
@@ -182,32 +173,8 @@ class SwinTransformer(nn.Module):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("spec")
-    ap.add_argument("out")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    cfg = ref.load_spec(a.spec)
-    torch.manual_seed(a.seed)
-    m = SwinTransformer(cfg).double().eval()
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            if "norm" in name:  # LayerNorm's default 1 / 0 would hide a swapped weight and bias
-                p.add_(0.1 * torch.randn_like(p))
-    weights = {k: v.float().numpy() for k, v in m.state_dict().items()}
-    missing = set(ref.expected_weights(cfg)) - set(weights)
-    if missing:
-        sys.exit("error: the spec expects tensors the module lacks: %s" % sorted(missing))
-    ref.write_safetensors(a.out, weights)
-    images = torch.randn(3, cfg.in_channels, cfg.height, cfg.width, dtype=torch.float64)
-    m = SwinTransformer(cfg).double().eval()
-    m.load_state_dict({k: torch.from_numpy(v).double() for k, v in weights.items()})
-    with torch.no_grad():
-        want = m(images).numpy()
-    got = ref.forward(cfg, weights, images.numpy())
-    err = abs(got - want).max() / abs(want).max()
-    print("oracle vs timm-structured module: relmax %.2g" % err)
-    return 0 if err <= 1e-10 else 1
+    a, cfg = module_checkpoint.parse_args(__doc__, argv)
+    return module_checkpoint.write_and_check(cfg, SwinTransformer, a.out, a.seed)
 
 
 if __name__ == "__main__":

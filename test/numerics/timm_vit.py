@@ -13,7 +13,6 @@ it a checkpoint's names and the numerics depend on. Its parameters are randomize
 biases too), saved as is, and the oracle, loading the file through the spec's scheme, must match the
 module's own forward in float64 on random images (batch 3) to 1e-10; else exit status 1.
 """
-import argparse
 import os
 import sys
 
@@ -21,9 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
-import reference as ref  # noqa: E402
+import module_checkpoint  # noqa: E402
 
 
 class PatchEmbed(nn.Module):
@@ -109,32 +107,8 @@ def module_for(cfg):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("spec")
-    ap.add_argument("out")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    cfg = ref.load_spec(a.spec)
-    torch.manual_seed(a.seed)
-    m = module_for(cfg).double().eval()
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            if "norm" in name:  # LayerNorm's default 1 / 0 would hide a swapped weight and bias
-                p.add_(0.1 * torch.randn_like(p))
-    weights = {k: v.float().numpy() for k, v in m.state_dict().items()}
-    missing = set(ref.expected_weights(cfg)) - set(weights)
-    if missing:
-        sys.exit("error: the spec expects tensors the module lacks: %s" % sorted(missing))
-    ref.write_safetensors(a.out, weights)
-    images = torch.randn(3, cfg.in_channels, cfg.height, cfg.width, dtype=torch.float64)
-    m = module_for(cfg).double().eval()
-    m.load_state_dict({k: torch.from_numpy(v).double() for k, v in weights.items()})
-    with torch.no_grad():
-        want = m(images).numpy()
-    got = ref.forward(cfg, weights, images.numpy())
-    err = abs(got - want).max() / abs(want).max()
-    print("oracle vs timm-structured module: relmax %.2g" % err)
-    return 0 if err <= 1e-10 else 1
+    a, cfg = module_checkpoint.parse_args(__doc__, argv)
+    return module_checkpoint.write_and_check(cfg, module_for, a.out, a.seed)
 
 
 if __name__ == "__main__":
