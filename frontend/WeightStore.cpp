@@ -36,6 +36,17 @@ std::vector<int64_t> storedShape(nn::WeightOp op) {
   return s;
 }
 
+// Whether a checkpoint tensor of shape `stored` holds a slot of shape `want`:
+// the same shape, or it followed by unit axes, which orders the same elements
+// the same way (a 1x1 convolution's [out, in, 1, 1] for a linear's [out, in],
+// as timm's MetaFormer MLPs store them).
+bool holds(ArrayRef<int64_t> stored, ArrayRef<int64_t> want) {
+  return stored.size() >= want.size() &&
+         stored.take_front(want.size()) == want &&
+         llvm::all_of(stored.drop_front(want.size()),
+                      [](int64_t d) { return d == 1; });
+}
+
 // The weight-slot name MLIRGen put on the op ("layer3.attn.q.weight").
 std::string slotOf(Operation *op) {
   if (auto nl = dyn_cast<NameLoc>(op->getLoc()))
@@ -226,7 +237,7 @@ LogicalResult WeightStore::check(ModuleOp module) {
       diags.add(op, what + " has dtype " + t->dtype +
                         "; only F32 weights are supported");
     }
-    if (t->shape != want) {
+    if (!holds(t->shape, want)) {
       std::string msg = what + " has shape " + shapeStr(t->shape) +
                         " but the spec needs " + shapeStr(want);
       std::vector<int64_t> rev(want.rbegin(), want.rend());
@@ -253,7 +264,7 @@ StoredTensor WeightStore::tensor(StringRef name,
   }
   if (file) {
     const TensorInfo *info = file->lookup(name);
-    if (!info || info->dtype != "F32" || info->shape != t.dims)
+    if (!info || info->dtype != "F32" || !holds(info->shape, t.dims))
       report_fatal_error("weight '" + name +
                          "' was not checked against the module");
     const char *base = data->const_data();

@@ -110,6 +110,13 @@ def slots_to_checkpoint(spec, canon):
     return ck
 
 
+def _holds(stored, want):
+    """A tensor of shape `stored` holds a slot of shape `want`: the same shape, or it followed by unit
+    axes (a 1x1 convolution's [out, in, 1, 1] for a linear's [out, in], as timm's MetaFormer MLPs)."""
+    n = len(want)
+    return tuple(stored[:n]) == tuple(want) and all(d == 1 for d in stored[n:])
+
+
 def checkpoint_to_slots(spec, weights):
     """{checkpoint name: array} -> canonical {key: array [out, in]}; checks names and shapes."""
     canon = {}
@@ -122,9 +129,10 @@ def checkpoint_to_slots(spec, weights):
             return None
         a = np.asarray(weights[name])
         want = _stored_shape(spec, shape, linear)
-        if tuple(a.shape) != want:
+        if not _holds(a.shape, want):
             errors.append("tensor %r: shape %s, expected %s" % (name, list(a.shape), list(want)))
             return None
+        a = a.reshape(want)
         return np.swapaxes(a, -1, -2) if _transposed(spec, linear) else a
 
     for t in tensors(spec):
