@@ -1,10 +1,12 @@
 //===- Classifier.cpp - [model] output = "classes": a classifier head -----===//
 //
 // The final hidden states pooled into one token per image (the class token,
-// or the mean of the patch tokens), optionally normalized (timm's fc_norm),
-// then the head: f32 [batch, classes], as timm's forward_head. A distilled
-// DeiT classifies its class token and its distillation token with a head each
-// and averages them (timm's VisionTransformerDistilled at inference).
+// or the mean of the patch tokens), optionally normalized (timm's fc_norm;
+// [block]'s norm, its own eps if norm_eps says so: on one pooled token a
+// GroupNorm(1) is timm MetaFormer's LayerNorm2d head.norm), then the head: f32
+// [batch, classes], as timm's forward_head. A distilled DeiT classifies its
+// class token and its distillation token with a head each and averages them
+// (timm's VisionTransformerDistilled at inference).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BlockAPI.h"
@@ -87,8 +89,14 @@ std::unique_ptr<OutputSpec> readClasses(const ReadContext &ctx) {
     h->pool = nn::TokenPoolMode::mean;
     h->start = prefix;
   }
-  if (auto v = t.getBool("norm"); v && v->value)
+  auto eps = t.getFloat("norm_eps");
+  if (auto v = t.getBool("norm"); v && v->value) {
     h->norm = ctx.blockNorm("head.norm", v->keyLoc);
+    if (eps)
+      h->norm->eps = eps->value;
+  } else if (eps) {
+    ctx.error(eps->keyLoc, "'norm_eps' in [head] needs norm = true");
+  }
   bool bias = true;
   if (auto v = t.getBool("bias"))
     bias = v->value;
@@ -105,6 +113,7 @@ void registerClassifierOutput() {
                   {{"classes", Kind::Int},
                    {"pool", Kind::String, {"cls", "mean"}},
                    {"norm", Kind::Bool},
+                   {"norm_eps", Kind::Float},
                    {"bias", Kind::Bool}},
                   {"head.weight", "head.bias", "head.dist.weight",
                    "head.dist.bias", "head.norm.weight", "head.norm.bias"},

@@ -1,5 +1,5 @@
 """The shared part of the scripts that write a checkpoint from a library-structured PyTorch module
-(timm_vit.py, timm_swin.py, reference_module_weights.py): their command line, and the check that
+(timm_vit.py, timm_swin.py, timm_poolformer.py, reference_module_weights.py): their command line, and the check that
 the oracle, loading the module's state_dict() through the spec's scheme, computes its forward."""
 import argparse
 import sys

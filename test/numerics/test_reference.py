@@ -26,7 +26,7 @@ import torch.nn.functional as F  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import oracle as ref  # noqa: E402
-from oracle import registry, schemes, selftest  # noqa: E402
+from oracle import registry, schemes, selftest, vision  # noqa: E402
 from oracle.ops import linear  # noqa: E402
 from oracle.registry import Key, Mixer, Slot  # noqa: E402
 from oracle import read_safetensors, write_safetensors, read_header  # noqa: E402
@@ -221,6 +221,22 @@ def test_random_weights_roundtrip(tmp_path):
         w2[k] = w2[k][..., :1]
         with pytest.raises(ref.SpecError, match="shape"):
             ref.checkpoint_to_slots(cfg, w2)
+
+
+def test_unit_axes_hold_a_slot():
+    """A 1x1 convolution's [out, in, 1, 1] holds a linear's [out, in]; a leading unit axis or a
+    trailing axis of another size does not."""
+    cfg = spec(LLAMA_TINY.format(theta=1e4, style="half", kv=2))
+    w = ref.random_weights(cfg, seed=3)
+    k = next(n for n in w if w[n].ndim == 2 and w[n].shape[0] != w[n].shape[1])
+    conv = dict(w, **{k: w[k][:, :, None, None]})
+    got, want = ref.checkpoint_to_slots(cfg, conv), ref.checkpoint_to_slots(cfg, w)
+    assert got.keys() == want.keys()
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key])
+    for bad in (w[k][None], np.repeat(w[k][:, :, None], 2, axis=2)):
+        with pytest.raises(ref.SpecError, match="shape"):
+            ref.checkpoint_to_slots(cfg, dict(w, **{k: bad}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -684,6 +700,12 @@ SCHEME_ROWS = {
                   "layer.attn.relative_position_bias_table":
                       "layers.{stage}.blocks.{in_stage}.attn.relative_position_bias_table",
                   "head.weight": "head.fc.weight", "embed.cls": None},
+    "timm_poolformer": {"embed.patch.weight": "stem.conv.weight",
+                        "layer.downsample.bias": "stages.{stage}.downsample.conv.bias",
+                        "layer.mlp.up.weight": "stages.{stage}.blocks.{in_stage}.mlp.fc1.weight",
+                        "layer.mlp_scale": "stages.{stage}.blocks.{in_stage}.layer_scale2.scale",
+                        "head.norm.weight": "head.norm.weight", "head.bias": "head.fc.bias",
+                        "final_norm.weight": None},
 }
 
 
@@ -904,3 +926,20 @@ def test_stage_placeholders_in_weight_names():
                             '"layer.attn_norm.weight" = "s{stage}.b{in_stage}.n"'))
     names = ref.expected_weights(cfg)
     assert "s1.r" in names and "s0.b0.n" in names and "s1.b0.n" in names
+
+
+HEAD_NORM = MERGE.replace('output = "hidden"', 'output = "classes"\nfinal_norm = false') % (16, "") + """
+[head]
+classes = 3
+norm = true
+%s
+"""
+
+
+def test_head_norm_eps():
+    """[head] norm_eps sets the pooled token's norm eps (timm MetaFormer's head.norm at 1e-6), and
+    needs norm = true."""
+    cfg = spec(HEAD_NORM % "norm_eps = 1e-6")
+    assert vision.head_norm(cfg).p.norm_eps == 1e-6 and cfg.norm.p.norm_eps == 1e-5
+    with pytest.raises(ref.SpecError, match="norm_eps needs norm = true"):
+        spec(HEAD_NORM.replace("norm = true", "norm = false") % "norm_eps = 1e-6")

@@ -203,7 +203,7 @@ class RefModel(nn.Module):
         if spec.output == "hidden":
             return x
         if spec.output == "classes":
-            return vision.classify(x, w, spec, lambda h, base: spec.norm.forward(h, w, base, env))
+            return vision.classify(x, w, spec, lambda h, base: vision.head_norm(spec).forward(h, w, base, env))
         y = torch.matmul(x, (w["embed.tokens"] if spec.tied else w["head.weight"]).t())
         if spec.head_bias:
             y = y + w["head.bias"]

@@ -25,7 +25,7 @@ STAGE_KEYS = IMAGE_KEYS[-7:]
 def conv_size(n, kernel, stride, padding):
     """Conv2d's output size along a side of n."""
     return (n + 2 * padding - kernel) // stride + 1
-CLASSES_KEYS = ("classes", "pool", "norm")
+CLASSES_KEYS = ("classes", "pool", "norm", "norm_eps")
 
 
 def resolve_input(spec, embed, block_bias):
@@ -183,6 +183,9 @@ def resolve_output(spec, head):
         if spec.pool == "mean" and spec.dist_token:
             raise SpecError("[head] pool = \"mean\" does not apply with [embed] dist_token = true")
         spec.head_norm = head.get("norm", False)
+        spec.head_norm_eps = head.get("norm_eps")
+        if spec.head_norm_eps is not None and not spec.head_norm:
+            raise SpecError("[head] norm_eps needs norm = true")
         spec.head_bias = head.get("bias", True)
     else:
         bad = sorted(set(head) & set(CLASSES_KEYS))
@@ -231,13 +234,26 @@ def classes_slots(spec, norm_slots):
     return out
 
 
+def head_norm(spec):
+    """The pooled token's norm: [block]'s, at [head] norm_eps when given."""
+    n = spec.norm
+    if spec.head_norm_eps is not None:
+        n = copy.copy(n)
+        n.p = copy.copy(n.p)
+        n.p.norm_eps = spec.head_norm_eps
+    return n
+
+
 def classify(x, w, spec, norm):
-    """The final hidden states [B, S, dim] -> [B, classes] (timm: forward_head)."""
+    """The final hidden states [B, S, dim] -> [B, classes] (timm: forward_head). The pooled token
+    stays [B, 1, dim] through the norm, so a GroupNorm(1) sees one token (timm MetaFormer's
+    LayerNorm2d on the pooled [B, dim, 1, 1])."""
     def head(x, name):
         if spec.head_norm:
             x = norm(x, "head.norm")
-        return F.linear(x, w[name + ".weight"], w[name + ".bias"] if spec.head_bias else None)
+        return F.linear(x, w[name + ".weight"], w[name + ".bias"] if spec.head_bias else None).squeeze(1)
 
     if spec.dist_token:
-        return (head(x[:, 0], "head") + head(x[:, 1], "head.dist")) / 2
-    return head(x[:, 0] if spec.pool == "cls" else x[:, spec.prefix_tokens:].mean(dim=1), "head")
+        return (head(x[:, 0:1], "head") + head(x[:, 1:2], "head.dist")) / 2
+    pooled = x[:, 0:1] if spec.pool == "cls" else x[:, spec.prefix_tokens:].mean(dim=1, keepdim=True)
+    return head(pooled, "head")
