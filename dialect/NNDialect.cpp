@@ -34,9 +34,18 @@ LogicalResult checkAttr(Operation *op, NamedAttribute attr, bool onModule,
     if (name == NNDialect::ModelNameAttrHelper::getNameStr())
       return isa<StringAttr>(value) ? success() : bad("must be a string");
     auto i = dyn_cast<IntegerAttr>(value);
-    if (name == NNDialect::FixedSeqAttrHelper::getNameStr())
-      return i && i.getInt() > 0 ? success()
-                                 : bad("must be a positive integer");
+    if (name == NNDialect::FixedSeqAttrHelper::getNameStr()) {
+      if (!i || i.getInt() <= 0)
+        return bad("must be a positive integer");
+      // The runtime runs a model whose inputs fix seq at max_seq.
+      auto maxSeq = op->getAttrOfType<IntegerAttr>(
+          NNDialect::MaxSeqAttrHelper::getNameStr());
+      if (maxSeq && maxSeq.getInt() != i.getInt())
+        return bad("is " + std::to_string(i.getInt()) +
+                   " but 'nn.max_seq' is " + std::to_string(maxSeq.getInt()) +
+                   ": a model whose inputs fix the sequence runs at max_seq");
+      return success();
+    }
     if (!i || i.getInt() < 0)
       return bad("must be a non-negative integer");
     return success();

@@ -19,6 +19,12 @@ module attributes {nn.fixed_seq = 0} {
 
 // -----
 
+// expected-error @+1 {{'nn.fixed_seq' is 5 but 'nn.max_seq' is 7: a model whose inputs fix the sequence runs at max_seq}}
+module attributes {nn.max_seq = 7, nn.fixed_seq = 5} {
+}
+
+// -----
+
 // expected-error @+1 {{'nn.max_seq' must be a non-negative integer}}
 module attributes {nn.max_seq = "long"} {
 }
