@@ -28,6 +28,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import module_checkpoint  # noqa: E402
+from timm_swin import Stage  # noqa: E402  (a stage: downsample, then blocks, as in timm)
 
 
 class Scale(nn.Module):
@@ -69,29 +70,11 @@ class MetaFormerBlock(nn.Module):
         return x + self.layer_scale2(self.mlp(self.norm2(x)))
 
 
-class Downsampling(nn.Module):
+class ConvStem(nn.Module):
+    """timm's Stem and Downsampling without their norm: one Conv2d named conv."""
     def __init__(self, in_dim, out_dim, k, s, p):
         super().__init__()
         self.conv = nn.Conv2d(in_dim, out_dim, k, stride=s, padding=p)
-
-    def forward(self, x):
-        return self.conv(x)
-
-
-class Stage(nn.Module):
-    def __init__(self, downsample, blocks):
-        super().__init__()
-        self.downsample = downsample if downsample is not None else nn.Identity()
-        self.blocks = nn.Sequential(*blocks)
-
-    def forward(self, x):
-        return self.blocks(self.downsample(x))
-
-
-class Stem(nn.Module):
-    def __init__(self, in_chans, dim, k, s, p):
-        super().__init__()
-        self.conv = nn.Conv2d(in_chans, dim, k, stride=s, padding=p)
 
     def forward(self, x):
         return self.conv(x)
@@ -119,12 +102,12 @@ def check_spec(cfg):
 def build(cfg):
     check_spec(cfg)
     m = nn.Module()
-    m.stem = Stem(cfg.in_channels, cfg.dim, cfg.patch, cfg.patch_stride, cfg.patch_padding)
+    m.stem = ConvStem(cfg.in_channels, cfg.dim, cfg.patch, cfg.patch_stride, cfg.patch_padding)
     stages, bounds = [], [st[0] for st in cfg.stages] + [cfg.layers]
     for s, (first, dim, _, _) in enumerate(cfg.stages):
         blocks = [MetaFormerBlock(dim, cfg.layer[i].mixer.p.pool_size, cfg.layer[i].channel.p.hidden,
                                   cfg.layer[i].norm.p.norm_eps) for i in range(first, bounds[s + 1])]
-        down = Downsampling(cfg.stages[s - 1][1], dim, *cfg.down) if s else None
+        down = ConvStem(cfg.stages[s - 1][1], dim, *cfg.down) if s else None
         stages.append(Stage(down, blocks))
     m.stages = nn.Sequential(*stages)
     eps = cfg.head_norm_eps if cfg.head_norm_eps is not None else cfg.layer[-1].norm.p.norm_eps
