@@ -25,7 +25,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 import module_checkpoint  # noqa: E402
 from timm_swin import Stage  # noqa: E402  (a stage: downsample, then blocks, as in timm)
