@@ -91,9 +91,10 @@ constexpr int64_t kMaxLayers = 16384;       // beyond it the IR alone takes GBs
 constexpr size_t kMaxNameLength = 128;      // it names files: lib<name>.so
 constexpr uint64_t kMaxSpecBytes = 1 << 20; // a spec is a page of TOML
 // The per-layer placeholders of weight names: the layer, its stage, its
-// index in the stage.
-constexpr llvm::StringLiteral kLayerPlaceholders[] = {"{i}", "{stage}",
-                                                      "{in_stage}"};
+// index in the stage, the stage before it (Hugging Face's Swin keeps the
+// patch merging that enters stage s at the end of stage s - 1).
+constexpr llvm::StringLiteral kLayerPlaceholders[] = {
+    "{i}", "{stage}", "{in_stage}", "{stage-1}"};
 
 std::string_view sv(StringRef s) { return {s.data(), s.size()}; }
 
@@ -672,10 +673,15 @@ TensorRef SpecReader::weightName(StringRef slot, std::optional<int64_t> layer,
   }
   std::string name = prefix + tmpl;
   if (layer) {
-    // {i}: the layer; {stage}, {in_stage}: its stage and its index there.
+    // {i}: the layer; {stage}, {in_stage}: its stage and its index there;
+    // {stage-1}: the stage before.
     size_t stage = llvm::upper_bound(stageFirsts, *layer) - stageFirsts.begin();
     int64_t values[] = {*layer, int64_t(stage) - 1,
-                        *layer - stageFirsts[stage - 1]};
+                        *layer - stageFirsts[stage - 1], int64_t(stage) - 2};
+    if (stage == 1 && StringRef(name).contains("{stage-1}"))
+      error(loc.known() ? loc : needLoc,
+            "'{stage-1}' in the name of '" + slot + "' at layer " +
+                Twine(*layer) + ": the first stage has no stage before it");
     for (size_t k = 0; k < std::size(kLayerPlaceholders); ++k) {
       std::string idx = std::to_string(values[k]);
       for (size_t pos;

@@ -41,5 +41,5 @@ def write_and_check(cfg, build, out, seed):
         want = m(images).numpy()
     got = ref.forward(cfg, weights, images.numpy())
     err = abs(got - want).max() / abs(want).max()
-    print("oracle vs timm-structured module: relmax %.2g" % err)
+    print("oracle vs library-structured module: relmax %.2g" % err)
     return 0 if err <= 1e-10 else 1

@@ -700,6 +700,12 @@ SCHEME_ROWS = {
                   "layer.attn.relative_position_bias_table":
                       "layers.{stage}.blocks.{in_stage}.attn.relative_position_bias_table",
                   "head.weight": "head.fc.weight", "embed.cls": None},
+    "hf_swin": {"embed.patch.weight": "swin.embeddings.patch_embeddings.projection.weight",
+                "layer.downsample.reduction.weight": "swin.encoder.layers.{stage-1}.downsample.reduction.weight",
+                "layer.attn.k.bias": "swin.encoder.layers.{stage}.blocks.{in_stage}.attention.self.key.bias",
+                "layer.mlp.up.weight": "swin.encoder.layers.{stage}.blocks.{in_stage}.intermediate.dense.weight",
+                "final_norm.weight": "swin.layernorm.weight", "head.weight": "classifier.weight",
+                "layer.attn.qkv.weight": None},
     "timm_poolformer": {"embed.patch.weight": "stem.conv.weight",
                         "layer.downsample.bias": "stages.{stage}.downsample.conv.bias",
                         "layer.mlp.up.weight": "stages.{stage}.blocks.{in_stage}.mlp.fc1.weight",
@@ -923,9 +929,13 @@ def test_patch_merging_keys_and_errors():
 def test_stage_placeholders_in_weight_names():
     cfg = spec(MERGE % (16, 'down = "merge"\n[weights.names]\n'
                             '"layer.downsample.reduction.weight" = "s{stage}.r"\n'
-                            '"layer.attn_norm.weight" = "s{stage}.b{in_stage}.n"'))
+                            '"layer.attn_norm.weight" = "s{stage}.b{in_stage}.n"\n'
+                            '"layer.downsample.norm.weight" = "s{stage-1}.d"'))
     names = ref.expected_weights(cfg)
-    assert "s1.r" in names and "s0.b0.n" in names and "s1.b0.n" in names
+    assert "s1.r" in names and "s0.b0.n" in names and "s1.b0.n" in names and "s0.d" in names
+    with pytest.raises(ref.SpecError, match="the first stage has no stage before it"):
+        ref.expected_weights(spec(MERGE % (16, 'down = "merge"\n[weights.names]\n'
+                                                '"layer.attn_norm.weight" = "s{stage-1}.n"')))
 
 
 HEAD_NORM = MERGE.replace('output = "hidden"', 'output = "classes"\nfinal_norm = false') % (16, "") + """

@@ -51,6 +51,33 @@ def relative_position_index(ws):
     return rel.sum(-1)
 
 
+def shift_mask(grid, ws, shift):
+    """The -100 / 0 attn_mask [windows, ws * ws, ws * ws] of shifted windows (None unshifted): the
+    regions the roll brings together may not attend to each other."""
+    if not shift:
+        return None
+    H, W = grid
+    img = torch.zeros(1, H, W, 1)
+    cnt = 0
+    for h in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
+        for w in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
+            img[:, h, w, :] = cnt
+            cnt += 1
+    mw = window_partition(img, ws).view(-1, ws * ws)
+    mask = mw.unsqueeze(1) - mw.unsqueeze(2)
+    return mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+
+
+def windowed(attn, y, ws, shift, mask):
+    """attn(windows, mask) over the ws x ws windows of y [B, H, W, C], rolled by -shift first and
+    back after (W-MSA / SW-MSA, the same in timm and Hugging Face)."""
+    B, H, W, C = y.shape
+    if shift:
+        y = torch.roll(y, shifts=(-shift, -shift), dims=(1, 2))
+    y = window_reverse(attn(window_partition(y, ws).view(-1, ws * ws, C), mask).view(-1, ws, ws, C), ws, H, W)
+    return torch.roll(y, shifts=(shift, shift), dims=(1, 2)) if shift else y
+
+
 class WindowAttention(nn.Module):
     def __init__(self, dim, heads, ws):
         super().__init__()
@@ -78,30 +105,10 @@ class SwinTransformerBlock(nn.Module):
         self.ws, self.shift = ws, shift
         self.norm1, self.attn = nn.LayerNorm(dim, eps=eps), WindowAttention(dim, heads, ws)
         self.norm2, self.mlp = nn.LayerNorm(dim, eps=eps), Mlp(dim, hidden)
-        mask = None
-        if shift:
-            H, W = grid
-            img = torch.zeros(1, H, W, 1)
-            cnt = 0
-            for h in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
-                for w in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
-                    img[:, h, w, :] = cnt
-                    cnt += 1
-            mw = window_partition(img, ws).view(-1, ws * ws)
-            mask = mw.unsqueeze(1) - mw.unsqueeze(2)
-            mask = mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
-        self.register_buffer("attn_mask", mask, persistent=False)
+        self.register_buffer("attn_mask", shift_mask(grid, ws, shift), persistent=False)
 
     def forward(self, x):
-        B, H, W, C = x.shape
-        y = self.norm1(x)
-        if self.shift:
-            y = torch.roll(y, shifts=(-self.shift, -self.shift), dims=(1, 2))
-        w = self.attn(window_partition(y, self.ws).view(-1, self.ws * self.ws, C), self.attn_mask)
-        y = window_reverse(w.view(-1, self.ws, self.ws, C), self.ws, H, W)
-        if self.shift:
-            y = torch.roll(y, shifts=(self.shift, self.shift), dims=(1, 2))
-        x = x + y
+        x = x + windowed(self.attn, self.norm1(x), self.ws, self.shift, self.attn_mask)
         return x + self.mlp(self.norm2(x))
 
 
@@ -146,24 +153,32 @@ class Head(nn.Module):
         return self.fc(x.mean(dim=(1, 2)))
 
 
+def stage_blocks(cfg):
+    """Per stage: (its dim, its grid, [(heads, window, shift, mlp hidden)] per block). The spec must
+    follow the shift rule timm and Hugging Face share (window / 2 on every odd block of a stage whose
+    grid is larger than a window); else exit."""
+    bounds = [st[0] for st in cfg.stages] + [cfg.layers]
+    for s, (first, dim, rows, cols) in enumerate(cfg.stages):
+        blocks = []
+        for j, i in enumerate(range(first, bounds[s + 1])):
+            p = cfg.layer[i].mixer.p
+            ws = p.grid_window
+            want = ws // 2 if j % 2 and min(rows, cols) > ws else 0
+            if p.grid_shift != want:
+                sys.exit("error: layer %d has grid_shift = %d; Swin's rule gives %d" % (i, p.grid_shift, want))
+            blocks.append((p.heads, ws, want, cfg.layer[i].channel.p.hidden))
+        yield dim, (rows, cols), blocks
+
+
 class SwinTransformer(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         eps = cfg.layer[0].norm.p.norm_eps
         self.patch_embed = PatchEmbed(cfg.patch, cfg.in_channels, cfg.dim, eps)
-        stages, bounds = [], [st[0] for st in cfg.stages] + [cfg.layers]
-        for s, (first, dim, rows, cols) in enumerate(cfg.stages):
-            blocks = []
-            for j, i in enumerate(range(first, bounds[s + 1])):
-                p = cfg.layer[i].mixer.p
-                ws = p.grid_window
-                want = ws // 2 if j % 2 and min(rows, cols) > ws else 0
-                if p.grid_shift != want:
-                    sys.exit("error: layer %d has grid_shift = %d; timm's rule gives %d" % (i, p.grid_shift, want))
-                blocks.append(SwinTransformerBlock(dim, (rows, cols), p.heads, ws, want,
-                                                   cfg.layer[i].channel.p.hidden, eps))
-            down = PatchMerging(cfg.stages[s - 1][1], dim) if s else None
-            stages.append(Stage(down, blocks))
+        stages = []
+        for s, (dim, grid, blocks) in enumerate(stage_blocks(cfg)):
+            blocks = [SwinTransformerBlock(dim, grid, h, ws, shift, hidden, eps) for h, ws, shift, hidden in blocks]
+            stages.append(Stage(PatchMerging(cfg.stages[s - 1][1], dim) if s else None, blocks))
         self.layers = nn.Sequential(*stages)
         self.norm = nn.LayerNorm(cfg.stages[-1][1], eps=eps)
         self.head = Head(cfg.stages[-1][1], cfg.classes)

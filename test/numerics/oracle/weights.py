@@ -36,11 +36,14 @@ def slot_name(spec, slot, i=None):
     if i is None:
         return name
     # {stage}, {in_stage}: the layer's stage and its index in it (one stage unless [embed]
-    # stage_layers).
+    # stage_layers); {stage-1}: the stage before it (HF Swin's downsample ends the stage before).
     firsts = [st[0] for st in getattr(spec, "stages", [(0,)])]
     s = max(k for k, f in enumerate(firsts) if f <= i)
-    return name.replace("{i}", str(i)).replace("{stage}", str(s)).replace("{in_stage}",
-                                                                        str(i - firsts[s]))
+    if s == 0 and "{stage-1}" in name:
+        raise SpecError("weights: '{stage-1}' in the name of %r at layer %d: the first stage has no "
+                        "stage before it" % (slot, i))
+    return (name.replace("{i}", str(i)).replace("{stage}", str(s)).replace("{in_stage}", str(i - firsts[s]))
+            .replace("{stage-1}", str(s - 1)))
 
 
 class Fused:
