@@ -6,7 +6,7 @@
         [--markdown bench.md] [--json bench.json] [--skip modelc,ort,torch]
 
 Per model: random weights (fixed seed) -> `modelc compile` + `modelc bench --json`; torch.onnx.export
-of the peer model (peer_model.py: the oracle's module, or for a timm_swin spec timm's windowed Swin)
+of the peer model (peer_model.py: the oracle's module, or for a timm_swin or hf_swin spec the library's windowed Swin)
 -> bench/ort_run.js (onnxruntime-node); PyTorch eager on the same model in a subprocess, twice:
 with the environment as is, and with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed. Prints a markdown
 table plus the machine (CPU, lscpu family, measured FMA peak, BLAS). A peer that cannot run is
