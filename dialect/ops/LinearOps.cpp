@@ -55,45 +55,25 @@ LogicalResult LinearOp::verify() {
   return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
-// Fusion: a GEMM takes the chain of point-wise ops after it as its epilogue
-// (bias is in the op; activation, GLU gate multiply, residual add, ...).
-FusionKind LinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> LinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-/// Activated GEMMs first: in a GLU, the gate's kernel takes the `mul`, and
-/// the up projection is its already-computed operand.
-static int gemmSeedPriority(Value result) {
+// Fusion (the methods are defined once for all GEMM ops, NN_GemmSeed in
+// LinearOps.td): a GEMM takes the chain of point-wise ops after it as its
+// epilogue (bias is in the op; activation, GLU gate multiply, residual add,
+// ...) and its prologue ops before it.
+int gemmSeedPriority(Value result) {
   Operation *user = singleUser(result);
   bool activated = user && user->getNumOperands() == 1 &&
                    fusionKindOf(user) == FusionKind::Pointwise;
   return activated ? 20 : 30;
 }
 
-/// A GEMM kernel takes in the prologue ops (NN_GemmPrologue) producing the
-/// values it reads, when nothing outside reads them.
-static Absorb gemmAbsorbsProducer(Operation *producer) {
+Absorb gemmAbsorbsProducer(Operation *producer) {
   return producer->hasTrait<GemmPrologue>() ? Absorb::Exclusive : Absorb::No;
-}
-
-/// ... and the point-wise ops after it, its epilogue.
-static Absorb gemmAbsorbsConsumer(Operation *consumer) {
-  return fusionKindOf(consumer) == FusionKind::Pointwise ? Absorb::Exclusive
-                                                         : Absorb::No;
 }
 
 /// A gated GEMM's work: the GEMM, then the activation (about 8, as
 /// nn.activation) and the product.
 static double gatedGemmFlops(ShapedType w) {
   return 2.0 * w.getDimSize(0) * w.getDimSize(1) + 9.0 * (w.getDimSize(1) / 2);
-}
-
-int LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
-Absorb LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
-  return gemmAbsorbsProducer(producer);
-}
-Absorb LinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
 }
 
 double LinearOp::getFlopsPerToken() {
@@ -141,18 +121,6 @@ LogicalResult LoraLinearOp::verify() {
                        getLowRankWeight().getType(), n);
 }
 
-FusionKind LoraLinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> LoraLinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-int LoraLinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
-Absorb LoraLinearOp::absorbsProducer(OpOperand &, Operation *) {
-  return Absorb::No;
-}
-Absorb LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
-}
-
 double LoraLinearOp::getFlopsPerToken() {
   return loraFlops(getWeight().getType(), getLowRankInput());
 }
@@ -186,20 +154,6 @@ LogicalResult GatedLinearOp::verify() {
   return verifyGemmBias(*this, getBias(), w.getDimSize(1));
 }
 
-// Fusion: a GEMM like nn.linear; the activation and the gate product are
-// already inside.
-FusionKind GatedLinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> GatedLinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-int GatedLinearOp::getSeedPriority() { return 20; }
-Absorb GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
-  return gemmAbsorbsProducer(producer);
-}
-Absorb GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
-}
-
 double GatedLinearOp::getFlopsPerToken() {
   return gatedGemmFlops(getWeight().getType());
 }
@@ -226,18 +180,6 @@ LogicalResult Int8LinearOp::verify() {
       failed(verifyInt8Scales(*this, w, getScales().getType())))
     return failure();
   return verifyGemmBias(*this, getBias(), w.getDimSize(1));
-}
-
-FusionKind Int8LinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> Int8LinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-int Int8LinearOp::getSeedPriority() { return gemmSeedPriority(getResult()); }
-Absorb Int8LinearOp::absorbsProducer(OpOperand &, Operation *producer) {
-  return gemmAbsorbsProducer(producer);
-}
-Absorb Int8LinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
 }
 
 double Int8LinearOp::getFlopsPerToken() {
@@ -270,21 +212,6 @@ LogicalResult Int8LoraLinearOp::verify() {
     return failure();
   return verifyLowRank(*this, getInput(), getLowRankInput(),
                        getLowRankWeight().getType(), n);
-}
-
-// Fusion: as nn.lora_linear's.
-FusionKind Int8LoraLinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> Int8LoraLinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-int Int8LoraLinearOp::getSeedPriority() {
-  return gemmSeedPriority(getResult());
-}
-Absorb Int8LoraLinearOp::absorbsProducer(OpOperand &, Operation *) {
-  return Absorb::No;
-}
-Absorb Int8LoraLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
 }
 
 double Int8LoraLinearOp::getFlopsPerToken() {
@@ -320,18 +247,6 @@ LogicalResult Int8GatedLinearOp::verify() {
       failed(verifyInt8Scales(*this, w, getScales().getType())))
     return failure();
   return verifyGemmBias(*this, getBias(), w.getDimSize(1));
-}
-
-FusionKind Int8GatedLinearOp::getFusionKind() { return FusionKind::Opaque; }
-std::optional<KernelClass> Int8GatedLinearOp::getSeedClass() {
-  return KernelClass::gemm;
-}
-int Int8GatedLinearOp::getSeedPriority() { return 20; }
-Absorb Int8GatedLinearOp::absorbsProducer(OpOperand &, Operation *producer) {
-  return gemmAbsorbsProducer(producer);
-}
-Absorb Int8GatedLinearOp::absorbsConsumer(Value, Operation *consumer) {
-  return gemmAbsorbsConsumer(consumer);
 }
 
 double Int8GatedLinearOp::getFlopsPerToken() {

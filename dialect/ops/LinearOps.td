@@ -4,9 +4,40 @@
 
 include "dialect/ops/Base.td"
 
+// The fusion methods (NN_SeedMethods) of a GEMM-class op, written once for
+// an f32 op and its int8 twin: a kernel seed of class gemm that takes the
+// point-wise ops after it as its epilogue. `priority` and `producer` are the
+// C++ bodies of getSeedPriority and absorbsProducer.
+class NN_GemmSeed<string priority, string producer> {
+  code definitions = !strconcat([{
+    FusionKind $cppClass::getFusionKind() { return FusionKind::Opaque; }
+    std::optional<KernelClass> $cppClass::getSeedClass() {
+      return KernelClass::gemm;
+    }
+    int $cppClass::getSeedPriority() { return }], priority, [{; }
+    Absorb $cppClass::absorbsProducer(::mlir::OpOperand &,
+                                      ::mlir::Operation *producer) {
+      return }], producer, [{;
+    }
+    Absorb $cppClass::absorbsConsumer(::mlir::Value,
+                                      ::mlir::Operation *consumer) {
+      return exclusiveIfPointwise(consumer);
+    }
+  }]);
+}
+// A plain GEMM also takes its prologue ops (NN_GemmPrologue) before it.
+defvar NN_PlainGemmSeed = NN_GemmSeed<"gemmSeedPriority(getResult())",
+                                      "gemmAbsorbsProducer(producer)">;
+// A LoRA GEMM takes no prologue: its input also feeds the x A GEMM.
+defvar NN_LoraGemmSeed = NN_GemmSeed<"gemmSeedPriority(getResult())",
+                                     "Absorb::No">;
+// A gated GEMM has its activation and gate product inside already.
+defvar NN_GatedGemmSeed = NN_GemmSeed<"20", "gemmAbsorbsProducer(producer)">;
+
 def NN_LinearOp : NN_ComputeOp<"linear", [], NN_SeedMethods,
                                  ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "x W + b over the channel axis";
+  let extraClassDefinition = NN_PlainGemmSeed.definitions;
   let description = [{
     `result[b, s, n] = sum_k input[b, s, k] * weight[k, n] (+ bias[n])`.
     The weight is `[in, out]`.
@@ -23,6 +54,7 @@ def NN_LinearOp : NN_ComputeOp<"linear", [], NN_SeedMethods,
 def NN_LoraLinearOp : NN_ComputeOp<"lora_linear", [], NN_SeedMethods,
                                      ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "x W + b with a low-rank term: + scale (x A) B";
+  let extraClassDefinition = NN_LoraGemmSeed.definitions;
   let description = [{
     `result[b, s, n] = sum_k input[b, s, k] * weight[k, n] (+ bias[n])
     + scale * sum_j low_rank_input[b, s, j] * low_rank_weight[j, n]`.
@@ -47,6 +79,7 @@ def NN_LoraLinearOp : NN_ComputeOp<"lora_linear", [], NN_SeedMethods,
 def NN_GatedLinearOp : NN_ComputeOp<"gated_linear", [], NN_SeedMethods,
                                     ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "a GLU's gate and up projections as one GEMM";
+  let extraClassDefinition = NN_GatedGemmSeed.definitions;
   let description = [{
     `act(x W_gate + b_gate) * (x W_up + b_up)` with the weight
     `[W_gate | W_up]` (`[in, 2 hidden]`, the gate's columns first) and the
@@ -75,6 +108,7 @@ def NN_GatedLinearOp : NN_ComputeOp<"gated_linear", [], NN_SeedMethods,
 def NN_Int8LinearOp : NN_ComputeOp<"int8_linear", [], NN_SeedMethods,
                                     ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "x W + b with W stored as int8 and per-group scales";
+  let extraClassDefinition = NN_PlainGemmSeed.definitions;
   let description = [{
     `result[b, s, n] = sum_k input[b, s, k] * weight[k, n] * scales[k / G, n]
     (+ bias[n])` with `G = K / rows(scales)` (one row of scales: one scale
@@ -97,6 +131,7 @@ def NN_Int8LinearOp : NN_ComputeOp<"int8_linear", [], NN_SeedMethods,
 def NN_Int8GatedLinearOp : NN_ComputeOp<"int8_gated_linear", [], NN_SeedMethods,
                                          ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "nn.gated_linear with its weight stored as int8 and f32 scales";
+  let extraClassDefinition = NN_GatedGemmSeed.definitions;
   let description = [{
     `act(x W_gate + b_gate) * (x W_up + b_up)` as `nn.gated_linear`, with
     `W = [W_gate | W_up]` (`[in, 2 hidden]`) read as int8 and scaled per
@@ -127,6 +162,7 @@ def NN_Int8GatedLinearOp : NN_ComputeOp<"int8_gated_linear", [], NN_SeedMethods,
 def NN_Int8LoraLinearOp : NN_ComputeOp<"int8_lora_linear", [], NN_SeedMethods,
                                         ["getFlopsPerToken"], ["getWeightRole"]> {
   let summary = "nn.lora_linear with its base weight stored as int8 and f32 scales";
+  let extraClassDefinition = NN_LoraGemmSeed.definitions;
   let description = [{
     `result = x (q s) (+ bias) + scale (x A) B` as `nn.lora_linear`, with
     the shared base weight `W[k][n] = weight[k][n] * scales[k / G][n]` read as

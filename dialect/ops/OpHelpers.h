@@ -57,6 +57,15 @@ inline Absorb exclusiveIfPointwise(mlir::Operation *op) {
                                                    : Absorb::No;
 }
 
+/// The seed priority of a GEMM-class op: activated GEMMs first, so that in
+/// a GLU the gate's kernel takes the `mul` and the up projection is its
+/// already-computed operand.
+int gemmSeedPriority(mlir::Value result);
+
+/// Exclusive for the prologue ops (NN_GemmPrologue) producing the values a
+/// GEMM reads, when nothing outside reads them; else No.
+Absorb gemmAbsorbsProducer(mlir::Operation *producer);
+
 } // namespace modelc::nn
 
 #endif // MODELC_DIALECT_OPS_OPHELPERS_H
