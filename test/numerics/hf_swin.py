@@ -94,13 +94,12 @@ class SwinStage(nn.Module):
         super().__init__()
         self.grid = grid
         self.blocks = nn.ModuleList(blocks)
-        if downsample is not None:
-            self.downsample = downsample
+        self.downsample = downsample  # None in the last stage, as HF's
 
     def forward(self, x):
         for b in self.blocks:
             x = b(x)
-        if hasattr(self, "downsample"):  # SwinPatchMerging: timm's gather on the [B, H, W, C] view
+        if self.downsample is not None:  # SwinPatchMerging: timm's gather on the [B, H, W, C] view
             H, W = self.grid
             x = self.downsample(x.view(x.shape[0], H, W, -1)).flatten(1, 2)
         return x

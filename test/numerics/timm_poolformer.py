@@ -98,26 +98,28 @@ def check_spec(cfg):
             sys.exit("error: layer %d is not a PoolFormer block (pooling, groupnorm, gelu MLP, layer_scale)" % i)
 
 
-def build(cfg):
-    check_spec(cfg)
-    m = nn.Module()
-    m.stem = ConvStem(cfg.in_channels, cfg.dim, cfg.patch, cfg.patch_stride, cfg.patch_padding)
-    stages, bounds = [], [st[0] for st in cfg.stages] + [cfg.layers]
-    for s, (first, dim, _, _) in enumerate(cfg.stages):
-        blocks = [MetaFormerBlock(dim, cfg.layer[i].mixer.p.pool_size, cfg.layer[i].channel.p.hidden,
-                                  cfg.layer[i].norm.p.norm_eps) for i in range(first, bounds[s + 1])]
-        down = ConvStem(cfg.stages[s - 1][1], dim, *cfg.down) if s else None
-        stages.append(Stage(down, blocks))
-    m.stages = nn.Sequential(*stages)
-    eps = cfg.head_norm_eps if cfg.head_norm_eps is not None else cfg.layer[-1].norm.p.norm_eps
-    m.head = Head(cfg.stages[-1][1], cfg.classes, eps)
-    m.forward = lambda x: m.head(m.stages(m.stem(x)))
-    return m
+class MetaFormer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        check_spec(cfg)
+        self.stem = ConvStem(cfg.in_channels, cfg.dim, cfg.patch, cfg.patch_stride, cfg.patch_padding)
+        stages, bounds = [], [st[0] for st in cfg.stages] + [cfg.layers]
+        for s, (first, dim, _, _) in enumerate(cfg.stages):
+            blocks = [MetaFormerBlock(dim, cfg.layer[i].mixer.p.pool_size, cfg.layer[i].channel.p.hidden,
+                                      cfg.layer[i].norm.p.norm_eps) for i in range(first, bounds[s + 1])]
+            down = ConvStem(cfg.stages[s - 1][1], dim, *cfg.down) if s else None
+            stages.append(Stage(down, blocks))
+        self.stages = nn.Sequential(*stages)
+        eps = cfg.head_norm_eps if cfg.head_norm_eps is not None else cfg.layer[-1].norm.p.norm_eps
+        self.head = Head(cfg.stages[-1][1], cfg.classes, eps)
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)))
 
 
 def main(argv=None):
     a, cfg = module_checkpoint.parse_args(__doc__, argv)
-    return module_checkpoint.write_and_check(cfg, build, a.out, a.seed)
+    return module_checkpoint.write_and_check(cfg, MetaFormer, a.out, a.seed)
 
 
 if __name__ == "__main__":
