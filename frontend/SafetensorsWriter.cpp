@@ -31,7 +31,8 @@ std::string humanBytes(uint64_t bytes) {
            : formatv("{0} bytes", bytes).str();
 }
 
-/// The header text, padded with spaces so the data starts 8-byte aligned;
+/// The header text, padded with spaces so the data starts on a cache line
+/// (64 bytes; the format asks for 8);
 /// `dataBytes` gets the size of the data section.
 mlir::FailureOr<std::string>
 headerText(ArrayRef<TensorEntry> tensors,
@@ -73,7 +74,7 @@ headerText(ArrayRef<TensorEntry> tensors,
   }
   dataBytes = offset;
   std::string text = formatv("{0}", json::Value(std::move(header))).str();
-  text.append((8 - text.size() % 8) % 8, ' ');
+  text.append((kDataAlign - (8 + text.size()) % kDataAlign) % kDataAlign, ' ');
   return text;
 }
 

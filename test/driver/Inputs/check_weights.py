@@ -10,6 +10,8 @@ row_major, or panelP = [ceil(N / P), K, P] panels of columns, zero-padded.
 A `computed` tensor (a weight expression of the re-parameterization passes)
 has no checkpoint tensor to compare with: only its shape is checked.
 --no-hash skips the XXH64 (pure Python: seconds per 100 MB).
+A tensor whose size is a whole number of 64-byte cache lines must start on
+one (the kernels' vector loads of it then never straddle two lines).
 Prints "weights ok: N tensors, B bytes".
 """
 import argparse
@@ -64,7 +66,9 @@ def xxh64(data):
     return h ^ (h >> 32)
 
 
-def read_safetensors(data):
+def read_safetensors(data, misaligned=None):
+    """The tensors by name; `misaligned` (a list) gets the names of the
+    whole-cache-line tensors that do not start on a cache line."""
     n = struct.unpack_from("<Q", data)[0]
     header = json.loads(data[8:8 + n])
     out = {}
@@ -73,6 +77,8 @@ def read_safetensors(data):
             continue
         b, end = e["data_offsets"]
         assert e["dtype"] == "F32", name
+        if misaligned is not None and (end - b) % 64 == 0 and (8 + n + b) % 64:
+            misaligned.append(name)
         out[name] = np.frombuffer(data[8 + n + b:8 + n + end], "<f4").reshape(e["shape"])
     return out
 
@@ -105,7 +111,9 @@ def main():
         problems.append(f"{len(data)} bytes, the json says {sig['weights_bytes']}")
     if not a.no_hash and f"{xxh64(data):016x}" != sig["weights_xxh64"]:
         problems.append(f"XXH64 {xxh64(data):016x}, the json says {sig['weights_xxh64']}")
-    stored = read_safetensors(data)
+    misaligned = []
+    stored = read_safetensors(data, misaligned)
+    problems += [f"{name}: not on a 64-byte boundary" for name in misaligned]
     source = read_safetensors(open(a.checkpoint, "rb").read()) if a.checkpoint else {}
     for w in sig["weights"]:
         t = stored.get(w["name"])

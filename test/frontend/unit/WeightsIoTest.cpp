@@ -70,6 +70,9 @@ void testWriter(const std::string &dir) {
   llvm::StringRef bytes = (*file)->getBuffer();
   expect(bytes.size() == w->fileBytes(), "fileBytes is the file's size");
   expect(w->xxh64() == llvm::xxHash64(bytes), "digest is the file's XXH64");
+  uint64_t headerBytes = llvm::support::endian::read64le(bytes.data());
+  expect((8 + headerBytes) % kDataAlign == 0,
+         "the data starts on a cache line");
   std::vector<std::string> errors;
   auto st = SafetensorsFile::open(path, errors);
   expect(st != nullptr, "the reader accepts the file");
