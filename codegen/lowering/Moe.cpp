@@ -65,7 +65,7 @@ struct MoeLowering
 
     // 3. The grouped GEMM, tile by tile with the tile's expert's weights.
     Expr ex_t = expert(R.tileExpert(t));
-    Expr token = R.tokenOf(t * T + i);
+    Expr token = routedToken(R, ctx, t * T + i);
     R.rd = RDom(0, D, nm + "_d");
     R.rh = RDom(0, H, nm + "_h");
     // Tiles past the lists' end do no work.

@@ -9,6 +9,10 @@ Expr clampExpert(const RoutingStages &R, Expr e) {
   return clamp(e, 0, R.experts - 1);
 }
 
+Expr routedToken(const RoutingStages &R, const LoweringContext &ctx, Expr row) {
+  return clamp(R.tokenOf(row), 0, ctx.rows - 1);
+}
+
 Expr routedRow(const RoutingStages &R, Expr e, Expr m) {
   return clamp(R.tileStart(e) * kRoutingTile + R.before(e, m), 0,
                R.maxRows - 1);

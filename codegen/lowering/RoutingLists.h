@@ -26,6 +26,11 @@ Halide::Expr routedRow(const RoutingStages &R, Halide::Expr e, Halide::Expr m);
 
 /// Expert e clamped into [0, experts).
 Halide::Expr clampExpert(const RoutingStages &R, Halide::Expr e);
+/// The token of routed row `row`, clamped to the kernel's rows: the lists
+/// only hold tokens, but Halide cannot bound a data-dependent index into the
+/// (unclamped) input.
+Halide::Expr routedToken(const RoutingStages &R, const LoweringContext &ctx,
+                         Halide::Expr row);
 
 } // namespace modelc::codegen
 

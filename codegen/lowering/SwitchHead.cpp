@@ -54,7 +54,7 @@ struct SwitchLinearLowering
     // 3. One grouped GEMM: a tile's rows (its expert's tokens) times the
     // expert's weight, reading the whole input or the expert's head's part.
     Expr expert = clampExpert(R, R.tileExpert(t));
-    Expr token = R.tokenOf(t * T + i);
+    Expr token = routedToken(R, ctx, t * T + i);
     R.rh = RDom(0, in, nm + "_in");
     R.rh.where(t < R.tileStart(H * E)); // tiles past the lists' end: no work
     Expr channel = perHeadInput ? (expert / E) * in + R.rh : Expr(R.rh);
