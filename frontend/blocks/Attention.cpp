@@ -16,6 +16,7 @@
 
 #include "dialect/NNOps.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -208,17 +209,32 @@ bool readGridWindow(const ReadContext &ctx, Attention &a) {
   auto [rows, cols] = *ctx.grid;
   int64_t size = m->value, shift = s ? s->value : 0;
   bool ok = true;
-  if (rows % size != 0 || cols % size != 0) {
-    ctx.error(m->valueLoc, "grid_window = " + Twine(size) + " in " +
-                               t.where("grid_window") +
-                               " must divide the patch grid's sides (" +
-                               Twine(rows) + " x " + Twine(cols) + ")");
-    ok = false;
-  }
   if (shift >= size) {
     ctx.error(s->valueLoc,
               "grid_shift = " + Twine(shift) + " in " + t.where("grid_shift") +
                   " must be less than grid_window = " + Twine(size));
+    ok = false;
+  }
+  if (size >= std::min(rows, cols)) {
+    // A window at least the grid's shorter side shrinks to it, unshifted, as
+    // in Swin's code and Hugging Face's: one window size and shift pattern
+    // serve every stage of a config, the last ones included.
+    size = std::min(rows, cols);
+    shift = 0;
+    if (rows % size != 0 || cols % size != 0) {
+      ctx.error(m->valueLoc,
+                "grid_window = " + Twine(m->value) + " in " +
+                    t.where("grid_window") + " covers the " + Twine(rows) +
+                    " x " + Twine(cols) +
+                    " patch grid's shorter side, and windows that size "
+                    "do not tile its longer one");
+      ok = false;
+    }
+  } else if (rows % size != 0 || cols % size != 0) {
+    ctx.error(m->valueLoc, "grid_window = " + Twine(size) + " in " +
+                               t.where("grid_window") +
+                               " must divide the patch grid's sides (" +
+                               Twine(rows) + " x " + Twine(cols) + ")");
     ok = false;
   }
   auto causal = t.getBool("causal");

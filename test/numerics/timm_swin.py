@@ -155,17 +155,20 @@ class Head(nn.Module):
 
 def stage_blocks(cfg):
     """Per stage: (its dim, its grid, [(heads, window, shift, mlp hidden)] per block). The spec must
-    follow the shift rule timm and Hugging Face share (window / 2 on every odd block of a stage whose
-    grid is larger than a window); else exit."""
+    follow the shift rule timm and Hugging Face share (window / 2 on every odd block); a stage whose
+    grid's shorter side is at most the window has one window of that side, unshifted
+    (SwinTransformerBlock: `if min(self.input_resolution) <= self.window_size`), whatever shift the
+    spec declares there; else exit."""
     bounds = [st[0] for st in cfg.stages] + [cfg.layers]
     for s, (first, dim, rows, cols) in enumerate(cfg.stages):
         blocks = []
         for j, i in enumerate(range(first, bounds[s + 1])):
             p = cfg.layer[i].mixer.p
-            ws = p.grid_window
-            want = ws // 2 if j % 2 and min(rows, cols) > ws else 0
-            if p.grid_shift != want:
+            ws, want = p.grid_window, p.grid_window // 2 if j % 2 else 0
+            if p.grid_shift != want and not (min(rows, cols) <= ws and p.grid_shift == 0):
                 sys.exit("error: layer %d has grid_shift = %d; Swin's rule gives %d" % (i, p.grid_shift, want))
+            if min(rows, cols) <= ws:
+                ws, want = min(rows, cols), 0
             blocks.append((p.heads, ws, want, cfg.layer[i].channel.p.hidden))
         yield dim, (rows, cols), blocks
 

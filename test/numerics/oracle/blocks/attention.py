@@ -68,7 +68,7 @@ def visible(p, pos, grid=None):
     i and j in the same block of block_size; with grid_window on the grid (rows, cols): Swin's
     mask."""
     if p.grid_window:
-        return swin_mask(grid[0], grid[1], p.grid_window, p.grid_shift)
+        return swin_mask(grid[0], grid[1], p.window_size, p.shift_size)
     i, j = pos[:, None], pos[None, :]
     m = torch.ones(len(pos), len(pos), dtype=torch.bool)
     if p.causal:
@@ -173,11 +173,17 @@ class Attention(Mixer):
         if spec.input != "image" or spec.cls_token:
             raise SpecError("%s grid_window: needs input = image with cls_token = false" % at)
         rows, cols = spec.rows, spec.cols
-        if rows % p.grid_window or cols % p.grid_window:
-            raise SpecError("%s grid_window = %d must divide the grid's sides %d x %d"
-                            % (at, p.grid_window, rows, cols))
         if p.grid_shift >= p.grid_window:
             raise SpecError("%s grid_shift = %d must be < grid_window" % (at, p.grid_shift))
+        # window_size, shift_size: what the layer computes. A window at least the grid's shorter
+        # side is that side, unshifted (Swin's SwinTransformerBlock, Hugging Face's SwinLayer).
+        p.window_size, p.shift_size = p.grid_window, p.grid_shift
+        if min(rows, cols) <= p.grid_window:
+            p.window_size, p.shift_size = min(rows, cols), 0
+        if rows % p.window_size or cols % p.window_size:
+            raise SpecError("%s grid_window = %d must divide the grid's sides %d x %d%s"
+                            % (at, p.grid_window, rows, cols,
+                               "" if p.window_size == p.grid_window else " (as their shorter side)"))
         if p.window or p.block_size or p.causal:
             raise SpecError("%s grid_window: no causal, window or block_size with it" % at)
 
@@ -208,7 +214,7 @@ class Attention(Mixer):
             out.append(Slot("layer.attn.talk_pre", (p.heads, p.heads), "linear", linear=False))
             out.append(Slot("layer.attn.talk_post", (p.heads, p.heads), "linear", linear=False))
         if p.relative_position_bias:
-            span = 2 * p.grid_window - 1
+            span = 2 * p.window_size - 1
             out.append(Slot("layer.attn.relative_position_bias_table", (span * span, p.heads), "embed", linear=False))
         return out
 
@@ -245,7 +251,7 @@ class Attention(Mixer):
         grid = (env.spec.rows, env.spec.cols) if p.grid_window else None
         if p.relative_position_bias:
             table = w["layer.attn.relative_position_bias_table"]
-            s[..., N:] = s[..., N:] + swin_relative_bias(table, *grid, p.grid_window, p.grid_shift)
+            s[..., N:] = s[..., N:] + swin_relative_bias(table, *grid, p.window_size, p.shift_size)
         if p.talking_heads:  # mixed[h] = sum_g W[h, g] s[g]
             s = torch.einsum("hg,bgij->bhij", w["layer.attn.talk_pre"], s)
         seen = torch.cat([torch.ones(S, N, dtype=torch.bool), visible(p, pos, grid)], dim=1)
@@ -572,14 +578,14 @@ _SWIN = ('[model]\nname = "case"\ndim = 24\nlayers = 1\ninput = "image"\noutput 
          '[block.attention]\nheads = 4\nkv_heads = %d\ngrid_window = %d\ngrid_shift = %d\n%s')
 # [rows, cols] = image_size / 4; shifted and not, windows of one row or column, GQA with memory
 _SWINS = [{"h": 16, "w": 32, "kv": 4, "M": 4, "s": 0, "keys": ""},
-          {"h": 16, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": ""},
-          {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": ""},
+          {"h": 32, "w": 48, "kv": 4, "M": 4, "s": 2, "keys": ""},
+          {"h": 24, "w": 16, "kv": 2, "M": 2, "s": 1, "keys": ""},
           {"h": 8, "w": 8, "kv": 4, "M": 2, "s": 0, "keys": ""},
           {"h": 16, "w": 12, "kv": 1, "M": 1, "s": 0, "keys": ""},
-          {"h": 12, "w": 24, "kv": 2, "M": 3, "s": 1, "keys": "memory = 2\n"},
-          {"h": 16, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": "relative_position_bias = true\n"},
+          {"h": 24, "w": 24, "kv": 2, "M": 3, "s": 1, "keys": "memory = 2\n"},
+          {"h": 32, "w": 32, "kv": 4, "M": 4, "s": 2, "keys": "relative_position_bias = true\n"},
           {"h": 24, "w": 12, "kv": 4, "M": 3, "s": 0, "keys": "relative_position_bias = true\n"},
-          {"h": 24, "w": 8, "kv": 2, "M": 2, "s": 1, "keys": "relative_position_bias = true\nmemory = 1\n"}]
+          {"h": 24, "w": 16, "kv": 2, "M": 2, "s": 1, "keys": "relative_position_bias = true\nmemory = 1\n"}]
 
 
 @selftest("attention-grid-window-vs-naive-loop", spec=lambda h, w, kv, M, s, keys: _SWIN % (h, w, kv, M, s, keys),
@@ -589,6 +595,20 @@ def _(case, h, w, kv, M, s, keys):
     x = case.rand(2, rows * cols, 24)
     o = dict(_options(case.block().p), grid=(rows, cols, M, s))
     want = naive_variant(x, _short_weights(case), 4, kv, 6, o)
+    np.testing.assert_allclose(case.run("mixer", x).numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+# A window at least the grid's shorter side is that side, unshifted (Swin's and Hugging Face's
+# rule): on a 4x4 grid, 7x7 windows shifted by 3 are one 4x4 window, and the bias table is 7x7.
+@selftest("attention-grid-window-past-the-grid", spec=lambda M, s, keys: _SWIN % (16, 16, 4, M, s, keys),
+          params=[{"M": 7, "s": 3, "keys": "relative_position_bias = true\n"}, {"M": 4, "s": 2, "keys": ""}],
+          seed=5)
+def _(case, M, s, keys):
+    x = case.rand(2, 16, 24)
+    w = _short_weights(case)
+    if keys:
+        assert tuple(w["relative_position_bias_table"].shape) == (49, 4)
+    want = naive_variant(x, w, 4, 4, 6, dict(_options(case.block().p), grid=(4, 4, 4, 0)))
     np.testing.assert_allclose(case.run("mixer", x).numpy(), want, rtol=1e-10, atol=1e-12)
 
 
@@ -650,6 +670,8 @@ def _(case, h, w, kv, M, s, keys):
 
 
 spec_error("attention-grid-window-divides", _SWIN % (16, 32, 4, 3, 0, ""), match="grid_window = 3 must divide")
+spec_error("attention-grid-window-longer-side", _SWIN % (24, 32, 4, 7, 3, ""),
+           match="grid_window = 7 must divide the grid's sides 6 x 8 \\(as their shorter side\\)")
 spec_error("attention-grid-shift-below-window", _SWIN % (16, 32, 4, 4, 4, ""), match="grid_shift = 4 must be <")
 spec_error("attention-grid-window-causal", _SWIN % (16, 32, 4, 4, 0, "causal = true\n"), match="no causal")
 spec_error("attention-grid-window-block", _SWIN % (16, 32, 4, 4, 0, "block_size = 4\n"), match="no causal")
