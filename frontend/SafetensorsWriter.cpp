@@ -8,9 +8,11 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <numeric>
 #include <unistd.h>
 
 using namespace llvm;
@@ -122,6 +124,19 @@ SafetensorsWriter::create(StringRef path, ArrayRef<TensorEntry> tensors,
       failed(w->put(text->data(), text->size(), err)))
     return nullptr;
   return w;
+}
+
+std::vector<size_t>
+SafetensorsWriter::alignedOrder(ArrayRef<TensorEntry> tensors) {
+  std::vector<size_t> order(tensors.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_partition(order.begin(), order.end(), [&](size_t i) {
+    uint64_t bytes = tensors[i].int8 ? 1 : sizeof(float);
+    for (int64_t d : tensors[i].shape)
+      bytes *= uint64_t(d);
+    return bytes % kDataAlign == 0;
+  });
+  return order;
 }
 
 SafetensorsWriter::~SafetensorsWriter() {

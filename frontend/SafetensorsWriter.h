@@ -47,6 +47,10 @@ public:
   static std::unique_ptr<SafetensorsWriter>
   create(llvm::StringRef path, llvm::ArrayRef<TensorEntry> tensors,
          const std::map<std::string, std::string> &metadata, std::string &err);
+  /// The order to give `tensors` in (indices into it) so that every one whose
+  /// size is a whole number of kDataAlign lines starts on one: those first, in
+  /// their order, then the rest, which would shift every tensor after them.
+  static std::vector<size_t> alignedOrder(llvm::ArrayRef<TensorEntry> tensors);
   ~SafetensorsWriter();
 
   /// Appends the next `count` floats of the data section (tensor after

@@ -438,34 +438,20 @@ void findNonFinite(frontend::WeightStore &store, const Job &j,
   found.push_back(f);
 }
 
-/// The plan in file order: tensors whose size is a whole number of cache
-/// lines first (the data starts on one, so each of them does too), then the
-/// rest (odd-sized or int8), which would shift every tensor after them.
-std::vector<const WeightPlanEntry *>
-cacheLineOrder(llvm::ArrayRef<WeightPlanEntry> plan) {
-  std::vector<const WeightPlanEntry *> order;
-  for (const WeightPlanEntry &e : plan)
-    order.push_back(&e);
-  std::stable_partition(order.begin(), order.end(),
-                        [](const WeightPlanEntry *e) {
-                          uint64_t bytes = e->int8 ? 1 : sizeof(float);
-                          for (int64_t d : e->fileShape)
-                            bytes *= uint64_t(d);
-                          return bytes % frontend::kDataAlign == 0;
-                        });
-  return order;
-}
-
 mlir::LogicalResult writeWeights(frontend::WeightStore &store,
                                  llvm::ArrayRef<WeightPlanEntry> plan,
                                  llvm::StringRef path,
                                  const WeightsWriteOptions &options,
                                  codegen::WeightsDigest &digest) {
+  std::vector<frontend::TensorEntry> planned;
+  for (const WeightPlanEntry &e : plan)
+    planned.push_back({e.fileName, e.fileShape, e.int8});
+  // Written in the order that puts every whole-line tensor on a cache line.
   std::vector<Job> jobs;
   std::vector<frontend::TensorEntry> entries;
-  for (const WeightPlanEntry *e : cacheLineOrder(plan)) {
-    jobs.push_back(makeJob(store, *e));
-    entries.push_back({e->fileName, e->fileShape, e->int8});
+  for (size_t i : frontend::SafetensorsWriter::alignedOrder(planned)) {
+    jobs.push_back(makeJob(store, plan[i]));
+    entries.push_back(planned[i]);
   }
   std::string err;
   auto writer = frontend::SafetensorsWriter::create(path, entries, {}, err);
