@@ -13,6 +13,7 @@
 #include "codegen/emit/LibraryModel.h"
 #include "codegen/emit/Link.h"
 #include "codegen/emit/Signature.h"
+#include "codegen/schedules/Gemm.h"
 #include "dialect/NNOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -359,10 +360,12 @@ LogicalResult compileKernel(UniqueKernel &u, const Target &target,
                             KernelCache &cache, const std::string &objDir,
                             llvm::raw_ostream *progress) {
   // Key: the region (no locations/names), the target, the sources of the
-  // translation and schedules, and Halide's version.
+  // translation and schedules, Halide's version, and the host's GEMM panel
+  // limit (from its L2 size).
   std::string key = regionText(u.op) + "\n" + target.to_string() + "\n" +
                     kScheduleVersion + "\n" + kSourceHash + "\n" + "halide14" +
-                    "\nseq " + std::to_string(u.tk.fixedSeq);
+                    "\nseq " + std::to_string(u.tk.fixedSeq) + "\npanel " +
+                    std::to_string(gemmRegisterPanelBytes());
   std::string hex =
       llvm::utohexstr(llvm::xxh3_64bits(llvm::StringRef(key)), true, 16);
   u.symbol = "modelc_k_" + hex;

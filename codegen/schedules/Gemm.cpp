@@ -9,6 +9,11 @@
 #include "codegen/schedules/Gemm.h"
 #include "codegen/schedules/Schedule.h"
 
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <unistd.h>
+
 using namespace Halide;
 
 namespace modelc::codegen {
@@ -23,9 +28,6 @@ constexpr int kTileM = 8;
 // Below this many rows the 8-row tile wastes work; 4-row and 1-row tiles
 // take over (decode-shaped GEMV is bound by streaming the weight anyway).
 constexpr int kSmallM = 16;
-// Above this panel size (K x 48 floats) the row tiles no longer find the
-// panel in L2 next to the activations, and the K loop is blocked.
-constexpr int kPanelBytesInL2 = 256 * 1024;
 // K-chunk of a blocked panel: 256 x 48 floats = 48 KB, about L1.
 constexpr int kKChunk = 256;
 // From this many rows on (a long sequence), rows are taken in blocks of
@@ -34,6 +36,26 @@ constexpr int kKChunk = 256;
 constexpr int kBlockRowsFrom = 4096;
 constexpr int kRowBlock = 1024;
 } // namespace
+
+int64_t gemmRegisterPanelBytes() {
+  // Measured: on Zen 4/5 (1 MB of L2 per core) a panel past 256 KB lost to
+  // the blocked K loop; on the Intel Xeon (2 MB) ViT-B/16's 590 KB down
+  // panel ran 8% faster on the register path (docs/performance.md).
+  // MODELC_GEMM_PANEL_BYTES overrides it (tests pin the blocked path).
+  static const int64_t bytes = [] {
+    if (const char *env = std::getenv("MODELC_GEMM_PANEL_BYTES")) {
+      char *end = nullptr;
+      long long v = std::strtoll(env, &end, 10);
+      if (end != env && *end == '\0' && v > 0)
+        return int64_t(v);
+      llvm::errs() << "modelc: warning: ignoring MODELC_GEMM_PANEL_BYTES='"
+                   << env << "' (want a positive number of bytes)\n";
+    }
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return l2 >= (2 << 20) ? int64_t(l2 / 2) : int64_t(256 << 10);
+  }();
+  return bytes;
+}
 
 Expr gemmWeightAt(const Func &wPacked, Expr n, Expr k,
                   const GemmWeightLayout &layout) {
@@ -56,7 +78,7 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   // half the rows keep the same 24 accumulators in registers.
   const int accCols = gated ? 2 * kTileN : kTileN;
   const int bigRows = gated ? kTileM / 2 : kTileM;
-  const int panelBytes = K * accCols * (int)sizeof(float);
+  const int64_t panelBytes = int64_t(K) * accCols * sizeof(float);
   OutputImageParam o = out.output_buffer();
   o.dim(0).set_min(0); // Tiles start at multiples of 48: aligned panels.
   Expr M = o.dim(1).extent();
@@ -88,7 +110,7 @@ void scheduleGemm(Func out, Func acc, Var n, Var m, RVar k, int K, int N,
   tile(out.specialize(M >= 4), 4); // Stream the panel M/4 times, not M.
   tile(out, 1);                    // M < 4: decode GEMV.
 
-  if (panelBytes <= kPanelBytesInL2) {
+  if (panelBytes <= gemmRegisterPanelBytes()) {
     // acc lives in registers: full-K loop outermost in the update, the rows
     // and the 3 vectors unrolled inside it. bound_extent makes the last
     // (partial) column tile compute a whole panel: padded weights, constant

@@ -50,6 +50,12 @@ Halide::Expr gemmWeightAt(const Halide::Func &wPacked, Halide::Expr n,
 /// 48-column tiles, past N in the last one, so the read is clamped.
 Halide::Expr gemmBiasAt(const Halide::Func &bias, Halide::Expr n, int N);
 
+/// The largest weight panel (K x the accumulator columns, in bytes) the row
+/// tiles stream whole from L2 with their accumulators in registers; past it
+/// the K loop is blocked. From the host's L2 size, so it is part of the
+/// kernel cache key.
+int64_t gemmRegisterPanelBytes();
+
 /// Applies the CPU hand schedule. `acc` has a pure definition plus one update
 /// reducing over `k` (and, with `lowRank`, a second one reducing over it: a
 /// low-rank term added to the tile in registers); `out` is the output Func
