@@ -229,9 +229,15 @@ std::optional<Val<double>> SpecReader::getNumber(const Scope &s, StringRef key,
                   typeName(n->type()));
     return std::nullopt;
   }
-  if (!std::isfinite(*v) || (positive && !(*v > 0.0))) {
+  // The IR holds these as float32: 1e-56 would become a zero epsilon.
+  float f = static_cast<float>(*v);
+  if (!std::isfinite(f) || (positive && !(f > 0.0f))) {
+    bool rounds = std::isfinite(*v) && (!positive || *v > 0.0);
     error(vl, "'" + key + "' in " + s.where + " must be a " +
-                  (positive ? "positive" : "finite") + " number");
+                  (positive ? "positive" : "finite") + " number" +
+                  (rounds ? " in float32 (it rounds to " +
+                                std::string(f == 0.0f ? "0" : "infinity") + ")"
+                          : ""));
     return std::nullopt;
   }
   return Val<double>{*v, keyLoc(s, key), vl};

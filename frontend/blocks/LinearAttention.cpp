@@ -17,8 +17,6 @@
 
 #include "dialect/NNOps.h"
 
-#include <cfloat>
-
 using namespace mlir;
 
 namespace modelc::frontend {
@@ -90,17 +88,6 @@ public:
   }
 };
 
-/// A float key that must also fit an f32 attribute.
-std::optional<Val<double>> getF32(const ReadContext &ctx, StringRef key) {
-  auto v = ctx.table.getFloat(key);
-  if (v && v->value > FLT_MAX) {
-    ctx.error(v->valueLoc, "'" + key + "' in " + ctx.table.where(key) +
-                               " does not fit a 32-bit float");
-    return std::nullopt;
-  }
-  return v;
-}
-
 SpecLoc orElse(SpecLoc a, SpecLoc b) { return a.known() ? a : b; }
 
 /// An error at `key` for a key that only some choice of `other` uses.
@@ -166,7 +153,7 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
     scope = s->value;
   }
   a->eps = norm ? 1e-5 : 1e-6;
-  if (auto e = getF32(ctx, "eps")) {
+  if (auto e = ctx.table.getFloat("eps")) {
     if (normalize == "none") {
       onlyWith(ctx, "eps", "normalize",
                "\"denominator\", \"layernorm\" or \"rmsnorm\"", normalize);
@@ -176,7 +163,7 @@ std::unique_ptr<SubLayerSpec> readLinearAttention(const ReadContext &ctx) {
   } else if (t.has("eps")) {
     ok = false;
   }
-  if (auto s = getF32(ctx, "scale"))
+  if (auto s = ctx.table.getFloat("scale"))
     a->scale = s->value;
   else if (t.has("scale"))
     ok = false;
